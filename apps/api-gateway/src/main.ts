@@ -1,0 +1,42 @@
+import { loadGatewayConfig } from '@enrich/config';
+import { createPrismaClient, FileBlobStore, JobRepository } from '@enrich/db';
+import { Client, Connection } from '@temporalio/client';
+import { readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import pino from 'pino';
+import { createGatewayApp } from './app';
+import { JobsService } from './jobs/jobs.service';
+
+async function main(): Promise<void> {
+  const config = loadGatewayConfig();
+  const logger = pino({ level: config.logLevel, base: { service: 'api-gateway' } });
+  const { temporal } = config;
+  const connection = await Connection.connect({
+    address: temporal.address,
+    ...(temporal.tls ? { tls: { clientCertPair: { crt: readFileSync(temporal.tls.certPath), key: readFileSync(temporal.tls.keyPath) } } } : {}),
+    ...(temporal.apiKey ? { apiKey: temporal.apiKey, tls: temporal.tls ? undefined : true } : {}),
+  });
+  const prisma = createPrismaClient(config.database);
+  try {
+    const jobs = new JobsService({
+      jobs: new JobRepository(prisma),
+      blobs: new FileBlobStore(config.blobDir),
+      temporal: new Client({ connection, namespace: temporal.namespace }),
+      taskQueue: temporal.taskQueue,
+    });
+    const server = createGatewayApp({ jobs, logger, maxUploadBytes: config.maxUploadBytes }).listen(config.http.port, config.http.host);
+    await once(server, 'listening');
+    logger.info({ url: `http://${config.http.host}:${config.http.port}`, openapi: '/openapi.json' }, 'api-gateway listening');
+    await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
+    logger.info('shutting down');
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  } finally {
+    await prisma.$disconnect();
+    await connection.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? `api-gateway failed: ${error.message}` : error);
+  process.exit(1);
+});

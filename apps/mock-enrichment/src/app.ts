@@ -1,0 +1,70 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import express, { type Express } from 'express';
+import pino, { type Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import { errorHandler, routeNotFound } from './errors';
+import { knobsSchema, type Knobs } from './knobs';
+import { buildOpenApiDocument } from './openapi';
+import { builtInProviders, type MockProvider } from './providers';
+import { adminRoutes } from './routes/admin.route';
+import { lookupRoutes } from './routes/lookup.route';
+import { metaRoutes } from './routes/meta.route';
+import { ProviderSimulator } from './simulator';
+
+/** What {@link createMockEnrichmentApp} needs; `seed` and `defaultKnobs` match `MockEnrichmentConfig`. */
+export interface MockEnrichmentAppOptions {
+  /** Changes every deterministic answer at once. */
+  seed: string;
+  /** Knobs every provider starts with and returns to on reset. */
+  defaultKnobs: Knobs;
+  /** Request logs go here; silent when omitted. */
+  logger?: Logger;
+  /** Defaults to {@link builtInProviders}. */
+  providers?: readonly MockProvider[];
+  /** Uniform in [0, 1): failures and jitter. Defaults to `Math.random`. */
+  random?: () => number;
+  /** Milliseconds, for rate limiting. Defaults to `Date.now`. */
+  now?: () => number;
+}
+
+/** The express app plus handles on its state, for `main.ts` and tests. */
+export interface MockEnrichmentApp {
+  app: Express;
+  simulator: ProviderSimulator;
+  /** Same as `POST /admin/reset`: knobs back to defaults, counters and rate-limit buckets cleared. */
+  reset(): void;
+}
+
+/**
+ * Builds the mock-enrichment express app. It does not listen: `main.ts` binds the configured port,
+ * component tests bind port 0.
+ */
+export function createMockEnrichmentApp(options: MockEnrichmentAppOptions): MockEnrichmentApp {
+  const providers = options.providers ?? builtInProviders;
+  const simulator = new ProviderSimulator({
+    providers,
+    seed: options.seed,
+    // Parsed again so a hand-built options object cannot smuggle in a negative latency or rate > 1.
+    defaultKnobs: knobsSchema.parse(options.defaultKnobs),
+    random: options.random,
+    now: options.now,
+  });
+  const reset = (): void => simulator.reset();
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(
+    // `never`: no custom levels, which pino-http would otherwise infer as `string` and reject pino's Logger.
+    pinoHttp<IncomingMessage, ServerResponse, never>({
+      logger: options.logger ?? pino({ level: 'silent' }),
+      // 4xx and 503 are what this server is for; only real faults deserve error level.
+      customLogLevel: (_req, res, error) => (error !== undefined || res.statusCode === 500 ? 'error' : 'info'),
+    }),
+  );
+  app.use(metaRoutes(buildOpenApiDocument(providers)));
+  app.use(lookupRoutes(simulator));
+  app.use(adminRoutes(simulator, reset));
+  app.use(routeNotFound);
+  app.use(errorHandler);
+  return { app, simulator, reset };
+}

@@ -1,0 +1,32 @@
+import express, { Router } from 'express';
+import { InvalidRequestError } from '../errors';
+import { knobsPatchSchema, toIssues } from '../knobs';
+import type { ProviderSimulator } from '../simulator';
+
+/** `/admin/*`: knobs per provider, counters and reset, for tests and demos. */
+export function adminRoutes(simulator: ProviderSimulator, reset: () => void): Router {
+  const router = Router();
+  router.use('/admin', express.json({ limit: '16kb' }));
+
+  router.get('/admin/providers', (_req, res) => {
+    res.json({ defaults: simulator.defaults, providers: simulator.list() });
+  });
+
+  router.put<{ name: string }>('/admin/providers/:name/knobs', (req, res) => {
+    // Unknown provider first: a 404 is more useful than complaints about a body nobody will apply.
+    simulator.provider(req.params.name);
+    const patch = knobsPatchSchema.safeParse(req.body ?? {});
+    if (!patch.success) throw new InvalidRequestError(toIssues(patch.error), 'The knobs are invalid.');
+    res.json(simulator.updateKnobs(req.params.name, patch.data));
+  });
+
+  router.post('/admin/reset', (_req, res) => {
+    reset();
+    res.json({ status: 'reset' });
+  });
+
+  router.get('/admin/stats', (_req, res) => {
+    res.json({ providers: simulator.stats() });
+  });
+  return router;
+}

@@ -1,0 +1,152 @@
+import { JobRepository, FileBlobStore } from '@enrich/db';
+import { createTestDatabase, connectTemporal, customersCsv, testEnv, uniqueTaskQueue, type TestDatabase } from '@enrich/testing';
+import { batchEnrichmentWorkflow, progressQuery, type BatchEnrichmentInput } from '@enrich/workflows';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { WorkflowFailedError } from '@temporalio/client';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { createEnrichmentWorker } from './worker';
+
+/**
+ * The batch workflow on the run's real Temporal dev server, with the real activities, a fresh
+ * PostgreSQL database and the mock-enrichment app over HTTP (knobs set per worker by header).
+ */
+describe('batchEnrichmentWorkflow', () => {
+  const env = testEnv();
+  let temporal: TestWorkflowEnvironment;
+  let db: TestDatabase;
+  let blobDir: string;
+  let jobs: JobRepository;
+
+  beforeAll(async () => {
+    temporal = await connectTemporal(env);
+    db = await createTestDatabase(env.databaseUrl, env.templateDatabase);
+    blobDir = await mkdtemp(join(tmpdir(), 'enrich-blobs-'));
+    jobs = new JobRepository(db.prisma);
+  });
+
+  afterAll(async () => {
+    await db?.drop();
+    await temporal?.teardown();
+    await rm(blobDir, { recursive: true, force: true });
+  });
+
+  /** Stores `csv` as a job's upload and runs the workflow to completion on a fresh worker. */
+  async function runJob(csv: string, options: { knobs?: Record<string, number>; workflow?: Partial<BatchEnrichmentInput> } = {}) {
+    const blobKey = `uploads/${Math.random().toString(36).slice(2)}.csv`;
+    await new FileBlobStore(blobDir).put(blobKey, Readable.from([Buffer.from(csv)]));
+    const { id: jobId } = await jobs.create({ sourceName: 'test.csv', blobKey, fields: ['demographics'] });
+    const taskQueue = uniqueTaskQueue('batch');
+    const worker = await createEnrichmentWorker({
+      config: {
+        temporal: { address: env.temporal.address, namespace: env.temporal.namespace, taskQueue },
+        providers: { mockEnrichmentUrl: env.mockEnrichmentUrl, concurrency: 4, timeoutMs: 5_000 },
+        blobDir,
+        worker: { maxConcurrentActivities: 10, maxConcurrentWorkflowTasks: 10, workflowBundlePath: undefined },
+      },
+      connection: temporal.nativeConnection,
+      prisma: db.prisma,
+      providerHeaders: options.knobs ? { 'x-mock-knobs': JSON.stringify(options.knobs) } : undefined,
+    });
+    const workflowId = `job-${jobId}`;
+    const outcome = await worker.runUntil(async () => {
+      const handle = await temporal.client.workflow.start(batchEnrichmentWorkflow, {
+        workflowId,
+        taskQueue,
+        args: [{ jobId, fields: ['demographics'], ...options.workflow }],
+      });
+      try {
+        const counts = await handle.result();
+        const progress = await handle.query(progressQuery);
+        const description = await handle.describe();
+        return { counts, progress, description, error: undefined };
+      } catch (error) {
+        return { counts: undefined, progress: undefined, description: undefined, error };
+      }
+    });
+    return { jobId, ...outcome };
+  }
+
+  it('stages, enriches and accounts for every row of a file', async () => {
+    const csv = customersCsv({ rows: 23, seed: 7, eol: '\r\n' }) + 'C-bad-1,not-an-email,Eve,Doe,12345,Acme\r\nC-bad-2,short@example.com\r\n';
+    const { jobId, counts, error } = await runJob(csv, { knobs: { notFoundRate: 0.2, latencyMs: 0, jitterMs: 0 } });
+    expect(error).toBeUndefined();
+    expect(counts).toMatchObject({ total: 25, quarantined: 2, pending: 0, failed: 0 });
+    expect(counts!.enriched + counts!.notFound).toBe(23);
+    expect(counts!.notFound).toBeGreaterThan(0);
+
+    const job = await jobs.get(jobId);
+    expect(job).toMatchObject({ status: 'COMPLETED', counts });
+    const rows = await jobs.resultRows(jobId, 0, 100);
+    expect(rows).toHaveLength(25);
+    for (const row of rows.filter((r) => r.status === 'ENRICHED')) {
+      expect(row.fields.map((f) => f.field).sort()).toEqual(['age_band', 'education', 'home_owner', 'household_size', 'income_band', 'marital_status', 'region']);
+      expect(row.fields.every((f) => f.provider === 'mock-demographics' && f.confidence > 0 && f.confidence <= 1)).toBe(true);
+    }
+    expect(rows.find((r) => r.rowNumber === 24)).toMatchObject({ status: 'QUARANTINED', lastError: 'line 25: email: is not a valid email address' });
+    expect(rows.find((r) => r.rowNumber === 25)).toMatchObject({ status: 'QUARANTINED', lastError: 'line 26: expected 6 columns, found 2' });
+    expect(rows.filter((r) => r.status === 'NOT_FOUND').every((r) => r.fields.length === 0 && r.lastError === 'no record at demographics')).toBe(true);
+  });
+
+  it('gives the same answers for the same file (deterministic provider, idempotent writes)', async () => {
+    const csv = customersCsv({ rows: 8, seed: 3 });
+    const first = await runJob(csv, { knobs: { latencyMs: 0, jitterMs: 0 } });
+    const second = await runJob(csv, { knobs: { latencyMs: 0, jitterMs: 0 } });
+    const values = async (jobId: string) => (await jobs.resultRows(jobId, 0, 100)).map((r) => [r.status, r.fields.map((f) => [f.field, f.value, f.confidence])]);
+    expect(await values(second.jobId)).toEqual(await values(first.jobId));
+  });
+
+  it('retries 5xx with backoff until every row is enriched, with no duplicate result', async () => {
+    const { jobId, counts, error } = await runJob(customersCsv({ rows: 30, seed: 11 }), {
+      knobs: { failureRate: 0.3, notFoundRate: 0, latencyMs: 0, jitterMs: 0 },
+    });
+    expect(error).toBeUndefined();
+    expect(counts).toMatchObject({ total: 30, enriched: 30, failed: 0, notFound: 0, pending: 0 });
+    const results = await db.prisma.enrichmentResult.count({ where: { jobId } });
+    expect(results).toBe(30 * 7);
+  });
+
+  it('waits out 429 Retry-After instead of failing rows', async () => {
+    const { counts, error } = await runJob(customersCsv({ rows: 12, seed: 5 }), {
+      knobs: { rateLimitPerSecond: 4, notFoundRate: 0, latencyMs: 0, jitterMs: 0 },
+    });
+    expect(error).toBeUndefined();
+    expect(counts).toMatchObject({ total: 12, enriched: 12, failed: 0 });
+  });
+
+  it('continues as new when the page cap is reached, carrying only its cursor and counters', async () => {
+    const { counts, progress, description, error } = await runJob(customersCsv({ rows: 20, seed: 9 }), {
+      knobs: { notFoundRate: 0, latencyMs: 0, jitterMs: 0 },
+      workflow: { pageSize: 3, windowSize: 2, pagesPerRun: 2 },
+    });
+    expect(error).toBeUndefined();
+    expect(counts).toMatchObject({ total: 20, enriched: 20 });
+    // 7 pages of at most 3 rows, 2 pages per run: 4 runs.
+    expect(progress).toMatchObject({ phase: 'completed', runs: 4, nextRow: 21 });
+    expect(description!.runId).not.toBe(description!.raw.workflowExecutionInfo?.firstRunId);
+  });
+
+  it('records unknown records as not found, never as failures or silence', async () => {
+    const { jobId, counts } = await runJob(customersCsv({ rows: 5, seed: 2 }), { knobs: { notFoundRate: 1, latencyMs: 0, jitterMs: 0 } });
+    expect(counts).toMatchObject({ total: 5, notFound: 5, enriched: 0, failed: 0 });
+    expect(await db.prisma.enrichmentResult.count({ where: { jobId } })).toBe(0);
+  });
+
+  it('completes a header-only file with no rows', async () => {
+    const { jobId, counts, error } = await runJob('email,first_name\r\n');
+    expect(error).toBeUndefined();
+    expect(counts).toMatchObject({ total: 0 });
+    expect(await jobs.get(jobId)).toMatchObject({ status: 'COMPLETED' });
+  });
+
+  it('fails the job with a message naming the line of an unterminated quote', async () => {
+    const csv = `email,first_name\n${Array.from({ length: 5 }, (_, i) => `u${i}@example.com,U${i}`).join('\n')}\nbroken@example.com,"Broken\nlast@example.com,Last\n`;
+    const { jobId, error } = await runJob(csv);
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    const job = await jobs.get(jobId);
+    expect(job?.status).toBe('FAILED');
+    expect(job?.error).toMatch(/^line \d+: Quote Not Closed/);
+  });
+});

@@ -1,0 +1,38 @@
+import { loadWorkerConfig } from '@enrich/config';
+import { createPrismaClient } from '@enrich/db';
+import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
+import { readFileSync } from 'node:fs';
+import pino from 'pino';
+import { createEnrichmentWorker } from './worker';
+
+const PINO_LEVEL: Record<LogLevel, pino.Level> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
+
+async function main(): Promise<void> {
+  const config = loadWorkerConfig();
+  const logger = pino({ level: config.logLevel, base: { service: 'worker' } });
+  Runtime.install({
+    logger: new DefaultLogger('INFO', ({ level, message, meta }) => logger[PINO_LEVEL[level]]({ ...meta }, message)),
+  });
+  const { temporal } = config;
+  const connection = await NativeConnection.connect({
+    address: temporal.address,
+    ...(temporal.tls ? { tls: { clientCertPair: { crt: readFileSync(temporal.tls.certPath), key: readFileSync(temporal.tls.keyPath) } } } : {}),
+    ...(temporal.apiKey ? { apiKey: temporal.apiKey, tls: temporal.tls ? undefined : true } : {}),
+  });
+  const prisma = createPrismaClient(config.database);
+  try {
+    const worker = await createEnrichmentWorker({ config, connection, prisma });
+    logger.info({ taskQueue: temporal.taskQueue, namespace: temporal.namespace, address: temporal.address }, 'worker started');
+    // Worker.run returns once SIGINT/SIGTERM (installed by the Runtime) has drained in-flight tasks.
+    await worker.run();
+    logger.info('worker stopped');
+  } finally {
+    await prisma.$disconnect();
+    await connection.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? `worker failed to start: ${error.message}` : error);
+  process.exit(1);
+});

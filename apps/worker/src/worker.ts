@@ -1,0 +1,62 @@
+import { createActivities } from '@enrich/activities';
+import { DemographicsClient } from '@enrich/activities';
+import type { WorkerConfig } from '@enrich/config';
+import { FileBlobStore, JobRepository, type PrismaClient } from '@enrich/db';
+import type { DataConverter } from '@temporalio/common';
+import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+
+export interface EnrichmentWorkerOptions {
+  config: Pick<WorkerConfig, 'temporal' | 'providers' | 'blobDir' | 'worker'>;
+  connection: NativeConnection;
+  prisma: PrismaClient;
+  /** Headers added to every provider call (API keys; `x-mock-knobs` in tests). */
+  providerHeaders?: Record<string, string>;
+  dataConverter?: DataConverter;
+  /** Overrides for tests (e.g. a unique task queue, shorter shutdown). */
+  overrides?: Partial<WorkerOptions>;
+}
+
+/** Where the workflow code is: a prebuilt bundle when configured, else the workflows package. */
+function workflowSource(bundlePath: string | undefined): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'> {
+  if (bundlePath) return { workflowBundle: { codePath: bundlePath } };
+  const workflowsPath = require.resolve('@enrich/workflows');
+  // From sources (tests, `nx serve`), workspace libs must resolve to their TypeScript too.
+  const fromSource = workflowsPath.endsWith('.ts');
+  return {
+    workflowsPath,
+    bundlerOptions: fromSource
+      ? {
+          webpackConfigHook: (config) => {
+            config.resolve = { ...config.resolve, conditionNames: ['@enrich/source', 'import', 'require', 'module', 'default'] };
+            return config;
+          },
+        }
+      : undefined,
+  };
+}
+
+/** Creates the worker that hosts every workflow and activity of the platform on one task queue. */
+export async function createEnrichmentWorker(options: EnrichmentWorkerOptions): Promise<Worker> {
+  const { config, connection, prisma } = options;
+  const activities = createActivities({
+    jobs: new JobRepository(prisma),
+    blobs: new FileBlobStore(config.blobDir),
+    demographics: new DemographicsClient({
+      baseUrl: config.providers.mockEnrichmentUrl,
+      timeoutMs: config.providers.timeoutMs,
+      headers: options.providerHeaders,
+    }),
+    providerConcurrency: config.providers.concurrency,
+  });
+  return Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    activities,
+    ...workflowSource(config.worker.workflowBundlePath),
+    maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
+    maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+    ...options.overrides,
+  });
+}

@@ -1,0 +1,66 @@
+import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
+
+export default [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  ...nx.configs['flat/javascript'],
+  {
+    ignores: ['**/dist', '**/out-tsc', '**/generated', '**/node_modules', '.stack/**', 'coverage/**'],
+  },
+  {
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['**/*.ts', '**/*.js', '**/*.cjs', '**/*.mjs'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: true,
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'type:domain', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'type:config', onlyDependOnLibsWithTags: [] },
+            {
+              sourceTag: 'type:workflows',
+              onlyDependOnLibsWithTags: ['type:domain', 'type:activities'],
+              bannedExternalImports: ['node:*', 'fs', 'path', 'os', 'crypto', 'http', 'https', 'net', 'child_process', '@prisma/*', 'pg', 'undici', 'pino', '@temporalio/activity', '@temporalio/worker', '@temporalio/client'],
+            },
+            { sourceTag: 'type:codec', onlyDependOnLibsWithTags: ['type:domain', 'type:config'] },
+            { sourceTag: 'type:db', onlyDependOnLibsWithTags: ['type:domain', 'type:config', 'type:codec'] },
+            { sourceTag: 'type:activities', onlyDependOnLibsWithTags: ['type:domain', 'type:config', 'type:codec', 'type:db'] },
+            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:domain', 'type:config', 'type:codec', 'type:db', 'type:activities', 'type:workflows'] },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:config', 'type:codec', 'type:db', 'type:activities', 'type:workflows', 'type:testing'] },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Workflow code runs in Temporal's deterministic sandbox: activities are reached through
+    // proxyActivities with type-only imports, never called directly.
+    files: ['libs/workflows/src/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { paths: [{ name: '@enrich/activities', message: 'Workflows may import activity types only.', allowTypeImports: true }] },
+      ],
+    },
+  },
+  {
+    // Per-project tool configs extend the root ones by relative path; they are not code of a project.
+    files: ['**/eslint.config.mjs', '**/jest.config.cjs', 'jest.preset.cjs'],
+    rules: { '@nx/enforce-module-boundaries': 'off' },
+  },
+];

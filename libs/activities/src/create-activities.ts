@@ -1,0 +1,26 @@
+import type { BlobStore, JobRepository } from '@enrich/db';
+import { createEnrichmentActivities } from './enrichment.activities';
+import { createJobActivities } from './jobs.activities';
+import type { DemographicsClient } from './providers/demographics.client';
+import { createStagingActivities } from './staging.activities';
+
+/** Everything the activities need from the process that hosts them. */
+export interface ActivityDeps {
+  jobs: JobRepository;
+  blobs: BlobStore;
+  demographics: Pick<DemographicsClient, 'lookup'>;
+  /** Provider calls in flight per page activity. */
+  providerConcurrency: number;
+}
+
+/** Builds the worker's activities over their dependencies (samples-typescript style). */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createStagingActivities(deps),
+    ...createEnrichmentActivities({ jobs: deps.jobs, demographics: deps.demographics, concurrency: deps.providerConcurrency }),
+    ...createJobActivities(deps),
+  };
+}
+
+/** The activity interface workflows proxy (import it with `import type`). */
+export type Activities = ReturnType<typeof createActivities>;

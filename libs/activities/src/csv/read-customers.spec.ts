@@ -1,0 +1,56 @@
+import { Readable } from 'node:stream';
+import { type CsvRow, CsvFormatError, readCustomerRows } from './read-customers';
+
+async function readAll(text: string, afterRow?: number): Promise<CsvRow[]> {
+  const rows: CsvRow[] = [];
+  for await (const row of readCustomerRows(Readable.from([Buffer.from(text)]), { afterRow })) rows.push(row);
+  return rows;
+}
+
+describe('readCustomerRows', () => {
+  it('reads quoted fields with commas, quotes and newlines, a BOM and CRLF, with their lines', async () => {
+    const rows = await readAll(
+      '\uFEFFE-mail,First Name,Company\r\n' +
+        'ada@example.com,Ada,"Analytical, Engines ""Ltd"""\r\n' +
+        '\r\n' +
+        'grace@example.com,"Grace\r\nBrewster",Navy\r\n' +
+        'alan@example.com,Alan,Bletchley\r\n',
+    );
+    expect(rows.map((r) => [r.rowNumber, r.lineNumber, r.ok])).toEqual([
+      [1, 2, true],
+      [2, 4, true],
+      [3, 6, true],
+    ]);
+    expect(rows[0]).toMatchObject({ record: { email: 'ada@example.com', first_name: 'Ada', company: 'Analytical, Engines "Ltd"' } });
+    expect(rows[1]).toMatchObject({ record: { first_name: 'Grace\r\nBrewster' } });
+  });
+
+  it('yields invalid rows with a reason naming line and column instead of stopping', async () => {
+    const rows = await readAll('email,first_name\nnot-an-email,Bob\n,Nobody\nok@example.com\nfine@example.com,Fine\n');
+    expect(rows.map((r) => (r.ok ? 'ok' : r.reason))).toEqual([
+      'line 2: email: is not a valid email address',
+      'line 3: email: is required',
+      'line 4: expected 2 columns, found 1',
+      'ok',
+    ]);
+  });
+
+  it('rejects a header without the required column, naming line 1', async () => {
+    await expect(readAll('name,zip\nAda,123\n')).rejects.toThrow(new CsvFormatError('line 1: the header is missing required column(s) email (found: name, zip)', 1));
+  });
+
+  it('rejects an unterminated quote, naming the line', async () => {
+    await expect(readAll('email,first_name\nada@example.com,"Ada\nbob@example.com,Bob\n')).rejects.toThrow(/^line \d+: Quote Not Closed/);
+  });
+
+  it('rejects an empty file and accepts a header-only file with no rows', async () => {
+    await expect(readAll('')).rejects.toThrow(/the file is empty/);
+    await expect(readAll('\uFEFF\r\n')).rejects.toThrow(/the file is empty/);
+    expect(await readAll('email,first_name\r\n')).toEqual([]);
+  });
+
+  it('skips rows up to afterRow when resuming', async () => {
+    const rows = await readAll('email\na@x.io\nb@x.io\nc@x.io\n', 2);
+    expect(rows.map((r) => r.rowNumber)).toEqual([3]);
+  });
+});

@@ -1,0 +1,21 @@
+/**
+ * Activities of the enrichment platform, built by {@link createActivities} over injected
+ * dependencies: CSV staging, page enrichment through HTTP providers, and job bookkeeping. Workflows
+ * import only the {@link Activities} type.
+ *
+ * @module
+ */
+export { createActivities, type ActivityDeps, type Activities } from './create-activities';
+export type { StageJobInput, StageJobResult } from './staging.activities';
+export { CSV_FORMAT_FAILURE } from './staging.activities';
+export { PROVIDER_UNAVAILABLE_FAILURE, type EnrichPageInput } from './enrichment.activities';
+export { DemographicsClient, type ProviderLookup } from './providers/demographics.client';
+export { type HttpProviderOptions, retryAfterMs } from './providers/http-provider';
+export {
+  ProviderError,
+  ProviderUnavailableError,
+  ProviderRateLimitedError,
+  ProviderRejectedError,
+  isRetryable,
+} from './providers/provider-errors';
+export { readCustomerRows, CsvFormatError, type CsvRow } from './csv/read-customers';

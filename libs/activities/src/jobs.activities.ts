@@ -1,0 +1,33 @@
+import type { JobCounts, JobStatus, RowRange } from '@enrich/domain';
+import type { JobRepository } from '@enrich/db';
+import { log } from '@temporalio/activity';
+
+export interface JobsDeps {
+  jobs: JobRepository;
+}
+
+export function createJobActivities({ jobs }: JobsDeps) {
+  return {
+    async markJobRunning({ jobId }: { jobId: string }): Promise<void> {
+      await jobs.markStatus(jobId, 'RUNNING');
+    },
+
+    /**
+     * Rows a page could not enrich after every retry are recorded as failed with the last error,
+     * never dropped: the job's counts always add up to its rows.
+     */
+    async failPendingRows({ jobId, range, reason }: { jobId: string; range: RowRange; reason: string }): Promise<number> {
+      const failed = await jobs.failPendingRows(jobId, range, reason);
+      if (failed > 0) log.warn('rows failed after retries', { jobId, range, failed });
+      return failed;
+    },
+
+    /** Sets the job's final status and returns its row counts from the table. */
+    async finishJob({ jobId, status, error }: { jobId: string; status: Extract<JobStatus, 'COMPLETED' | 'FAILED' | 'CANCELLED'>; error?: string }): Promise<JobCounts> {
+      await jobs.markStatus(jobId, status, error);
+      const counts = await jobs.counts(jobId);
+      log.info('job finished', { jobId, status, ...counts });
+      return counts;
+    },
+  };
+}

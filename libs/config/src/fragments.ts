@@ -1,0 +1,81 @@
+import { z } from 'zod';
+
+/** Ports and addresses of the dev stack (`tools/stack`): the embedded defaults of every app. */
+export const DEV_DEFAULTS = {
+  temporalAddress: '127.0.0.1:7233',
+  databaseUrl: 'postgresql://enrich:enrich@127.0.0.1:5433/enrich',
+  mockEnrichmentUrl: 'http://127.0.0.1:4010',
+  gatewayPort: 3000,
+  mockEnrichmentPort: 4010,
+  codecServerPort: 8888,
+  blobDir: '.stack/demo/blobs',
+} as const;
+
+export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+
+export const port = (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback);
+
+export const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+export const httpUrl = (fallback: string) =>
+  z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:4010' })
+    .default(fallback)
+    .transform((url) => url.replace(/\/+$/, ''));
+
+export const postgresUrl = z
+  .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgresql:// URL such as postgresql://user:pass@host:5432/db' })
+  .default(DEV_DEFAULTS.databaseUrl);
+
+export const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+/** Variables every Temporal client and worker reads. */
+export const temporalEnv = {
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^:/\s]+:\d+$/, 'must be host:port, e.g. 127.0.0.1:7233')
+    .default(DEV_DEFAULTS.temporalAddress),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('enrichment'),
+  /** PEM files for mTLS to a Temporal cluster; both or neither. */
+  TEMPORAL_TLS_CERT_PATH: z.string().optional(),
+  TEMPORAL_TLS_KEY_PATH: z.string().optional(),
+  TEMPORAL_API_KEY: z.string().optional(),
+};
+
+/** Temporal connection settings, shaped for `Connection.connect` / `NativeConnection.connect`. */
+export interface TemporalConfig {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  tls?: { certPath: string; keyPath: string };
+  apiKey?: string;
+}
+
+export function toTemporalConfig(env: {
+  TEMPORAL_ADDRESS: string;
+  TEMPORAL_NAMESPACE: string;
+  TEMPORAL_TASK_QUEUE: string;
+  TEMPORAL_TLS_CERT_PATH?: string;
+  TEMPORAL_TLS_KEY_PATH?: string;
+  TEMPORAL_API_KEY?: string;
+}): TemporalConfig {
+  return {
+    address: env.TEMPORAL_ADDRESS,
+    namespace: env.TEMPORAL_NAMESPACE,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    ...(env.TEMPORAL_TLS_CERT_PATH && env.TEMPORAL_TLS_KEY_PATH
+      ? { tls: { certPath: env.TEMPORAL_TLS_CERT_PATH, keyPath: env.TEMPORAL_TLS_KEY_PATH } }
+      : {}),
+    ...(env.TEMPORAL_API_KEY ? { apiKey: env.TEMPORAL_API_KEY } : {}),
+  };
+}
+
+/** Both TLS paths or neither: a refinement shared by every schema that embeds {@link temporalEnv}. */
+export function tlsPathsTogether(env: { TEMPORAL_TLS_CERT_PATH?: string; TEMPORAL_TLS_KEY_PATH?: string }): boolean {
+  return Boolean(env.TEMPORAL_TLS_CERT_PATH) === Boolean(env.TEMPORAL_TLS_KEY_PATH);
+}

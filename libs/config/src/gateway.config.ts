@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { DEV_DEFAULTS, logLevel, port, positiveInt, postgresUrl, temporalEnv, tlsPathsTogether, toTemporalConfig } from './fragments';
+import { loadConfig, type Env } from './load-config';
+
+export const gatewayEnvSchema = z
+  .object({
+    ...temporalEnv,
+    PORT: port(DEV_DEFAULTS.gatewayPort),
+    HOST: z.string().default('127.0.0.1'),
+    DATABASE_URL: postgresUrl,
+    DATABASE_POOL_SIZE: positiveInt(10),
+    BLOB_DIR: z.string().min(1).default(DEV_DEFAULTS.blobDir),
+    /** Largest accepted upload, in megabytes. */
+    MAX_UPLOAD_MB: positiveInt(1024),
+    LOG_LEVEL: logLevel,
+  })
+  .refine(tlsPathsTogether, { message: 'set both or neither', path: ['TEMPORAL_TLS_CERT_PATH'] })
+  .transform((env) => ({
+    http: { port: env.PORT, host: env.HOST },
+    temporal: toTemporalConfig(env),
+    database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
+    blobDir: env.BLOB_DIR,
+    maxUploadBytes: env.MAX_UPLOAD_MB * 1024 * 1024,
+    logLevel: env.LOG_LEVEL,
+  }));
+
+export type GatewayConfig = z.output<typeof gatewayEnvSchema>;
+
+/** Parses the api-gateway's configuration. */
+export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
+  return loadConfig(gatewayEnvSchema, env, 'api-gateway');
+}

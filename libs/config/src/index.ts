@@ -1,0 +1,17 @@
+/**
+ * One typed configuration per app, parsed from the environment once at start.
+ *
+ * Every schema is written over environment variable names so a bad value is reported with the
+ * variable to fix; defaults are the embedded dev stack (`tools/stack`), so a fresh checkout runs
+ * with no configuration at all.
+ *
+ * @module
+ */
+export { ConfigError } from './config-error';
+export { loadConfig, type Env } from './load-config';
+export { DEV_DEFAULTS, type TemporalConfig } from './fragments';
+export { loadMockEnrichmentConfig, mockEnrichmentEnvSchema, type MockEnrichmentConfig } from './mock-enrichment.config';
+export { loadWorkerConfig, workerEnvSchema, type WorkerConfig } from './worker.config';
+export { loadGatewayConfig, gatewayEnvSchema, type GatewayConfig } from './gateway.config';
+export { loadTestEnvConfig, testEnvSchema, type TestEnvConfig } from './test-env.config';
+export { loadCliConfig, cliEnvSchema, type CliConfig } from './cli.config';

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { httpUrl, postgresUrl, temporalEnv } from './fragments';
+import { loadConfig, type Env } from './load-config';
+
+/**
+ * What integration tests are given by `tools/test.sh` (one Temporal dev server, one PostgreSQL and
+ * one mock-enrichment per run). Each suite then makes its own database and task queue.
+ */
+export const testEnvSchema = z
+  .object({
+    TEMPORAL_ADDRESS: temporalEnv.TEMPORAL_ADDRESS,
+    TEMPORAL_NAMESPACE: temporalEnv.TEMPORAL_NAMESPACE,
+    TEMPORAL_CLI_PATH: z.string().optional(),
+    DATABASE_URL: postgresUrl,
+    MOCK_ENRICHMENT_URL: httpUrl('http://127.0.0.1:14010'),
+    /** The migrated database that each suite's fresh database is cloned from. */
+    TEST_TEMPLATE_DATABASE: z.string().default('enrich_template'),
+  })
+  .transform((env) => ({
+    temporal: { address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE, cliPath: env.TEMPORAL_CLI_PATH },
+    databaseUrl: env.DATABASE_URL,
+    mockEnrichmentUrl: env.MOCK_ENRICHMENT_URL,
+    templateDatabase: env.TEST_TEMPLATE_DATABASE,
+  }));
+
+export type TestEnvConfig = z.output<typeof testEnvSchema>;
+
+export function loadTestEnvConfig(env: Env = process.env): TestEnvConfig {
+  return loadConfig(testEnvSchema, env, 'tests');
+}

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { DEV_DEFAULTS, httpUrl, logLevel, positiveInt, postgresUrl, temporalEnv, tlsPathsTogether, toTemporalConfig } from './fragments';
+import { loadConfig, type Env } from './load-config';
+
+export const workerEnvSchema = z
+  .object({
+    ...temporalEnv,
+    DATABASE_URL: postgresUrl,
+    DATABASE_POOL_SIZE: positiveInt(10),
+    MOCK_ENRICHMENT_URL: httpUrl(DEV_DEFAULTS.mockEnrichmentUrl),
+    /** Where uploaded files are kept until staged (shared with the gateway). */
+    BLOB_DIR: z.string().min(1).default(DEV_DEFAULTS.blobDir),
+    /** Concurrent provider calls within one page activity. */
+    PROVIDER_CONCURRENCY: positiveInt(8),
+    PROVIDER_TIMEOUT_MS: positiveInt(10_000),
+    MAX_CONCURRENT_ACTIVITIES: positiveInt(20),
+    MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt(10),
+    /** Prebuilt workflow bundle (from `nx build worker`); when unset the worker bundles at start. */
+    WORKFLOW_BUNDLE_PATH: z.string().optional(),
+    LOG_LEVEL: logLevel,
+  })
+  .refine(tlsPathsTogether, { message: 'set both or neither', path: ['TEMPORAL_TLS_CERT_PATH'] })
+  .transform((env) => ({
+    temporal: toTemporalConfig(env),
+    database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
+    providers: { mockEnrichmentUrl: env.MOCK_ENRICHMENT_URL, concurrency: env.PROVIDER_CONCURRENCY, timeoutMs: env.PROVIDER_TIMEOUT_MS },
+    blobDir: env.BLOB_DIR,
+    worker: {
+      maxConcurrentActivities: env.MAX_CONCURRENT_ACTIVITIES,
+      maxConcurrentWorkflowTasks: env.MAX_CONCURRENT_WORKFLOW_TASKS,
+      workflowBundlePath: env.WORKFLOW_BUNDLE_PATH,
+    },
+    logLevel: env.LOG_LEVEL,
+  }));
+
+export type WorkerConfig = z.output<typeof workerEnvSchema>;
+
+/** Parses the worker's configuration. */
+export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
+  return loadConfig(workerEnvSchema, env, 'worker');
+}

@@ -1,0 +1,64 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+/** Thrown for a blob key that does not exist or cannot be used as a key. */
+export class BlobNotFoundError extends Error {
+  override readonly name = 'BlobNotFoundError';
+}
+
+/**
+ * Uploaded files, kept until staged. A directory shared by the gateway and the workers; an S3 or
+ * GCS store would implement the same three methods.
+ */
+export interface BlobStore {
+  /** Streams `content` to `key`; the blob appears whole or not at all. Returns its size in bytes. */
+  put(key: string, content: Readable): Promise<number>;
+  get(key: string): Promise<Readable>;
+  delete(key: string): Promise<void>;
+}
+
+const KEY = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;
+
+export class FileBlobStore implements BlobStore {
+  private readonly root: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+  }
+
+  async put(key: string, content: Readable): Promise<number> {
+    const path = this.pathOf(key);
+    await mkdir(dirname(path), { recursive: true });
+    const partial = `${path}.${process.pid}.partial`;
+    try {
+      await pipeline(content, createWriteStream(partial));
+      await rename(partial, path);
+    } catch (error) {
+      await rm(partial, { force: true });
+      throw error;
+    }
+    return (await stat(path)).size;
+  }
+
+  async get(key: string): Promise<Readable> {
+    const path = this.pathOf(key);
+    try {
+      await stat(path);
+    } catch (error) {
+      throw new BlobNotFoundError(`blob ${key} does not exist in ${this.root}`, { cause: error });
+    }
+    return createReadStream(path);
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.pathOf(key), { force: true });
+  }
+
+  private pathOf(key: string): string {
+    if (!KEY.test(key) || key.includes('..')) throw new BlobNotFoundError(`invalid blob key: ${JSON.stringify(key)}`);
+    return join(this.root, key);
+  }
+}

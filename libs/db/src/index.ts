@@ -1,0 +1,9 @@
+/**
+ * Persistence of the enrichment platform: the Prisma client factory (PostgreSQL through
+ * `@prisma/adapter-pg`), repositories with idempotent writes, and the blob store for uploads.
+ *
+ * @module
+ */
+export { createPrismaClient, PrismaClient, Prisma, type DatabaseOptions } from './prisma-client';
+export { JobRepository, type NewJob, type JobSummary, type StagedRow, type PendingRow, type RowResult, type ResultRow } from './job.repository';
+export { FileBlobStore, BlobNotFoundError, type BlobStore } from './blob-store';

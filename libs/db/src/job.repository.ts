@@ -1,0 +1,225 @@
+import type { EnrichedField, JobCounts, JobStatus, RowRange, RowStatus } from '@enrich/domain';
+import { EMPTY_COUNTS } from '@enrich/domain';
+import { Prisma, type PrismaClient } from './prisma-client';
+
+export interface NewJob {
+  sourceName: string;
+  blobKey: string;
+  fields: string[];
+}
+
+export interface JobSummary {
+  id: string;
+  status: JobStatus;
+  sourceName: string;
+  fields: string[];
+  error: string | null;
+  workflowId: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  completedAt: Date | null;
+  counts: JobCounts;
+}
+
+/** A row of a job's file as staged: the record is stored as given (validated), with its line. */
+export interface StagedRow {
+  rowNumber: number;
+  lineNumber: number;
+  input: Record<string, unknown>;
+  status: 'PENDING' | 'QUARANTINED';
+  error?: string;
+}
+
+export interface ResultRow {
+  rowNumber: number;
+  lineNumber: number;
+  status: RowStatus;
+  lastError: string | null;
+  input: Record<string, unknown>;
+  fields: EnrichedField[];
+}
+
+export interface PendingRow {
+  rowNumber: number;
+  lineNumber: number;
+  input: Record<string, unknown>;
+}
+
+/** The final outcome of one row, written together with its enriched fields. */
+export interface RowResult {
+  rowNumber: number;
+  status: Exclude<RowStatus, 'PENDING' | 'QUARANTINED'>;
+  error?: string;
+  fields: EnrichedField[];
+}
+
+const COUNT_KEYS: Record<RowStatus, keyof JobCounts> = {
+  PENDING: 'pending',
+  ENRICHED: 'enriched',
+  NOT_FOUND: 'notFound',
+  FAILED: 'failed',
+  QUARANTINED: 'quarantined',
+};
+
+/**
+ * Data access for jobs, their rows and results. Every write is idempotent (keyed by job and row, or
+ * job, row and field) so an activity retried after a crash never duplicates anything.
+ */
+export class JobRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async create(job: NewJob): Promise<{ id: string }> {
+    return this.prisma.job.create({ data: job, select: { id: true } });
+  }
+
+  async setWorkflowId(jobId: string, workflowId: string): Promise<void> {
+    await this.prisma.job.update({ where: { id: jobId }, data: { workflowId } });
+  }
+
+  async get(jobId: string): Promise<JobSummary | undefined> {
+    const job = await this.prisma.job.findUnique({ where: { id: jobId } });
+    if (!job) return undefined;
+    return {
+      id: job.id,
+      status: job.status,
+      sourceName: job.sourceName,
+      fields: job.fields,
+      error: job.error,
+      workflowId: job.workflowId,
+      createdAt: job.createdAt,
+      startedAt: job.startedAt,
+      completedAt: job.completedAt,
+      counts: await this.counts(jobId),
+    };
+  }
+
+  /** The job's blob key and requested fields, or undefined when the job does not exist. */
+  async source(jobId: string): Promise<{ blobKey: string; fields: string[]; status: JobStatus } | undefined> {
+    const job = await this.prisma.job.findUnique({ where: { id: jobId }, select: { blobKey: true, fields: true, status: true } });
+    return job ?? undefined;
+  }
+
+  async counts(jobId: string): Promise<JobCounts> {
+    return this.countRows({ jobId });
+  }
+
+  /** Row counts of one page of a job. */
+  async rangeCounts(jobId: string, range: RowRange): Promise<JobCounts> {
+    return this.countRows({ jobId, rowNumber: { gte: range.from, lt: range.to } });
+  }
+
+  private async countRows(where: Prisma.JobRowWhereInput): Promise<JobCounts> {
+    const groups = await this.prisma.jobRow.groupBy({ by: ['status'], where, _count: { _all: true } });
+    const counts = { ...EMPTY_COUNTS };
+    for (const group of groups) {
+      counts[COUNT_KEYS[group.status]] = group._count._all;
+      counts.total += group._count._all;
+    }
+    return counts;
+  }
+
+  async markStatus(jobId: string, status: JobStatus, error?: string): Promise<void> {
+    const now = new Date();
+    await this.prisma.job.update({
+      where: { id: jobId },
+      data: {
+        status,
+        ...(error !== undefined ? { error } : {}),
+        ...(status === 'RUNNING' || status === 'STAGING' ? { startedAt: now } : {}),
+        ...(status === 'COMPLETED' || status === 'FAILED' || status === 'CANCELLED' ? { completedAt: now } : {}),
+      },
+    });
+  }
+
+  /** Records the number of data rows once staging is complete. */
+  async setTotalRows(jobId: string, totalRows: number): Promise<void> {
+    await this.prisma.job.update({ where: { id: jobId }, data: { totalRows } });
+  }
+
+  /** Inserts staged rows; rows already staged by an earlier attempt are left as they are. */
+  async insertRows(jobId: string, rows: readonly StagedRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.prisma.jobRow.createMany({
+      data: rows.map((row) => ({
+        jobId,
+        rowNumber: row.rowNumber,
+        lineNumber: row.lineNumber,
+        input: row.input as Prisma.InputJsonValue,
+        status: row.status,
+        lastError: row.error ?? null,
+      })),
+      skipDuplicates: true,
+    });
+  }
+
+  /** Rows of `range` still waiting for enrichment, in row order. */
+  async pendingRows(jobId: string, range: RowRange): Promise<PendingRow[]> {
+    const rows = await this.prisma.jobRow.findMany({
+      where: { jobId, status: 'PENDING', rowNumber: { gte: range.from, lt: range.to } },
+      orderBy: { rowNumber: 'asc' },
+      select: { rowNumber: true, lineNumber: true, input: true },
+    });
+    return rows.map((row) => ({ ...row, input: row.input as Record<string, unknown> }));
+  }
+
+  /**
+   * Writes the outcome of a batch of rows and their fields in one transaction: results are upserted
+   * by (job, row, field) and the row's status moves from PENDING, so a replayed batch changes nothing.
+   */
+  async saveRowResults(jobId: string, results: readonly RowResult[]): Promise<void> {
+    if (results.length === 0) return;
+    const fields = results.flatMap((r) => r.fields.map((f) => ({ rowNumber: r.rowNumber, ...f })));
+    const statements: Prisma.PrismaPromise<unknown>[] = [];
+    if (fields.length > 0) {
+      statements.push(this.prisma.$executeRaw`
+        INSERT INTO enrichment_result (job_id, row_number, field, value, provider, confidence, fetched_at)
+        VALUES ${Prisma.join(
+          fields.map(
+            (f) =>
+              Prisma.sql`(${jobId}::uuid, ${f.rowNumber}, ${f.field}, ${JSON.stringify(f.value)}::jsonb, ${f.provider}, ${f.confidence}, ${new Date(f.fetchedAt)})`,
+          ),
+        )}
+        ON CONFLICT (job_id, row_number, field) DO UPDATE
+          SET value = EXCLUDED.value, provider = EXCLUDED.provider,
+              confidence = EXCLUDED.confidence, fetched_at = EXCLUDED.fetched_at`);
+    }
+    statements.push(this.prisma.$executeRaw`
+      UPDATE job_row AS r
+         SET status = v.status::"RowStatus", last_error = v.error, attempts = r.attempts + 1, updated_at = now()
+        FROM (VALUES ${Prisma.join(results.map((r) => Prisma.sql`(${r.rowNumber}::int, ${r.status}::text, ${r.error ?? null}::text)`))})
+             AS v(row_number, status, error)
+       WHERE r.job_id = ${jobId}::uuid AND r.row_number = v.row_number`);
+    await this.prisma.$transaction(statements);
+  }
+
+  /** Marks the rows of `range` still pending as failed with `reason`; returns how many. */
+  async failPendingRows(jobId: string, range: RowRange, reason: string): Promise<number> {
+    const { count } = await this.prisma.jobRow.updateMany({
+      where: { jobId, status: 'PENDING', rowNumber: { gte: range.from, lt: range.to } },
+      data: { status: 'FAILED', lastError: reason },
+    });
+    return count;
+  }
+
+  /** Rows of a job with their outcome and enriched fields, keyset-paginated by row number. */
+  async resultRows(jobId: string, afterRow: number, limit: number): Promise<ResultRow[]> {
+    const rows = await this.prisma.jobRow.findMany({
+      where: { jobId, rowNumber: { gt: afterRow } },
+      orderBy: { rowNumber: 'asc' },
+      take: limit,
+      select: {
+        rowNumber: true,
+        lineNumber: true,
+        status: true,
+        lastError: true,
+        input: true,
+        results: { orderBy: { field: 'asc' }, select: { field: true, value: true, provider: true, confidence: true, fetchedAt: true } },
+      },
+    });
+    return rows.map(({ results, input, ...row }) => ({
+      ...row,
+      input: input as Record<string, unknown>,
+      fields: results.map((r) => ({ ...r, value: r.value as EnrichedField['value'], fetchedAt: r.fetchedAt.toISOString() })),
+    }));
+  }
+}

@@ -1,0 +1,12 @@
+/**
+ * The enrichment platform's domain model: record schemas, enrichment fields and their provenance,
+ * job accounting, and the pure rules over them (header mapping, validation, merging, paging).
+ *
+ * No I/O and no Temporal: this package is safe to import from workflow code and from any service.
+ *
+ * @module
+ */
+export * from './customer-record';
+export * from './enrichment';
+export * from './merge';
+export * from './job';

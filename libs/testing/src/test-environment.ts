@@ -1,0 +1,49 @@
+import { loadTestEnvConfig, type TestEnvConfig } from '@enrich/config';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+
+/**
+ * The services `tools/test.sh` starts for a run, read from the environment once. Fails with a
+ * message that says how to start them when a suite runs outside the test command.
+ */
+export function testEnv(): TestEnvConfig {
+  return loadTestEnvConfig();
+}
+
+/**
+ * A Temporal environment on the run's shared dev server. Suites isolate themselves with their own
+ * task queue (see {@link uniqueTaskQueue}) rather than their own server.
+ */
+export async function connectTemporal(config: TestEnvConfig = testEnv()): Promise<TestWorkflowEnvironment> {
+  quietRuntime();
+  try {
+    return await TestWorkflowEnvironment.createFromExistingServer({
+      address: config.temporal.address,
+      namespace: config.temporal.namespace,
+    });
+  } catch (error) {
+    throw new Error(
+      `cannot reach the Temporal dev server at ${config.temporal.address}: run the tests with \`npm test\`, or start the test stack with \`npm run stack -- up --profile test\` and \`eval "$(npm run -s stack -- env --profile test)"\``,
+      { cause: error },
+    );
+  }
+}
+
+let counter = 0;
+/** A task queue no other suite or run uses. */
+export function uniqueTaskQueue(prefix: string): string {
+  counter += 1;
+  return `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter}`;
+}
+
+let runtimeInstalled = false;
+/** Worker logs below ERROR are noise in test output (expected failures log warnings by design). */
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+  } catch {
+    // Already installed by the suite itself: keep its choice.
+  }
+}

@@ -1,0 +1,7 @@
+/**
+ * Deterministic workflow code of the enrichment platform. Imports the domain and activity *types*
+ * only; the worker bundles this package (`workflowsPath: require.resolve('@enrich/workflows')`).
+ *
+ * @module
+ */
+export * from './batch-enrichment.workflow';

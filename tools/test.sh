@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The whole test suite, on real parts: one Temporal dev server, one PostgreSQL, one KMS emulator
+# (tools/stack, profile "test") and one mock-enrichment app for the run, shared by every
+# integration suite (each suite clones its own database from a migrated template and uses its own
+# task queue). Lint, type checks, builds and tests of every project run through Nx.
+#
+#   npm test                      everything
+#   npm test -- --projects=@enrich/domain   extra arguments go to `nx run-many`
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+export NX_NO_CLOUD=true NX_DAEMON=false NX_TUI=false NX_CLOUD_API=http://127.0.0.1:9 CHECKPOINT_DISABLE=1
+started=$(date +%s)
+say() { printf 'test: %s\n' "$*" >&2; }
+
+mock_pid=""
+cleanup() {
+  local status=$?
+  [ -n "$mock_pid" ] && kill "$mock_pid" 2>/dev/null || true
+  if [ "${KEEP_STACK:-}" != "1" ]; then bash tools/stack/stack.sh down --profile test >/dev/null 2>&1 || true; fi
+  say "finished in $(( $(date +%s) - started ))s with exit code $status"
+}
+trap cleanup EXIT
+
+bash tools/stack/stack.sh up --profile test
+eval "$(bash tools/stack/stack.sh env --profile test)"
+
+say "generating the Prisma client"
+bash tools/prisma-generate.sh
+
+say "migrating the template database every suite clones"
+template=enrich_template
+psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -qc "DROP DATABASE IF EXISTS $template WITH (FORCE)" -c "CREATE DATABASE $template"
+DATABASE_URL="${DATABASE_URL%/*}/$template" bash tools/migrate.sh deploy >/dev/null
+say "checking that prisma/migrations matches prisma/schema.prisma"
+bash tools/migrate.sh check
+
+say "building every project"
+npx nx run-many -t build --outputStyle=static
+
+mock_port=14010
+say "starting mock-enrichment on :$mock_port"
+PORT=$mock_port LOG_LEVEL=warn MOCK_LATENCY_MS=0 MOCK_JITTER_MS=0 node apps/mock-enrichment/dist/main.js >"$STACK_DIR/logs/mock-enrichment.log" 2>&1 &
+mock_pid=$!
+for _ in $(seq 1 50); do
+  curl -fsS "http://127.0.0.1:$mock_port/health" >/dev/null 2>&1 && break
+  kill -0 "$mock_pid" 2>/dev/null || { tail -20 "$STACK_DIR/logs/mock-enrichment.log" >&2; exit 1; }
+  sleep 0.1
+done
+export MOCK_ENRICHMENT_URL="http://127.0.0.1:$mock_port" TEST_TEMPLATE_DATABASE=$template
+
+say "lint, typecheck and test"
+npx nx run-many -t lint typecheck test --outputStyle=static "$@"
