@@ -1,5 +1,5 @@
 import { JobRepository, FileBlobStore } from '@enrich/db';
-import { createTestDatabase, connectTemporal, customersCsv, testEnv, uniqueTaskQueue, type TestDatabase } from '@enrich/testing';
+import { createTestDatabase, connectTemporal, customersCsv, testEnv, uniqueTaskQueue, sourceBundlerOptions, type TestDatabase } from '@enrich/testing';
 import { batchEnrichmentWorkflow, progressQuery, type BatchEnrichmentInput } from '@enrich/workflows';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowFailedError } from '@temporalio/client';
@@ -48,6 +48,7 @@ describe('batchEnrichmentWorkflow', () => {
       },
       connection: temporal.nativeConnection,
       prisma: db.prisma,
+      overrides: { bundlerOptions: sourceBundlerOptions },
       providerHeaders: options.knobs ? { 'x-mock-knobs': JSON.stringify(options.knobs) } : undefined,
     });
     const workflowId = `job-${jobId}`;

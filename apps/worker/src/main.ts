@@ -12,6 +12,8 @@ async function main(): Promise<void> {
   const logger = pino({ level: config.logLevel, base: { service: 'worker' } });
   Runtime.install({
     logger: new DefaultLogger('INFO', ({ level, message, meta }) => logger[PINO_LEVEL[level]]({ ...meta }, message)),
+    // Core's own (Rust) logs go through the same structured logger instead of straight to stdout.
+    telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
   });
   const { temporal } = config;
   const connection = await NativeConnection.connect({

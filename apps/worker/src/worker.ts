@@ -12,27 +12,13 @@ export interface EnrichmentWorkerOptions {
   /** Headers added to every provider call (API keys; `x-mock-knobs` in tests). */
   providerHeaders?: Record<string, string>;
   dataConverter?: DataConverter;
-  /** Overrides for tests (e.g. a unique task queue, shorter shutdown). */
+  /** Overrides for tests (e.g. bundling workflows from TypeScript sources). */
   overrides?: Partial<WorkerOptions>;
 }
 
 /** Where the workflow code is: a prebuilt bundle when configured, else the workflows package. */
-function workflowSource(bundlePath: string | undefined): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'> {
-  if (bundlePath) return { workflowBundle: { codePath: bundlePath } };
-  const workflowsPath = require.resolve('@enrich/workflows');
-  // From sources (tests, `nx serve`), workspace libs must resolve to their TypeScript too.
-  const fromSource = workflowsPath.endsWith('.ts');
-  return {
-    workflowsPath,
-    bundlerOptions: fromSource
-      ? {
-          webpackConfigHook: (config) => {
-            config.resolve = { ...config.resolve, conditionNames: ['@enrich/source', 'import', 'require', 'module', 'default'] };
-            return config;
-          },
-        }
-      : undefined,
-  };
+function workflowSource(bundlePath: string | undefined): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  return bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: require.resolve('@enrich/workflows') };
 }
 
 /** Creates the worker that hosts every workflow and activity of the platform on one task queue. */

@@ -11,13 +11,14 @@ export const testEnvSchema = z
     TEMPORAL_ADDRESS: temporalEnv.TEMPORAL_ADDRESS,
     TEMPORAL_NAMESPACE: temporalEnv.TEMPORAL_NAMESPACE,
     TEMPORAL_CLI_PATH: z.string().optional(),
+    TEMPORAL_TEST_SERVER_PATH: z.string().optional(),
     DATABASE_URL: postgresUrl,
     MOCK_ENRICHMENT_URL: httpUrl('http://127.0.0.1:14010'),
     /** The migrated database that each suite's fresh database is cloned from. */
     TEST_TEMPLATE_DATABASE: z.string().default('enrich_template'),
   })
   .transform((env) => ({
-    temporal: { address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE, cliPath: env.TEMPORAL_CLI_PATH },
+    temporal: { address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE, cliPath: env.TEMPORAL_CLI_PATH, testServerPath: env.TEMPORAL_TEST_SERVER_PATH },
     databaseUrl: env.DATABASE_URL,
     mockEnrichmentUrl: env.MOCK_ENRICHMENT_URL,
     templateDatabase: env.TEST_TEMPLATE_DATABASE,

@@ -4,6 +4,8 @@
  *
  * @module
  */
-export { createTestDatabase, type TestDatabase } from './test-database';
+export { cloneDatabase as createTestDatabase, type ClonedDatabase as TestDatabase } from '@enrich/db';
 export { testEnv, connectTemporal, uniqueTaskQueue } from './test-environment';
 export { customersCsv, type CustomersCsvOptions } from './customers-csv';
+export { sourceBundlerOptions } from './temporal-bundling';
+export { createTimeSkippingEnv } from './test-environment';

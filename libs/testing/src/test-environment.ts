@@ -29,6 +29,18 @@ export async function connectTemporal(config: TestEnvConfig = testEnv()): Promis
   }
 }
 
+/**
+ * A time-skipping Temporal environment on the native test server that `tools/stack` installs
+ * (never a download): timers and retry backoffs pass instantly.
+ */
+export async function createTimeSkippingEnv(config: TestEnvConfig = testEnv()): Promise<TestWorkflowEnvironment> {
+  quietRuntime();
+  if (!config.temporal.testServerPath) {
+    throw new Error('TEMPORAL_TEST_SERVER_PATH is not set: run the tests with `npm test`, or `eval "$(npm run -s stack -- env --profile test)"`');
+  }
+  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: config.temporal.testServerPath } } });
+}
+
 let counter = 0;
 /** A task queue no other suite or run uses. */
 export function uniqueTaskQueue(prefix: string): string {
@@ -42,7 +54,7 @@ function quietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
+    Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
   } catch {
     // Already installed by the suite itself: keep its choice.
   }

@@ -1,8 +1,8 @@
-import { createPrismaClient, type PrismaClient } from '@enrich/db';
+import { createPrismaClient, type PrismaClient } from './prisma-client';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 
-export interface TestDatabase {
+export interface ClonedDatabase {
   /** Connection string of this suite's own database. */
   url: string;
   prisma: PrismaClient;
@@ -11,10 +11,11 @@ export interface TestDatabase {
 }
 
 /**
- * Creates a fresh, migrated database for one test suite by cloning the template that
- * `tools/test.sh` migrates once per run (`CREATE DATABASE … TEMPLATE`, a few tens of milliseconds).
+ * Creates a fresh database by cloning a migrated template (`CREATE DATABASE … TEMPLATE`, a few tens
+ * of milliseconds): each test suite gets its own from the template `tools/test.sh` migrates once.
+ * The role in `serverUrl` needs CREATEDB.
  */
-export async function createTestDatabase(serverUrl: string, template: string): Promise<TestDatabase> {
+export async function cloneDatabase(serverUrl: string, template: string): Promise<ClonedDatabase> {
   const name = `test_${randomBytes(6).toString('hex')}`;
   await withAdmin(serverUrl, (admin) => admin.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`));
   const url = withDatabase(serverUrl, name);

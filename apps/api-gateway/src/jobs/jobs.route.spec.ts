@@ -1,0 +1,157 @@
+import { FileBlobStore, JobRepository } from '@enrich/db';
+import { connectTemporal, createTestDatabase, customersCsv, testEnv, uniqueTaskQueue, sourceBundlerOptions, type TestDatabase } from '@enrich/testing';
+import { createEnrichmentWorker } from '@enrich/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import type { Server } from 'node:http';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import request from 'supertest';
+import { createGatewayApp } from '../app';
+import { JobsService } from './jobs.service';
+
+/**
+ * The gateway over real HTTP (port 0), with real PostgreSQL, the run's Temporal dev server, a real
+ * worker hosted in-process and the mock-enrichment app over HTTP.
+ */
+describe('/v1/jobs', () => {
+  const env = testEnv();
+  let temporal: TestWorkflowEnvironment;
+  let db: TestDatabase;
+  let blobDir: string;
+  let server: Server;
+  let worker: Worker;
+  let workerRun: Promise<void>;
+
+  beforeAll(async () => {
+    temporal = await connectTemporal(env);
+    db = await createTestDatabase(env.databaseUrl, env.templateDatabase);
+    blobDir = await mkdtemp(join(tmpdir(), 'gateway-blobs-'));
+    const taskQueue = uniqueTaskQueue('gateway');
+    worker = await createEnrichmentWorker({
+      config: {
+        temporal: { address: env.temporal.address, namespace: env.temporal.namespace, taskQueue },
+        providers: { mockEnrichmentUrl: env.mockEnrichmentUrl, concurrency: 4, timeoutMs: 5_000 },
+        blobDir,
+        worker: { maxConcurrentActivities: 10, maxConcurrentWorkflowTasks: 10, workflowBundlePath: undefined },
+      },
+      connection: temporal.nativeConnection,
+      prisma: db.prisma,
+      overrides: { bundlerOptions: sourceBundlerOptions },
+      providerHeaders: { 'x-mock-knobs': JSON.stringify({ latencyMs: 0, jitterMs: 0, notFoundRate: 0.1 }) },
+    });
+    workerRun = worker.run();
+    const jobs = new JobsService({ jobs: new JobRepository(db.prisma), blobs: new FileBlobStore(blobDir), temporal: temporal.client, taskQueue });
+    server = createGatewayApp({ jobs, logger: pino({ level: 'silent' }), maxUploadBytes: 64 * 1024 }).listen(0, '127.0.0.1');
+  });
+
+  afterAll(async () => {
+    server?.close();
+    worker?.shutdown();
+    await workerRun;
+    await db?.drop();
+    await temporal?.teardown();
+    await rm(blobDir, { recursive: true, force: true });
+  });
+
+  async function waitForJob(id: string) {
+    for (let i = 0; i < 200; i++) {
+      const res = await request(server).get(`/v1/jobs/${id}`).expect(200);
+      if (['COMPLETED', 'FAILED', 'CANCELLED'].includes(res.body.status)) return res.body;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`job ${id} did not finish`);
+  }
+
+  it('accepts a multipart upload, enriches it and serves paginated results', async () => {
+    const res = await request(server)
+      .post('/v1/jobs')
+      .field('fields', 'demographics')
+      .attach('file', Buffer.from(customersCsv({ rows: 12, seed: 4, eol: '\r\n' })), 'customers.csv')
+      .expect(202);
+    expect(res.headers.location).toBe(`/v1/jobs/${res.body.id}`);
+    expect(res.body).toMatchObject({ sourceName: 'customers.csv', fields: ['demographics'], workflowId: `job-${res.body.id}` });
+
+    const job = await waitForJob(res.body.id);
+    expect(job.status).toBe('COMPLETED');
+    expect(job.counts.total).toBe(12);
+    expect(job.counts.enriched + job.counts.notFound).toBe(12);
+
+    const first = await request(server).get(`/v1/jobs/${res.body.id}/results?limit=5`).expect(200);
+    expect(first.body.items.map((r: { rowNumber: number }) => r.rowNumber)).toEqual([1, 2, 3, 4, 5]);
+    expect(first.body.nextAfter).toBe(5);
+    const last = await request(server).get(`/v1/jobs/${res.body.id}/results?after=10&limit=5`).expect(200);
+    expect(last.body.items.map((r: { rowNumber: number }) => r.rowNumber)).toEqual([11, 12]);
+    expect(last.body.nextAfter).toBeUndefined();
+    const enriched = first.body.items.find((r: { status: string }) => r.status === 'ENRICHED');
+    expect(enriched.fields).toHaveLength(7);
+    expect(enriched.fields[0]).toMatchObject({ provider: 'mock-demographics' });
+  });
+
+  it('accepts a raw text/csv body', async () => {
+    const res = await request(server)
+      .post('/v1/jobs?name=raw.csv')
+      .set('content-type', 'text/csv')
+      .send('email,first_name\nraw@example.com,Raw\n')
+      .expect(202);
+    const job = await waitForJob(res.body.id);
+    expect(job).toMatchObject({ status: 'COMPLETED', sourceName: 'raw.csv', counts: { total: 1 } });
+  });
+
+  it('refuses a file without the required column, naming it and the line, and keeps nothing', async () => {
+    const before = await readdir(join(blobDir, 'uploads')).catch(() => []);
+    const res = await request(server).post('/v1/jobs').set('content-type', 'text/csv').send('name,zip\nAda,12345\n').expect(400);
+    expect(res.body).toEqual({
+      error: 'invalid_csv',
+      message: 'line 1: the header is missing required column(s) email (found: name, zip)',
+      line: 1,
+    });
+    expect(await readdir(join(blobDir, 'uploads')).catch(() => [])).toEqual(before);
+    expect(await db.prisma.job.count({ where: { sourceName: 'upload.csv' } })).toBe(0);
+  });
+
+  it('refuses an empty file', async () => {
+    const res = await request(server).post('/v1/jobs').set('content-type', 'text/csv').send('').expect(400);
+    expect(res.body.message).toMatch(/the file is empty/);
+  });
+
+  it('fails a job whose file has an unterminated quote, naming the line', async () => {
+    const csv = 'email,first_name\nok@example.com,Ok\nalso@example.com,Also\nbad@example.com,"Bad\nlast@example.com,Last\n';
+    const res = await request(server).post('/v1/jobs').set('content-type', 'text/csv').send(csv).expect(202);
+    const job = await waitForJob(res.body.id);
+    expect(job.status).toBe('FAILED');
+    expect(job.error).toMatch(/^line \d+: Quote Not Closed/);
+  });
+
+  it('names the field for unknown enrichment groups', async () => {
+    const res = await request(server).post('/v1/jobs?fields=horoscope').set('content-type', 'text/csv').send('email\na@b.co\n').expect(400);
+    expect(res.body.error).toBe('invalid_request');
+    expect(res.body.message).toMatch(/^fields: unknown enrichment group\(s\) horoscope/);
+  });
+
+  it('answers 415 for other content types and 413 past the upload limit', async () => {
+    await request(server).post('/v1/jobs').send({ email: 'a@b.co' }).expect(415);
+    const big = `email\n${'x@example.com\n'.repeat(10_000)}`;
+    const res = await request(server).post('/v1/jobs').set('content-type', 'text/csv').send(big);
+    expect(res.status).toBe(413);
+    expect(res.body.error).toBe('payload_too_large');
+  });
+
+  it('answers 404 for an unknown job and 400 naming a malformed id', async () => {
+    const missing = await request(server).get('/v1/jobs/00000000-0000-4000-8000-000000000000').expect(404);
+    expect(missing.body).toMatchObject({ error: 'not_found' });
+    const bad = await request(server).get('/v1/jobs/nope').expect(400);
+    expect(bad.body.issues).toEqual([{ path: 'id', message: 'must be a job id (UUID)' }]);
+    await request(server).get('/v1/jobs/00000000-0000-4000-8000-000000000000/results').expect(404);
+  });
+
+  it('serves health, its OpenAPI contract, and JSON 404s', async () => {
+    await request(server).get('/health').expect(200, { status: 'ok' });
+    const doc = await request(server).get('/openapi.json').expect(200);
+    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/results']));
+    const res = await request(server).get('/v2/nothing').expect(404);
+    expect(res.body.error).toBe('not_found');
+  });
+});
