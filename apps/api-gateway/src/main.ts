@@ -1,7 +1,6 @@
-import { loadGatewayConfig } from '@enrich/config';
+import { loadGatewayConfig, temporalConnectionOptions } from '@enrich/config';
 import { createPrismaClient, FileBlobStore, JobRepository } from '@enrich/db';
 import { Client, Connection } from '@temporalio/client';
-import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import pino from 'pino';
 import { createGatewayApp } from './app';
@@ -11,11 +10,7 @@ async function main(): Promise<void> {
   const config = loadGatewayConfig();
   const logger = pino({ level: config.logLevel, base: { service: 'api-gateway' } });
   const { temporal } = config;
-  const connection = await Connection.connect({
-    address: temporal.address,
-    ...(temporal.tls ? { tls: { clientCertPair: { crt: readFileSync(temporal.tls.certPath), key: readFileSync(temporal.tls.keyPath) } } } : {}),
-    ...(temporal.apiKey ? { apiKey: temporal.apiKey, tls: temporal.tls ? undefined : true } : {}),
-  });
+  const connection = await Connection.connect(temporalConnectionOptions(temporal));
   const prisma = createPrismaClient(config.database);
   try {
     const jobs = new JobsService({

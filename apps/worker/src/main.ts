@@ -1,7 +1,6 @@
-import { loadWorkerConfig } from '@enrich/config';
+import { loadWorkerConfig, temporalConnectionOptions } from '@enrich/config';
 import { createPrismaClient } from '@enrich/db';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
-import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { createEnrichmentWorker } from './worker';
 
@@ -16,11 +15,7 @@ async function main(): Promise<void> {
     telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
   });
   const { temporal } = config;
-  const connection = await NativeConnection.connect({
-    address: temporal.address,
-    ...(temporal.tls ? { tls: { clientCertPair: { crt: readFileSync(temporal.tls.certPath), key: readFileSync(temporal.tls.keyPath) } } } : {}),
-    ...(temporal.apiKey ? { apiKey: temporal.apiKey, tls: temporal.tls ? undefined : true } : {}),
-  });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(temporal));
   const prisma = createPrismaClient(config.database);
   try {
     const worker = await createEnrichmentWorker({ config, connection, prisma });

@@ -1,7 +1,7 @@
 import { createActivities } from '@enrich/activities';
 import { DemographicsClient } from '@enrich/activities';
 import type { WorkerConfig } from '@enrich/config';
-import { FileBlobStore, JobRepository, type PrismaClient } from '@enrich/db';
+import { CustomerRepository, FileBlobStore, JobRepository, type PrismaClient } from '@enrich/db';
 import type { DataConverter } from '@temporalio/common';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 
@@ -26,6 +26,7 @@ export async function createEnrichmentWorker(options: EnrichmentWorkerOptions): 
   const { config, connection, prisma } = options;
   const activities = createActivities({
     jobs: new JobRepository(prisma),
+    customers: new CustomerRepository(prisma),
     blobs: new FileBlobStore(config.blobDir),
     demographics: new DemographicsClient({
       baseUrl: config.providers.mockEnrichmentUrl,

@@ -1,4 +1,5 @@
-import type { BlobStore, JobRepository } from '@enrich/db';
+import type { BlobStore, CustomerRepository, JobRepository } from '@enrich/db';
+import { createCustomerActivities } from './customers.activities';
 import { createEnrichmentActivities } from './enrichment.activities';
 import { createJobActivities } from './jobs.activities';
 import type { DemographicsClient } from './providers/demographics.client';
@@ -7,6 +8,7 @@ import { createStagingActivities } from './staging.activities';
 /** Everything the activities need from the process that hosts them. */
 export interface ActivityDeps {
   jobs: JobRepository;
+  customers: CustomerRepository;
   blobs: BlobStore;
   demographics: Pick<DemographicsClient, 'lookup'>;
   /** Provider calls in flight per page activity. */
@@ -19,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createStagingActivities(deps),
     ...createEnrichmentActivities({ jobs: deps.jobs, demographics: deps.demographics, concurrency: deps.providerConcurrency }),
     ...createJobActivities(deps),
+    ...createCustomerActivities({ customers: deps.customers, demographics: deps.demographics, concurrency: deps.providerConcurrency }),
   };
 }
 

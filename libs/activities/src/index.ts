@@ -8,6 +8,7 @@
 export { createActivities, type ActivityDeps, type Activities } from './create-activities';
 export type { StageJobInput, StageJobResult } from './staging.activities';
 export { CSV_FORMAT_FAILURE } from './staging.activities';
+export type { RefreshCustomersInput, RefreshCustomersResult } from './customers.activities';
 export { PROVIDER_UNAVAILABLE_FAILURE, type EnrichPageInput } from './enrichment.activities';
 export { DemographicsClient, type ProviderLookup } from './providers/demographics.client';
 export { type HttpProviderOptions, retryAfterMs } from './providers/http-provider';

@@ -15,3 +15,5 @@ export { loadWorkerConfig, workerEnvSchema, type WorkerConfig } from './worker.c
 export { loadGatewayConfig, gatewayEnvSchema, type GatewayConfig } from './gateway.config';
 export { loadTestEnvConfig, testEnvSchema, type TestEnvConfig } from './test-env.config';
 export { loadCliConfig, cliEnvSchema, type CliConfig } from './cli.config';
+export { loadSchedulerConfig, schedulerEnvSchema, type SchedulerConfig } from './scheduler.config';
+export { temporalConnectionOptions, type TemporalConnectionOptions } from './temporal-connection';

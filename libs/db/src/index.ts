@@ -8,3 +8,4 @@ export { createPrismaClient, PrismaClient, Prisma, type DatabaseOptions } from '
 export { JobRepository, type NewJob, type JobSummary, type StagedRow, type PendingRow, type RowResult, type ResultRow } from './job.repository';
 export { FileBlobStore, BlobNotFoundError, type BlobStore } from './blob-store';
 export { cloneDatabase, type ClonedDatabase } from './clone-database';
+export { CustomerRepository, type CustomerInput, type StaleCustomer, type CustomerRefresh } from './customer.repository';

@@ -10,3 +10,4 @@ export * from './customer-record';
 export * from './enrichment';
 export * from './merge';
 export * from './job';
+export * from './sealed';

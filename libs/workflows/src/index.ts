@@ -5,3 +5,4 @@
  * @module
  */
 export * from './batch-enrichment.workflow';
+export * from './customer-refresh.workflow';

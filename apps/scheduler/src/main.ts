@@ -1,0 +1,23 @@
+import { loadSchedulerConfig, temporalConnectionOptions } from '@enrich/config';
+import { Client, Connection } from '@temporalio/client';
+import pino from 'pino';
+import { applySchedules, declaredSchedules } from './schedules';
+
+/** Applies the declared schedules (create-or-update) and exits: run it at every deploy. */
+async function main(): Promise<void> {
+  const config = loadSchedulerConfig();
+  const logger = pino({ level: config.logLevel, base: { service: 'scheduler' } });
+  const { temporal } = config;
+  const connection = await Connection.connect(temporalConnectionOptions(temporal));
+  try {
+    const changes = await applySchedules(new Client({ connection, namespace: temporal.namespace }), declaredSchedules(config));
+    for (const change of changes) logger.info(change, 'schedule applied');
+  } finally {
+    await connection.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? `scheduler failed: ${error.message}` : error);
+  process.exit(1);
+});
