@@ -1,6 +1,26 @@
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
+const depConstraints = [
+            { sourceTag: 'type:domain', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'type:config', onlyDependOnLibsWithTags: [] },
+            {
+              sourceTag: 'type:workflows',
+              onlyDependOnLibsWithTags: ['type:domain', 'type:activities'],
+              bannedExternalImports: ['node:*', 'fs', 'path', 'os', 'crypto', 'http', 'https', 'net', 'child_process', '@prisma/*', 'pg', 'undici', 'pino', '@temporalio/activity', '@temporalio/worker', '@temporalio/client'],
+            },
+            { sourceTag: 'type:codec', onlyDependOnLibsWithTags: ['type:domain', 'type:config'] },
+            { sourceTag: 'type:db', onlyDependOnLibsWithTags: ['type:domain', 'type:config', 'type:codec'] },
+            { sourceTag: 'type:activities', onlyDependOnLibsWithTags: ['type:domain', 'type:config', 'type:codec', 'type:db'] },
+            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:domain', 'type:config', 'type:codec', 'type:db', 'type:activities', 'type:workflows'] },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:config', 'type:codec', 'type:db', 'type:activities', 'type:workflows', 'type:testing'] },
+];
+
+// Tests of workflow code host workers and clients: they may use what the workflows themselves may not.
+const specDepConstraints = depConstraints.map((c) =>
+  c.sourceTag === 'type:workflows' ? { sourceTag: 'type:workflows', onlyDependOnLibsWithTags: ['type:domain', 'type:activities', 'type:testing'] } : c,
+);
+
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -28,21 +48,7 @@ export default [
         {
           enforceBuildableLibDependency: true,
           allow: [],
-          depConstraints: [
-            { sourceTag: 'type:domain', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'type:config', onlyDependOnLibsWithTags: [] },
-            {
-              sourceTag: 'type:workflows',
-              onlyDependOnLibsWithTags: ['type:domain', 'type:activities'],
-              bannedExternalImports: ['node:*', 'fs', 'path', 'os', 'crypto', 'http', 'https', 'net', 'child_process', '@prisma/*', 'pg', 'undici', 'pino', '@temporalio/activity', '@temporalio/worker', '@temporalio/client'],
-            },
-            { sourceTag: 'type:codec', onlyDependOnLibsWithTags: ['type:domain', 'type:config'] },
-            { sourceTag: 'type:db', onlyDependOnLibsWithTags: ['type:domain', 'type:config', 'type:codec'] },
-            { sourceTag: 'type:activities', onlyDependOnLibsWithTags: ['type:domain', 'type:config', 'type:codec', 'type:db'] },
-            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:domain', 'type:config', 'type:codec', 'type:db', 'type:activities', 'type:workflows'] },
-            // type:worker-host: the worker exports its factory so end-to-end suites host a real worker.
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:config', 'type:codec', 'type:db', 'type:activities', 'type:workflows', 'type:testing', 'type:worker-host'] },
-          ],
+          depConstraints,
         },
       ],
     },
@@ -63,5 +69,9 @@ export default [
     // Per-project tool configs extend the root ones by relative path; they are not code of a project.
     files: ['**/eslint.config.mjs', '**/jest.config.cjs', 'jest.preset.cjs'],
     rules: { '@nx/enforce-module-boundaries': 'off' },
+  },
+  {
+    files: ['libs/workflows/src/**/*.spec.ts'],
+    rules: { '@nx/enforce-module-boundaries': ['error', { enforceBuildableLibDependency: true, allow: [], depConstraints: specDepConstraints }] },
   },
 ];

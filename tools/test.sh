@@ -4,8 +4,9 @@
 # integration suite (each suite clones its own database from a migrated template and uses its own
 # task queue). Lint, type checks, builds and tests of every project run through Nx.
 #
-#   npm test                      everything
-#   npm test -- --projects=@enrich/domain   extra arguments go to `nx run-many`
+#   npm test                                 everything
+#   npm test -- --projects=@enrich/domain    extra arguments go to `nx run-many`
+#   NX_MODE=affected npm test                only what the change affects (CI on pull requests)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -36,7 +37,10 @@ say "checking that prisma/migrations matches prisma/schema.prisma"
 bash tools/migrate.sh check
 
 say "building every project"
-npx nx run-many -t build --outputStyle=static
+mode=${NX_MODE:-run-many}
+# The mock providers run as their own process for every integration suite, affected or not.
+npx nx run @enrich/mock-enrichment:build --outputStyle=static
+npx nx "$mode" -t build --outputStyle=static
 
 mock_port=14010
 say "starting mock-enrichment on :$mock_port"
@@ -50,4 +54,4 @@ done
 export MOCK_ENRICHMENT_URL="http://127.0.0.1:$mock_port" TEST_TEMPLATE_DATABASE=$template
 
 say "lint, typecheck and test"
-npx nx run-many -t lint typecheck test --outputStyle=static "$@"
+npx nx "$mode" -t lint typecheck test --outputStyle=static "$@"

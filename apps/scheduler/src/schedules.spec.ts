@@ -1,6 +1,5 @@
 import { CustomerRepository } from '@enrich/db';
-import { connectTemporal, createTestDatabase, sourceBundlerOptions, testEnv, uniqueTaskQueue, type TestDatabase } from '@enrich/testing';
-import { createEnrichmentWorker } from '@enrich/worker';
+import { connectTemporal, createTestDatabase, createTestWorker, testEnv, uniqueTaskQueue, type TestDatabase } from '@enrich/testing';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { applySchedules, declaredSchedules } from './schedules';
@@ -59,18 +58,7 @@ describe('customer-demographics-refresh schedule', () => {
     const freshAt = new Date();
     await db.prisma.customer.update({ where: { externalId: 'fresh' }, data: { enrichedAt: freshAt } });
 
-    const worker = await createEnrichmentWorker({
-      config: {
-        temporal: { address: env.temporal.address, namespace: env.temporal.namespace, taskQueue },
-        providers: { mockEnrichmentUrl: env.mockEnrichmentUrl, concurrency: 2, timeoutMs: 5_000 },
-        blobDir: '/nonexistent',
-        worker: { maxConcurrentActivities: 4, maxConcurrentWorkflowTasks: 4, workflowBundlePath: undefined },
-      },
-      connection: temporal.nativeConnection,
-      prisma: db.prisma,
-      providerHeaders: { 'x-mock-knobs': JSON.stringify({ latencyMs: 0, jitterMs: 0, notFoundRate: 0 }) },
-      overrides: { bundlerOptions: sourceBundlerOptions },
-    });
+    const worker = await createTestWorker({ temporal, taskQueue, prisma: db.prisma, blobDir: '/nonexistent', concurrency: 2, knobs: { latencyMs: 0, jitterMs: 0, notFoundRate: 0 } });
     const [schedule] = schedulesFor(taskQueue);
     await applySchedules(temporal.client, [schedule]);
     const handle = temporal.client.schedule.getHandle(schedule.scheduleId);

@@ -1,6 +1,6 @@
 import { JobRepository, FileBlobStore } from '@enrich/db';
-import { createTestDatabase, connectTemporal, customersCsv, testEnv, uniqueTaskQueue, sourceBundlerOptions, type TestDatabase } from '@enrich/testing';
-import { batchEnrichmentWorkflow, progressQuery, type BatchEnrichmentInput } from '@enrich/workflows';
+import { createTestDatabase, connectTemporal, customersCsv, testEnv, uniqueTaskQueue type TestDatabase } from '@enrich/testing';
+import type { BatchEnrichmentInput, BatchProgress, batchEnrichmentWorkflow } from '@enrich/workflows';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowFailedError } from '@temporalio/client';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -48,19 +48,18 @@ describe('batchEnrichmentWorkflow', () => {
       },
       connection: temporal.nativeConnection,
       prisma: db.prisma,
-      overrides: { bundlerOptions: sourceBundlerOptions },
       providerHeaders: options.knobs ? { 'x-mock-knobs': JSON.stringify(options.knobs) } : undefined,
     });
     const workflowId = `job-${jobId}`;
     const outcome = await worker.runUntil(async () => {
-      const handle = await temporal.client.workflow.start(batchEnrichmentWorkflow, {
+      const handle = await temporal.client.workflow.start<typeof batchEnrichmentWorkflow>('batchEnrichmentWorkflow', {
         workflowId,
         taskQueue,
         args: [{ jobId, fields: ['demographics'], ...options.workflow }],
       });
       try {
         const counts = await handle.result();
-        const progress = await handle.query(progressQuery);
+        const progress = await handle.query<BatchProgress>('progress');
         const description = await handle.describe();
         return { counts, progress, description, error: undefined };
       } catch (error) {
@@ -75,8 +74,8 @@ describe('batchEnrichmentWorkflow', () => {
     const { jobId, counts, error } = await runJob(csv, { knobs: { notFoundRate: 0.2, latencyMs: 0, jitterMs: 0 } });
     expect(error).toBeUndefined();
     expect(counts).toMatchObject({ total: 25, quarantined: 2, pending: 0, failed: 0 });
-    expect(counts!.enriched + counts!.notFound).toBe(23);
-    expect(counts!.notFound).toBeGreaterThan(0);
+    expect((counts?.enriched ?? 0) + (counts?.notFound ?? 0)).toBe(23);
+    expect(counts?.notFound).toBeGreaterThan(0);
 
     const job = await jobs.get(jobId);
     expect(job).toMatchObject({ status: 'COMPLETED', counts });
@@ -126,7 +125,7 @@ describe('batchEnrichmentWorkflow', () => {
     expect(counts).toMatchObject({ total: 20, enriched: 20 });
     // 7 pages of at most 3 rows, 2 pages per run: 4 runs.
     expect(progress).toMatchObject({ phase: 'completed', runs: 4, nextRow: 21 });
-    expect(description!.runId).not.toBe(description!.raw.workflowExecutionInfo?.firstRunId);
+    expect(description?.runId).not.toBe(description?.raw.workflowExecutionInfo?.firstRunId);
   });
 
   it('records unknown records as not found, never as failures or silence', async () => {

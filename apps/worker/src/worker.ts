@@ -1,7 +1,6 @@
-import { createActivities } from '@enrich/activities';
-import { DemographicsClient } from '@enrich/activities';
+import { createActivitiesForDatabase } from '@enrich/activities';
 import type { WorkerConfig } from '@enrich/config';
-import { CustomerRepository, FileBlobStore, JobRepository, type PrismaClient } from '@enrich/db';
+import type { PrismaClient } from '@enrich/db';
 import type { DataConverter } from '@temporalio/common';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 
@@ -24,16 +23,15 @@ function workflowSource(bundlePath: string | undefined): Pick<WorkerOptions, 'wo
 /** Creates the worker that hosts every workflow and activity of the platform on one task queue. */
 export async function createEnrichmentWorker(options: EnrichmentWorkerOptions): Promise<Worker> {
   const { config, connection, prisma } = options;
-  const activities = createActivities({
-    jobs: new JobRepository(prisma),
-    customers: new CustomerRepository(prisma),
-    blobs: new FileBlobStore(config.blobDir),
-    demographics: new DemographicsClient({
+  const activities = createActivitiesForDatabase({
+    prisma,
+    blobDir: config.blobDir,
+    providers: {
       baseUrl: config.providers.mockEnrichmentUrl,
       timeoutMs: config.providers.timeoutMs,
+      concurrency: config.providers.concurrency,
       headers: options.providerHeaders,
-    }),
-    providerConcurrency: config.providers.concurrency,
+    },
   });
   return Worker.create({
     connection,

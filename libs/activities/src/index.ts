@@ -20,3 +20,4 @@ export {
   isRetryable,
 } from './providers/provider-errors';
 export { readCustomerRows, CsvFormatError, type CsvRow } from './csv/read-customers';
+export { createActivitiesForDatabase, type ActivitiesForDatabaseOptions } from './activities-for-database';

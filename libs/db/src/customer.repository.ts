@@ -1,5 +1,5 @@
 import type { EnrichedField } from '@enrich/domain';
-import { Prisma, type PrismaClient } from './prisma-client';
+import type { Prisma, PrismaClient } from './prisma-client';
 
 export interface CustomerInput {
   externalId: string;

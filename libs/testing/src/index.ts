@@ -7,5 +7,5 @@
 export { cloneDatabase as createTestDatabase, type ClonedDatabase as TestDatabase } from '@enrich/db';
 export { testEnv, connectTemporal, uniqueTaskQueue } from './test-environment';
 export { customersCsv, type CustomersCsvOptions } from './customers-csv';
-export { sourceBundlerOptions } from './temporal-bundling';
 export { createTimeSkippingEnv } from './test-environment';
+export { createTestWorker, type TestWorkerOptions } from './test-worker';

@@ -1,6 +1,5 @@
 import { FileBlobStore, JobRepository } from '@enrich/db';
-import { connectTemporal, createTestDatabase, customersCsv, testEnv, uniqueTaskQueue, sourceBundlerOptions, type TestDatabase } from '@enrich/testing';
-import { createEnrichmentWorker } from '@enrich/worker';
+import { connectTemporal, createTestDatabase, createTestWorker, customersCsv, testEnv, uniqueTaskQueue, type TestDatabase } from '@enrich/testing';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { Server } from 'node:http';
@@ -30,18 +29,7 @@ describe('/v1/jobs', () => {
     db = await createTestDatabase(env.databaseUrl, env.templateDatabase);
     blobDir = await mkdtemp(join(tmpdir(), 'gateway-blobs-'));
     const taskQueue = uniqueTaskQueue('gateway');
-    worker = await createEnrichmentWorker({
-      config: {
-        temporal: { address: env.temporal.address, namespace: env.temporal.namespace, taskQueue },
-        providers: { mockEnrichmentUrl: env.mockEnrichmentUrl, concurrency: 4, timeoutMs: 5_000 },
-        blobDir,
-        worker: { maxConcurrentActivities: 10, maxConcurrentWorkflowTasks: 10, workflowBundlePath: undefined },
-      },
-      connection: temporal.nativeConnection,
-      prisma: db.prisma,
-      overrides: { bundlerOptions: sourceBundlerOptions },
-      providerHeaders: { 'x-mock-knobs': JSON.stringify({ latencyMs: 0, jitterMs: 0, notFoundRate: 0.1 }) },
-    });
+    worker = await createTestWorker({ temporal, taskQueue, prisma: db.prisma, blobDir, knobs: { latencyMs: 0, jitterMs: 0, notFoundRate: 0.1 } });
     workerRun = worker.run();
     const jobs = new JobsService({ jobs: new JobRepository(db.prisma), blobs: new FileBlobStore(blobDir), temporal: temporal.client, taskQueue });
     server = createGatewayApp({ jobs, logger: pino({ level: 'silent' }), maxUploadBytes: 64 * 1024 }).listen(0, '127.0.0.1');

@@ -1,12 +1,12 @@
 import type { Activities } from '@enrich/activities';
 import { EMPTY_COUNTS, type JobCounts, type RowRange } from '@enrich/domain';
-import { createTimeSkippingEnv, sourceBundlerOptions, uniqueTaskQueue } from '@enrich/testing';
+import { createTimeSkippingEnv, uniqueTaskQueue } from '@enrich/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { Context, heartbeat } from '@temporalio/activity';
-import { batchEnrichmentWorkflow, progressQuery, type BatchEnrichmentInput } from './batch-enrichment.workflow';
+import type { BatchEnrichmentInput, BatchProgress, batchEnrichmentWorkflow } from '@enrich/workflows';
 
 type Calls = { pages: RowRange[]; failed: Array<{ range: RowRange; reason: string }>; finished: Array<{ status: string; error?: string }>; maxInFlight: number };
 
@@ -29,7 +29,9 @@ describe('batchEnrichmentWorkflow orchestration', () => {
         if (options.stageError) throw options.stageError;
         return { totalRows, quarantined: 1 };
       },
-      async markJobRunning() {},
+      async markJobRunning() {
+        return undefined;
+      },
       async enrichPage({ range }) {
         calls.pages.push(range);
         inFlight++;
@@ -61,24 +63,23 @@ describe('batchEnrichmentWorkflow orchestration', () => {
     return { impl, calls };
   }
 
-  async function run(input: Partial<BatchEnrichmentInput>, acts: ReturnType<typeof activities>, drive?: (handle: Awaited<ReturnType<typeof env.client.workflow.start>>) => Promise<void>) {
+  async function run(input: Partial<BatchEnrichmentInput>, acts: ReturnType<typeof activities>, drive?: (handle: { cancel(): Promise<unknown> }) => Promise<void>) {
     const taskQueue = uniqueTaskQueue('orchestration');
     const worker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue,
-      workflowsPath: require.resolve('./batch-enrichment.workflow'),
-      bundlerOptions: sourceBundlerOptions,
+      workflowsPath: require.resolve('@enrich/workflows'),
       activities: acts.impl,
     });
     return worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(batchEnrichmentWorkflow, {
+      const handle = await env.client.workflow.start<typeof batchEnrichmentWorkflow>('batchEnrichmentWorkflow', {
         taskQueue,
         workflowId: `orchestration-${taskQueue}`,
         args: [{ jobId: 'job-1', fields: ['demographics'], ...input }],
       });
       if (drive) await drive(handle);
       return handle.result().then(
-        async (counts) => ({ counts, progress: await handle.query(progressQuery), error: undefined }),
+        async (counts) => ({ counts, progress: await handle.query<BatchProgress>('progress'), error: undefined }),
         (error: unknown) => ({ counts: undefined, progress: undefined, error }),
       );
     });
