@@ -1,7 +1,7 @@
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
-const depConstraints = [
+export const depConstraints = [
             { sourceTag: 'type:domain', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'type:config', onlyDependOnLibsWithTags: [] },
             {
@@ -16,8 +16,8 @@ const depConstraints = [
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:config', 'type:codec', 'type:db', 'type:activities', 'type:workflows', 'type:testing'] },
 ];
 
-// Tests of workflow code host workers and clients: they may use what the workflows themselves may not.
-const specDepConstraints = depConstraints.map((c) =>
+// Tests of workflow code host workers and replay histories: they may use what workflows may not.
+export const specDepConstraints = depConstraints.map((c) =>
   c.sourceTag === 'type:workflows' ? { sourceTag: 'type:workflows', onlyDependOnLibsWithTags: ['type:domain', 'type:activities', 'type:testing'] } : c,
 );
 
@@ -54,24 +54,8 @@ export default [
     },
   },
   {
-    // Workflow code runs in Temporal's deterministic sandbox: activities are reached through
-    // proxyActivities with type-only imports, never called directly.
-    files: ['libs/workflows/src/**/*.ts'],
-    ignores: ['**/*.spec.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        { paths: [{ name: '@enrich/activities', message: 'Workflows may import activity types only.', allowTypeImports: true }] },
-      ],
-    },
-  },
-  {
     // Per-project tool configs extend the root ones by relative path; they are not code of a project.
     files: ['**/eslint.config.mjs', '**/jest.config.cjs', 'jest.preset.cjs'],
     rules: { '@nx/enforce-module-boundaries': 'off' },
-  },
-  {
-    files: ['libs/workflows/src/**/*.spec.ts'],
-    rules: { '@nx/enforce-module-boundaries': ['error', { enforceBuildableLibDependency: true, allow: [], depConstraints: specDepConstraints }] },
   },
 ];

@@ -92,12 +92,16 @@ bash tools/migrate.sh deploy >/dev/null
 
 say "building the apps"
 npx nx run-many -t build --outputStyle=static >/dev/null
+npx nx run @enrich/worker:bundle-workflows --outputStyle=static >/dev/null
 
 blob_dir="$root/.stack/demo/blobs"
 export BLOB_DIR="$blob_dir" LOG_LEVEL=info
 start_app mock-enrichment http://127.0.0.1:4010/health node apps/mock-enrichment/dist/main.js
 start_app worker "" node apps/worker/dist/main.js
 start_app api-gateway http://127.0.0.1:3000/health node apps/api-gateway/dist/main.js
+
+say "declaring Temporal schedules (scheduler)"
+node apps/scheduler/dist/main.js >>"$root/.stack/demo/logs/scheduler.log" 2>&1 || { tail -5 "$root/.stack/demo/logs/scheduler.log" >&2; die "the scheduler failed; its log is .stack/demo/logs/scheduler.log"; }
 
 rows=${ROWS:-500}
 sample="$root/.stack/demo/sample-customers.csv"
@@ -114,6 +118,7 @@ cat <<INFO
 The demo is running (started in $(( $(date +%s) - started ))s). Where to look:
   Temporal Web UI   $TEMPORAL_UI_URL/namespaces/default/workflows/job-$job_id
   API               http://127.0.0.1:3000/v1/jobs/$job_id   (results: /v1/jobs/$job_id/results, contract: /openapi.json)
+  Schedules         $TEMPORAL_UI_URL/namespaces/default/schedules   (customer-demographics-refresh, every 6 h)
   Mock providers    http://127.0.0.1:4010/openapi.json   (stats: /admin/stats)
   PostgreSQL        psql $DATABASE_URL
                     select status, count(*) from job_row where job_id = '$job_id' group by 1;

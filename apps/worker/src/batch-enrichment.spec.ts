@@ -1,5 +1,5 @@
 import { JobRepository, FileBlobStore } from '@enrich/db';
-import { createTestDatabase, connectTemporal, customersCsv, testEnv, uniqueTaskQueue type TestDatabase } from '@enrich/testing';
+import { createTestDatabase, connectTemporal, customersCsv, testEnv, uniqueTaskQueue, type TestDatabase } from '@enrich/testing';
 import type { BatchEnrichmentInput, BatchProgress, batchEnrichmentWorkflow } from '@enrich/workflows';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowFailedError } from '@temporalio/client';

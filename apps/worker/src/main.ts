@@ -1,6 +1,8 @@
 import { loadWorkerConfig, temporalConnectionOptions } from '@enrich/config';
 import { createPrismaClient } from '@enrich/db';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import pino from 'pino';
 import { createEnrichmentWorker } from './worker';
 
@@ -18,8 +20,11 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect(temporalConnectionOptions(temporal));
   const prisma = createPrismaClient(config.database);
   try {
-    const worker = await createEnrichmentWorker({ config, connection, prisma });
-    logger.info({ taskQueue: temporal.taskQueue, namespace: temporal.namespace, address: temporal.address }, 'worker started');
+    // A bundle prebuilt by the bundle-workflows target spares webpack at start.
+    const prebuilt = join(__dirname, 'workflow-bundle.js');
+    const workflowBundlePath = config.worker.workflowBundlePath ?? (existsSync(prebuilt) ? prebuilt : undefined);
+    const worker = await createEnrichmentWorker({ config: { ...config, worker: { ...config.worker, workflowBundlePath } }, connection, prisma });
+    logger.info({ taskQueue: temporal.taskQueue, namespace: temporal.namespace, address: temporal.address, workflowBundlePath }, 'worker started');
     // Worker.run returns once SIGINT/SIGTERM (installed by the Runtime) has drained in-flight tasks.
     await worker.run();
     logger.info('worker stopped');

@@ -9,11 +9,75 @@ export const IV_BYTES = 12;
 export const TAG_BYTES = 16;
 
 const ALGORITHM = 'aes-256-gcm';
+const IV_POOL_BYTES = IV_BYTES * 1024;
+
+let ivPool = Buffer.alloc(0);
+let ivOffset = 0;
+
+/**
+ * A fresh random 12-byte IV. Drawn from a pool filled by the CSPRNG 1,024 IVs at a time: one
+ * `randomBytes` call per IV costs as much as encrypting a few kilobytes.
+ */
+export function randomIv(): Buffer {
+  if (ivOffset + IV_BYTES > ivPool.length) {
+    // A new pool each time: IVs handed out earlier are views that must never change.
+    ivPool = randomBytes(IV_POOL_BYTES);
+    ivOffset = 0;
+  }
+  const iv = ivPool.subarray(ivOffset, ivOffset + IV_BYTES);
+  ivOffset += IV_BYTES;
+  return iv;
+}
 
 /** Encrypts `plaintext` under a fresh random IV; returns `iv ‖ ciphertext ‖ tag`. */
 export function aesGcmSeal(key: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Buffer {
-  const iv = randomBytes(IV_BYTES);
-  return Buffer.concat(aesGcmSealParts(key, iv, plaintext, aad));
+  return Buffer.concat(aesGcmSealParts(key, randomIv(), plaintext, aad));
+}
+
+/** An AES-GCM ciphertext with its IV and tag kept apart. */
+export interface DetachedCiphertext {
+  iv: Buffer;
+  ciphertext: Buffer;
+  tag: Buffer;
+}
+
+// Larger plaintexts get a one-off buffer, so the scratch never pins more than this.
+const SCRATCH_MAX_BYTES = 1024 * 1024;
+let scratch: Buffer | undefined;
+
+/**
+ * Encrypts the concatenation of `chunks` under a fresh random IV into a single ciphertext buffer,
+ * with IV and tag returned apart. The ciphertext is the only large allocation: gluing IV and tag
+ * onto it would allocate and copy it a second time, which costs about a third of the AES work.
+ * The chunks are staged in a reusable scratch buffer that is zeroed right after, so no plaintext
+ * lingers in it.
+ */
+export function aesGcmEncryptDetached(key: Uint8Array, chunks: readonly Uint8Array[], aad: Uint8Array): DetachedCiphertext {
+  const total = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+  const staging = chunks.length === 1 ? undefined : total <= SCRATCH_MAX_BYTES ? scratchOf(total) : Buffer.allocUnsafe(total);
+  let plaintext: Uint8Array = chunks[0] ?? new Uint8Array(0);
+  if (staging) {
+    let offset = 0;
+    for (const chunk of chunks) {
+      staging.set(chunk, offset);
+      offset += chunk.length;
+    }
+    plaintext = staging.subarray(0, total);
+  }
+  try {
+    const iv = Buffer.from(randomIv());
+    const [, ciphertext, tag] = aesGcmSealParts(key, iv, plaintext, aad);
+    return { iv, ciphertext, tag };
+  } finally {
+    staging?.fill(0, 0, total);
+  }
+}
+
+function scratchOf(size: number): Buffer {
+  if (!scratch || scratch.length < size) {
+    scratch = Buffer.allocUnsafeSlow(Math.min(SCRATCH_MAX_BYTES, Math.max(size, 2 * (scratch?.length ?? 32 * 1024))));
+  }
+  return scratch;
 }
 
 /** Encrypts under the given IV; returns `[iv, ciphertext, tag]` so callers can lay them out. */

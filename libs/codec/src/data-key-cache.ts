@@ -83,6 +83,8 @@ export class DataKeyCache {
   /** Insertion order is recency order: the first key is the least recently used. */
   private readonly unwrapped = new Map<string, Entry>();
   private readonly unwrapping = new Map<string, Flight>();
+  /** The last decryption hit: most decodes in a row use the same data key, and this skips building its cache key. */
+  private lastHit: { context: EncryptionContext; keyId: string; wrapped: Buffer; entry: Entry } | undefined;
 
   constructor(provider: KeyProvider, options: DataKeyCacheOptions = {}) {
     this.provider = provider;
@@ -98,7 +100,7 @@ export class DataKeyCache {
    * current one is used up or too old. Counts one use.
    */
   async withEncryptionKey<T>(context: EncryptionContext, use: (key: DataKeyLease) => T): Promise<T> {
-    const slot = contextKey(context);
+    const slot = slotOf(context);
     for (;;) {
       const current = this.active.get(slot);
       if (current && this.usable(current, slot)) return this.spend(current, slot, use);
@@ -119,9 +121,16 @@ export class DataKeyCache {
 
   /** Calls `use` with the data key `wrapped` under master key `keyId`, unwrapping it on a miss. */
   async withDecryptionKey<T>(wrapped: Uint8Array, keyId: string, context: EncryptionContext, use: (plaintext: Uint8Array) => T): Promise<T> {
+    const last = this.lastHit;
+    if (last && last.context === context && last.keyId === keyId && !last.entry.retired && this.now() < last.entry.expiresAt && last.wrapped.equals(wrapped)) {
+      return use(last.entry.plaintext);
+    }
     const key = unwrappedKey(keyId, wrapped, context);
     const hit = this.lookup(key);
-    if (hit) return use(hit.plaintext);
+    if (hit) {
+      this.lastHit = { context, keyId, wrapped: Buffer.from(hit.wrapped.buffer, hit.wrapped.byteOffset, hit.wrapped.byteLength), entry: hit };
+      return use(hit.plaintext);
+    }
     const entry = await this.join(
       this.unwrapping,
       key,
@@ -146,6 +155,7 @@ export class DataKeyCache {
   clear(): void {
     for (const [slot, entry] of this.active) this.retireActive(entry, slot);
     for (const [key, entry] of this.unwrapped) this.evict(key, entry);
+    this.lastHit = undefined;
   }
 
   /** How many keys are cached. */
@@ -258,10 +268,23 @@ export class DataKeyCache {
   }
 }
 
+// Codecs and sealers pass the same context object on every call: key it once.
+const slots = new WeakMap<EncryptionContext, string>();
+
+function slotOf(context: EncryptionContext): string {
+  let slot = slots.get(context);
+  if (slot === undefined) {
+    slot = contextKey(context);
+    slots.set(context, slot);
+  }
+  return slot;
+}
+
 /** Cache key of an unwrapped data key: the context, the master key and the wrapped bytes. */
 function unwrappedKey(keyId: string, wrapped: Uint8Array, context: EncryptionContext): string {
+  // latin1 maps each byte to one character: an exact, cheap string form of the bytes.
   const bytes = Buffer.from(wrapped.buffer, wrapped.byteOffset, wrapped.byteLength);
-  return `${contextKey(context)}\n${keyId}\n${bytes.toString('base64')}`;
+  return `${slotOf(context)}\n${keyId}\n${bytes.toString('latin1')}`;
 }
 
 function checkKey(plaintext: Uint8Array, operation: 'generateDataKey' | 'unwrap', keyId: string): void {

@@ -1,6 +1,5 @@
 import { isSealed, type OpenedRecord, type Sealed, type SealedRecord } from '@enrich/domain';
-import { randomBytes } from 'node:crypto';
-import { aesGcmOpenParts, aesGcmSealParts, IV_BYTES, TAG_BYTES } from './aes-gcm';
+import { aesGcmOpenParts, aesGcmSealParts, randomIv, TAG_BYTES } from './aes-gcm';
 import { DataKeyCache } from './data-key-cache';
 import { contextAad, type EncryptionContext } from './encryption-context';
 import { AuthenticationError, KeyProviderError, SealError } from './errors';
@@ -51,7 +50,7 @@ export class FieldSealer {
     if (json === undefined) throw new SealError(`Cannot seal ${typeof value}: only JSON-serializable values can be sealed.`);
     const plaintext = Buffer.from(json, 'utf8');
     return this.keys.withEncryptionKey(this.context, (key) => {
-      const [iv, ciphertext, tag] = aesGcmSealParts(key.plaintext, randomBytes(IV_BYTES), plaintext, this.aad);
+      const [iv, ciphertext, tag] = aesGcmSealParts(key.plaintext, randomIv(), plaintext, this.aad);
       return {
         $sealed: 1,
         kid: key.keyId,

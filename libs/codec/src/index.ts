@@ -26,7 +26,9 @@ export {
   ENCRYPTED_ENCODING,
   ENCRYPTION_FORMAT_VERSION,
   METADATA_FORMAT_VERSION,
+  METADATA_IV,
   METADATA_KEY_ID,
+  METADATA_TAG,
   METADATA_WRAPPED_KEY,
   type EncryptionCodecOptions,
 } from './encryption-codec';

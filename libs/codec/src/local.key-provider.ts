@@ -67,7 +67,8 @@ export class LocalKeyProvider implements KeyProvider {
 
   /**
    * Adds a new master key and makes it current; returns its id. Older keys stay in the file, so
-   * data keys wrapped under them still unwrap (and can be moved with {@link rewrap}).
+   * data keys wrapped under them still unwrap (and can be moved with {@link rewrap}). Rotate from
+   * one process at a time: two rotations at the same moment can lose one of the new keys.
    */
   async rotate(): Promise<string> {
     await this.load(true);
