@@ -7,12 +7,8 @@
 #   npm run demo -- stop          stop the apps and the stack
 #   npm run demo -- status        what is running
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
-export NX_NO_CLOUD=true NX_DAEMON=false NX_TUI=false NX_CLOUD_API=http://127.0.0.1:9 CHECKPOINT_DISABLE=1
-started=$(date +%s)
-say() { printf 'demo: %s\n' "$*" >&2; }
-die() { printf 'demo: error: %s\n' "$*" >&2; exit 1; }
+TOOL=demo
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 run_dir="$root/.stack/demo/apps"
 APPS=(mock-enrichment worker api-gateway)

@@ -8,11 +8,8 @@
 #   npm test -- --projects=@enrich/domain    extra arguments go to `nx run-many`
 #   NX_MODE=affected npm test                only what the change affects (CI on pull requests)
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
-export NX_NO_CLOUD=true NX_DAEMON=false NX_TUI=false NX_CLOUD_API=http://127.0.0.1:9 CHECKPOINT_DISABLE=1
-started=$(date +%s)
-say() { printf 'test: %s\n' "$*" >&2; }
+TOOL=test
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 mock_pid=""
 cleanup() {

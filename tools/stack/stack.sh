@@ -396,16 +396,20 @@ temporal_wait() {
   log "temporal: $TEMPORAL_STATE (pid $(read_pid "$TEMPORAL_PID"), 127.0.0.1:$TEMPORAL_PORT)"
 }
 
-temporal_stop() {
-  local pid; pid=$(read_pid "$TEMPORAL_PID")
-  if pid_matches "$pid" "start-dev"; then
-    stop_pid "$pid" temporal
-    log "temporal: stopped (pid $pid)"
+# stop_background NAME PID_FILE CMD_PATTERN: stops a process we started, if it is still ours.
+stop_background() {
+  local name=$1 pid_file=$2 pattern=$3 pid
+  pid=$(read_pid "$pid_file")
+  if pid_matches "$pid" "$pattern"; then
+    stop_pid "$pid" "$name"
+    log "$name: stopped (pid $pid)"
   else
-    log "temporal: not running"
+    log "$name: not running"
   fi
-  rm -f "$TEMPORAL_PID"
+  rm -f "$pid_file"
 }
+
+temporal_stop() { stop_background temporal "$TEMPORAL_PID" start-dev; }
 
 temporal_status() {
   if temporal_running; then
@@ -604,16 +608,7 @@ kms_wait() {
   log "kms: $KMS_STATE (pid $(read_pid "$KMS_PID"), $KMS_ENDPOINT)"
 }
 
-kms_stop() {
-  local pid; pid=$(read_pid "$KMS_PID")
-  if pid_matches "$pid" "moto.server"; then
-    stop_pid "$pid" kms
-    log "kms: stopped (pid $pid)"
-  else
-    log "kms: not running"
-  fi
-  rm -f "$KMS_PID"
-}
+kms_stop() { stop_background kms "$KMS_PID" moto.server; }
 
 kms_status() {
   if kms_running; then

@@ -1,16 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
+import type { JobCounts } from '@enrich/domain';
 import { request } from 'undici';
 
-export interface JobCounts {
-  total: number;
-  pending: number;
-  enriched: number;
-  notFound: number;
-  failed: number;
-  quarantined: number;
-}
 
 export interface JobResponse {
   id: string;
