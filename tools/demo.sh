@@ -91,7 +91,8 @@ npx nx run-many -t build --outputStyle=static >/dev/null
 npx nx run @enrich/worker:bundle-workflows --outputStyle=static >/dev/null
 
 blob_dir="$root/.stack/demo/blobs"
-export BLOB_DIR="$blob_dir" LOG_LEVEL=info
+# The zero-setup key provider: a local master key file, created on first use (mode 0600).
+export BLOB_DIR="$blob_dir" LOG_LEVEL=info CODEC_LOCAL_KEY_FILE="$root/.stack/demo/keys/master-keys.json"
 start_app mock-enrichment http://127.0.0.1:4010/health node apps/mock-enrichment/dist/main.js
 start_app worker "" node apps/worker/dist/main.js
 start_app api-gateway http://127.0.0.1:3000/health node apps/api-gateway/dist/main.js

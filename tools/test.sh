@@ -49,6 +49,8 @@ for _ in $(seq 1 50); do
   sleep 0.1
 done
 export MOCK_ENRICHMENT_URL="http://127.0.0.1:$mock_port" TEST_TEMPLATE_DATABASE=$template
+# One local master key file for the run: suites, workers and the codec server share keys.
+export CODEC_LOCAL_KEY_FILE="$STACK_DIR/keys/master-keys.json"
 
 say "lint, typecheck and test"
 npx nx "$mode" -t lint typecheck test --outputStyle=static "$@"

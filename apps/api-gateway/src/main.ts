@@ -1,4 +1,5 @@
 import { loadGatewayConfig, temporalConnectionOptions } from '@enrich/config';
+import { createCodecKit } from '@enrich/codec';
 import { createPrismaClient, FileBlobStore, JobRepository } from '@enrich/db';
 import { Client, Connection } from '@temporalio/client';
 import { once } from 'node:events';
@@ -13,10 +14,12 @@ async function main(): Promise<void> {
   const connection = await Connection.connect(temporalConnectionOptions(temporal));
   const prisma = createPrismaClient(config.database);
   try {
+    const codec = createCodecKit(config.codec, { namespace: temporal.namespace });
     const jobs = new JobsService({
       jobs: new JobRepository(prisma),
       blobs: new FileBlobStore(config.blobDir),
-      temporal: new Client({ connection, namespace: temporal.namespace }),
+      temporal: new Client({ connection, namespace: temporal.namespace, dataConverter: codec.dataConverter }),
+      sealer: codec.sealer,
       taskQueue: temporal.taskQueue,
     });
     const server = createGatewayApp({ jobs, logger, maxUploadBytes: config.maxUploadBytes }).listen(config.http.port, config.http.host);

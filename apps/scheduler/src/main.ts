@@ -1,4 +1,5 @@
 import { loadSchedulerConfig, temporalConnectionOptions } from '@enrich/config';
+import { createCodecKit } from '@enrich/codec';
 import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
 import { applySchedules, declaredSchedules } from './schedules';
@@ -10,7 +11,9 @@ async function main(): Promise<void> {
   const { temporal } = config;
   const connection = await Connection.connect(temporalConnectionOptions(temporal));
   try {
-    const changes = await applySchedules(new Client({ connection, namespace: temporal.namespace }), declaredSchedules(config));
+    const { dataConverter } = createCodecKit(config.codec, { namespace: temporal.namespace });
+    const client = new Client({ connection, namespace: temporal.namespace, dataConverter });
+    const changes = await applySchedules(client, declaredSchedules(config));
     for (const change of changes) logger.info(change, 'schedule applied');
   } finally {
     await connection.close();

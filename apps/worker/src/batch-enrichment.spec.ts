@@ -1,8 +1,9 @@
 import { JobRepository, FileBlobStore } from '@enrich/db';
-import { createTestDatabase, connectTemporal, customersCsv, testEnv, uniqueTaskQueue, type TestDatabase } from '@enrich/testing';
+import { createTestDatabase, connectTemporal, customersCsv, testEnv, uniqueTaskQueue, testCodec, type TestDatabase } from '@enrich/testing';
 import type { BatchEnrichmentInput, BatchProgress, batchEnrichmentWorkflow } from '@enrich/workflows';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { WorkflowFailedError } from '@temporalio/client';
+import { Client, WorkflowFailedError } from '@temporalio/client';
+import { isSealed } from '@enrich/domain';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +49,7 @@ describe('batchEnrichmentWorkflow', () => {
       },
       connection: temporal.nativeConnection,
       prisma: db.prisma,
+      codec: testCodec(),
       providerHeaders: options.knobs ? { 'x-mock-knobs': JSON.stringify(options.knobs) } : undefined,
     });
     const workflowId = `job-${jobId}`;
@@ -148,5 +150,62 @@ describe('batchEnrichmentWorkflow', () => {
     const job = await jobs.get(jobId);
     expect(job?.status).toBe('FAILED');
     expect(job?.error).toMatch(/^line \d+: Quote Not Closed/);
+  });
+
+  describe('data protection', () => {
+    /** Every payload in a history, found by shape (metadata + data) wherever it sits. */
+    function payloadEncodings(node: unknown, found: string[] = []): string[] {
+      if (Array.isArray(node)) node.forEach((n) => payloadEncodings(n, found));
+      else if (node && typeof node === 'object') {
+        const record = node as Record<string, unknown>;
+        const encoding = (record['metadata'] as Record<string, Uint8Array> | undefined)?.['encoding'];
+        if (encoding && 'data' in record) found.push(Buffer.from(encoding).toString());
+        Object.values(record).forEach((v) => payloadEncodings(v, found));
+      }
+      return found;
+    }
+
+    async function rawHistory(workflowId: string): Promise<{ text: string; encodings: string[] }> {
+      // A client WITHOUT the codec sees what anyone with access to the cluster sees.
+      const raw = new Client({ connection: temporal.client.connection, namespace: env.temporal.namespace });
+      const history = await raw.workflow.getHandle(workflowId).fetchHistory();
+      const text = JSON.stringify(history, (_key, value) => (value instanceof Uint8Array || (value && value.type === 'Buffer') ? Buffer.from(value.data ?? value).toString('latin1') : value));
+      return { text, encodings: payloadEncodings(history) };
+    }
+
+    it('keeps known emails, phones and names out of Temporal history and out of rows at rest', async () => {
+      const marker = Math.random().toString(36).slice(2, 10);
+      const people = Array.from({ length: 6 }, (_, i) => ({ email: `private.${marker}.${i}@example.com`, phone: `+1-555-01${i}${i}-${marker.slice(0, 4)}`, name: `Zed${marker}${i}` }));
+      const csv = `email,phone,first_name\n${people.map((p) => `${p.email},${p.phone},${p.name}`).join('\n')}\nnot-an-email-${marker},+1-555-9999,Bad${marker}\n`;
+      const { jobId, counts, error } = await runJob(csv, { knobs: { latencyMs: 0, jitterMs: 0, notFoundRate: 0 } });
+      expect(error).toBeUndefined();
+      expect(counts).toMatchObject({ total: 7, enriched: 6, quarantined: 1 });
+
+      const { text, encodings } = await rawHistory(`job-${jobId}`);
+      expect(encodings.length).toBeGreaterThan(5);
+      expect(new Set(encodings)).toEqual(new Set(['binary/encrypted']));
+      for (const secret of [marker, ...people.flatMap((p) => [p.email, p.phone, p.name])]) expect(text).not.toContain(secret);
+
+      const stored = await db.prisma.$queryRaw<Array<{ input: string }>>`SELECT input::text AS input FROM job_row WHERE job_id = ${jobId}::uuid`;
+      expect(stored).toHaveLength(7);
+      for (const { input } of stored) {
+        expect(input).not.toContain(marker);
+        const parsed = JSON.parse(input) as Record<string, unknown>;
+        expect(isSealed(parsed['email'])).toBe(true);
+        expect(isSealed(parsed['phone'])).toBe(true);
+        expect(isSealed(parsed['first_name'])).toBe(true);
+      }
+      const opened = await testCodec().sealer.openRecord(JSON.parse(stored[0].input) as Record<string, unknown>);
+      expect(people.map((p) => p.email).concat(`not-an-email-${marker}`)).toContain(opened['email']);
+    });
+
+    it('encrypts failure messages too', async () => {
+      const { jobId, error } = await runJob('email,first_name\nok@example.com,Ok\nbad@example.com,"Unterminated\n');
+      expect(error).toBeInstanceOf(WorkflowFailedError);
+      expect((await jobs.get(jobId))?.error).toMatch(/Quote Not Closed/);
+      const { text } = await rawHistory(`job-${jobId}`);
+      expect(text).not.toContain('Quote Not Closed');
+      expect(text).toContain('Encoded failure');
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { loadWorkerConfig, temporalConnectionOptions } from '@enrich/config';
+import { createCodecKit } from '@enrich/codec';
 import { createPrismaClient } from '@enrich/db';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
@@ -23,7 +24,8 @@ async function main(): Promise<void> {
     // A bundle prebuilt by the bundle-workflows target spares webpack at start.
     const prebuilt = join(__dirname, 'workflow-bundle.js');
     const workflowBundlePath = config.worker.workflowBundlePath ?? (existsSync(prebuilt) ? prebuilt : undefined);
-    const worker = await createEnrichmentWorker({ config: { ...config, worker: { ...config.worker, workflowBundlePath } }, connection, prisma });
+    const codec = createCodecKit(config.codec, { namespace: temporal.namespace });
+    const worker = await createEnrichmentWorker({ config: { ...config, worker: { ...config.worker, workflowBundlePath } }, connection, prisma, codec });
     logger.info({ taskQueue: temporal.taskQueue, namespace: temporal.namespace, address: temporal.address, workflowBundlePath }, 'worker started');
     // Worker.run returns once SIGINT/SIGTERM (installed by the Runtime) has drained in-flight tasks.
     await worker.run();

@@ -1,7 +1,7 @@
 import { createActivitiesForDatabase } from '@enrich/activities';
+import type { CodecKit } from '@enrich/codec';
 import type { WorkerConfig } from '@enrich/config';
 import type { PrismaClient } from '@enrich/db';
-import type { DataConverter } from '@temporalio/common';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 
 export interface EnrichmentWorkerOptions {
@@ -10,7 +10,8 @@ export interface EnrichmentWorkerOptions {
   prisma: PrismaClient;
   /** Headers added to every provider call (API keys; `x-mock-knobs` in tests). */
   providerHeaders?: Record<string, string>;
-  dataConverter?: DataConverter;
+  /** Payload codec (data converter) and field sealer, sharing one key cache. */
+  codec: Pick<CodecKit, 'dataConverter' | 'sealer'>;
   /** Overrides for tests (e.g. bundling workflows from TypeScript sources). */
   overrides?: Partial<WorkerOptions>;
 }
@@ -25,6 +26,7 @@ export async function createEnrichmentWorker(options: EnrichmentWorkerOptions): 
   const { config, connection, prisma } = options;
   const activities = createActivitiesForDatabase({
     prisma,
+    sealer: options.codec.sealer,
     blobDir: config.blobDir,
     providers: {
       baseUrl: config.providers.mockEnrichmentUrl,
@@ -41,7 +43,7 @@ export async function createEnrichmentWorker(options: EnrichmentWorkerOptions): 
     ...workflowSource(config.worker.workflowBundlePath),
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
-    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+    dataConverter: options.codec.dataConverter,
     ...options.overrides,
   });
 }

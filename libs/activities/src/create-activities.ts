@@ -1,3 +1,4 @@
+import type { FieldSealer } from '@enrich/codec';
 import type { BlobStore, CustomerRepository, JobRepository } from '@enrich/db';
 import { createCustomerActivities } from './customers.activities';
 import { createEnrichmentActivities } from './enrichment.activities';
@@ -11,6 +12,8 @@ export interface ActivityDeps {
   customers: CustomerRepository;
   blobs: BlobStore;
   demographics: Pick<DemographicsClient, 'lookup'>;
+  /** Seals personal fields at rest and opens them for the provider call that needs them. */
+  sealer: Pick<FieldSealer, 'sealRecord' | 'openRecord'>;
   /** Provider calls in flight per page activity. */
   providerConcurrency: number;
 }
@@ -19,7 +22,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createStagingActivities(deps),
-    ...createEnrichmentActivities({ jobs: deps.jobs, demographics: deps.demographics, concurrency: deps.providerConcurrency }),
+    ...createEnrichmentActivities({ jobs: deps.jobs, demographics: deps.demographics, sealer: deps.sealer, concurrency: deps.providerConcurrency }),
     ...createJobActivities(deps),
     ...createCustomerActivities({ customers: deps.customers, demographics: deps.demographics, concurrency: deps.providerConcurrency }),
   };

@@ -1,5 +1,6 @@
 import { ApplicationFailure, CancelledFailure, Context, activityInfo, heartbeat, log } from '@temporalio/activity';
 import type { CustomerRecord, JobCounts, RowOutcome, RowRange } from '@enrich/domain';
+import type { FieldSealer } from '@enrich/codec';
 import type { JobRepository, PendingRow, RowResult } from '@enrich/db';
 import pLimit from 'p-limit';
 import type { DemographicsClient, ProviderLookup } from './providers/demographics.client';
@@ -14,6 +15,8 @@ export interface EnrichPageInput {
 export interface EnrichmentDeps {
   jobs: JobRepository;
   demographics: Pick<DemographicsClient, 'lookup'>;
+  /** Opens the sealed personal fields of a row right before they go to a provider. */
+  sealer: Pick<FieldSealer, 'openRecord'>;
   /** Provider calls in flight per page activity. */
   concurrency: number;
   /** Attempts of one provider call inside an activity attempt before the activity itself is retried. */
@@ -25,7 +28,7 @@ export interface EnrichmentDeps {
 /** Failure type of a page whose rows could not all be enriched yet; Temporal retries it with backoff. */
 export const PROVIDER_UNAVAILABLE_FAILURE = 'ProviderUnavailable';
 
-export function createEnrichmentActivities({ jobs, demographics, concurrency, callAttempts = 3, callBackoffMs = 200 }: EnrichmentDeps) {
+export function createEnrichmentActivities({ jobs, demographics, sealer, concurrency, callAttempts = 3, callBackoffMs = 200 }: EnrichmentDeps) {
   const limit = pLimit(concurrency);
 
   /** One provider call with a few quick retries; rate limits wait as long as the provider asks. */
@@ -44,7 +47,8 @@ export function createEnrichmentActivities({ jobs, demographics, concurrency, ca
 
   async function enrichRow(row: PendingRow, signal: AbortSignal): Promise<RowResult | { rowNumber: number; retryable: Error }> {
     try {
-      const outcome = toOutcome(await lookupWithRetry(row.input as CustomerRecord, signal));
+      const record = (await sealer.openRecord(row.input)) as CustomerRecord;
+      const outcome = toOutcome(await lookupWithRetry(record, signal));
       return toRowResult(row.rowNumber, outcome);
     } catch (error) {
       if (error instanceof ProviderRejectedError) return toRowResult(row.rowNumber, { kind: 'failed', reason: error.message });

@@ -1,5 +1,7 @@
 import { ApplicationFailure, heartbeat, activityInfo, log } from '@temporalio/activity';
+import type { FieldSealer } from '@enrich/codec';
 import type { BlobStore, JobRepository, StagedRow } from '@enrich/db';
+import { PERSONAL_CUSTOMER_FIELDS } from '@enrich/domain';
 import { CsvFormatError, readCustomerRows } from './csv/read-customers';
 
 export interface StageJobInput {
@@ -14,6 +16,8 @@ export interface StageJobResult {
 export interface StagingDeps {
   jobs: JobRepository;
   blobs: BlobStore;
+  /** Seals personal fields before they are stored: rows at rest hold them encrypted. */
+  sealer: Pick<FieldSealer, 'sealRecord'>;
   /** Rows per multi-row insert. */
   insertBatchSize?: number;
 }
@@ -26,7 +30,7 @@ interface StagingProgress {
 /** Failure type of a file that can never be staged; the workflow fails the job with its message. */
 export const CSV_FORMAT_FAILURE = 'CsvFormatError';
 
-export function createStagingActivities({ jobs, blobs, insertBatchSize = 1_000 }: StagingDeps) {
+export function createStagingActivities({ jobs, blobs, sealer, insertBatchSize = 1_000 }: StagingDeps) {
   return {
     /**
      * Streams the job's file into `job_row` in batches: valid rows as PENDING, invalid ones as
@@ -50,8 +54,14 @@ export function createStagingActivities({ jobs, blobs, insertBatchSize = 1_000 }
         for await (const row of readCustomerRows(await blobs.get(source.blobKey), { afterRow: resumeFrom })) {
           batch.push(
             row.ok
-              ? { rowNumber: row.rowNumber, lineNumber: row.lineNumber, input: row.record, status: 'PENDING' }
-              : { rowNumber: row.rowNumber, lineNumber: row.lineNumber, input: row.raw, status: 'QUARANTINED', error: row.reason },
+              ? { rowNumber: row.rowNumber, lineNumber: row.lineNumber, input: await sealer.sealRecord(row.record, PERSONAL_CUSTOMER_FIELDS), status: 'PENDING' }
+              : {
+                  rowNumber: row.rowNumber,
+                  lineNumber: row.lineNumber,
+                  input: await sealer.sealRecord(row.raw, PERSONAL_CUSTOMER_FIELDS),
+                  status: 'QUARANTINED',
+                  error: row.reason,
+                },
           );
           if (batch.length >= insertBatchSize) await flush();
         }

@@ -1,5 +1,7 @@
 import type { CodecConfig } from '@enrich/config';
 import type { KMSClient } from '@aws-sdk/client-kms';
+import type { DataConverter } from '@temporalio/common';
+import { createDataConverter } from './data-converter';
 import { AwsKmsKeyProvider } from './aws-kms.key-provider';
 import { DataKeyCache } from './data-key-cache';
 import { EncryptionCodec } from './encryption-codec';
@@ -53,4 +55,22 @@ export function createPayloadCodec(config: CodecConfig, options: CreateCodecOpti
 /** The field sealer the config describes. */
 export function createFieldSealer(config: CodecConfig, options: CreateCodecOptions): FieldSealer {
   return new FieldSealer({ keys: options.keys ?? createDataKeyCache(config), namespace: options.namespace });
+}
+
+/** Everything a process needs to read and write protected data, over one shared key cache. */
+export interface CodecKit {
+  codec: EncryptionCodec;
+  sealer: FieldSealer;
+  dataConverter: DataConverter;
+  keys: DataKeyCache;
+}
+
+/**
+ * The payload codec, field sealer and Temporal data converter of one namespace, sharing one
+ * data-key cache (so sealing a field and encrypting its payload cost one key-provider call).
+ */
+export function createCodecKit(config: CodecConfig, options: CreateCodecOptions): CodecKit {
+  const keys = options.keys ?? createDataKeyCache(config);
+  const codec = createPayloadCodec(config, { ...options, keys });
+  return { codec, sealer: createFieldSealer(config, { ...options, keys }), dataConverter: createDataConverter(codec), keys };
 }

@@ -200,6 +200,18 @@ describe('DataKeyCache', () => {
     expect(cache.stats().decryptionKeys).toBe(2);
   });
 
+  it('does not serve an evicted key through the repeat-hit shortcut', async () => {
+    const { provider, cache } = setup({ maxUnwrapped: 1 });
+    const [a, b] = await wrappedKeys(2);
+    const plaintextOf = (key: GeneratedDataKey) => cache.withDecryptionKey(key.wrapped, key.keyId, context, (k) => Buffer.from(k));
+    await plaintextOf(a);
+    expect((await plaintextOf(a)).equals(Buffer.from(a.plaintext))).toBe(true);
+    await plaintextOf(b); // evicts and zeroes a
+    expect(isZero(provider.unwrapped[0])).toBe(true);
+    expect((await plaintextOf(a)).equals(Buffer.from(a.plaintext))).toBe(true);
+    expect(provider.calls.unwrap).toBe(3);
+  });
+
   it('never hands out a zeroed key, even when concurrent unwraps evict each other', async () => {
     const { cache } = setup({ maxUnwrapped: 1 });
     const keys = await wrappedKeys(20);

@@ -40,6 +40,8 @@ export {
   createDataKeyCache,
   createPayloadCodec,
   createFieldSealer,
+  createCodecKit,
+  type CodecKit,
   type CreateKeyProviderOptions,
   type CreateCodecOptions,
 } from './codec-factory';

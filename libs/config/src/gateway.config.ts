@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { DEV_DEFAULTS, logLevel, port, positiveInt, postgresUrl, temporalEnv, tlsPathsTogether, toTemporalConfig } from './fragments';
+import { checkCodecEnv, codecEnv, toCodecConfig } from './codec.config';
 import { loadConfig, type Env } from './load-config';
 
 export const gatewayEnvSchema = z
   .object({
     ...temporalEnv,
+    ...codecEnv,
     PORT: port(DEV_DEFAULTS.gatewayPort),
     HOST: z.string().default('127.0.0.1'),
     DATABASE_URL: postgresUrl,
@@ -15,9 +17,11 @@ export const gatewayEnvSchema = z
     LOG_LEVEL: logLevel,
   })
   .refine(tlsPathsTogether, { message: 'set both or neither', path: ['TEMPORAL_TLS_CERT_PATH'] })
+  .superRefine(checkCodecEnv)
   .transform((env) => ({
     http: { port: env.PORT, host: env.HOST },
     temporal: toTemporalConfig(env),
+    codec: toCodecConfig(env),
     database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
     blobDir: env.BLOB_DIR,
     maxUploadBytes: env.MAX_UPLOAD_MB * 1024 * 1024,

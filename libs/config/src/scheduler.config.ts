@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { bool, logLevel, positiveInt, temporalEnv, tlsPathsTogether, toTemporalConfig } from './fragments';
+import { checkCodecEnv, codecEnv, toCodecConfig } from './codec.config';
 import { loadConfig, type Env } from './load-config';
 
 export const schedulerEnvSchema = z
   .object({
     ...temporalEnv,
+    ...codecEnv,
     /** How often stale customers are refreshed. */
     REFRESH_INTERVAL_HOURS: positiveInt(6),
     /** A customer enriched longer ago than this is stale. */
@@ -15,8 +17,10 @@ export const schedulerEnvSchema = z
     LOG_LEVEL: logLevel,
   })
   .refine(tlsPathsTogether, { message: 'set both or neither', path: ['TEMPORAL_TLS_CERT_PATH'] })
+  .superRefine(checkCodecEnv)
   .transform((env) => ({
     temporal: toTemporalConfig(env),
+    codec: toCodecConfig(env),
     customerRefresh: {
       intervalHours: env.REFRESH_INTERVAL_HOURS,
       staleAfterHours: env.REFRESH_STALE_AFTER_HOURS,

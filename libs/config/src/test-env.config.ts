@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { httpUrl, postgresUrl, temporalEnv } from './fragments';
+import { checkCodecEnv, codecEnv, toCodecConfig } from './codec.config';
 import { loadConfig, type Env } from './load-config';
 
 /**
@@ -8,6 +9,7 @@ import { loadConfig, type Env } from './load-config';
  */
 export const testEnvSchema = z
   .object({
+    ...codecEnv,
     TEMPORAL_ADDRESS: temporalEnv.TEMPORAL_ADDRESS,
     TEMPORAL_NAMESPACE: temporalEnv.TEMPORAL_NAMESPACE,
     TEMPORAL_CLI_PATH: z.string().optional(),
@@ -17,7 +19,9 @@ export const testEnvSchema = z
     /** The migrated database that each suite's fresh database is cloned from. */
     TEST_TEMPLATE_DATABASE: z.string().default('enrich_template'),
   })
+  .superRefine(checkCodecEnv)
   .transform((env) => ({
+    codec: toCodecConfig(env),
     temporal: { address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE, cliPath: env.TEMPORAL_CLI_PATH, testServerPath: env.TEMPORAL_TEST_SERVER_PATH },
     databaseUrl: env.DATABASE_URL,
     mockEnrichmentUrl: env.MOCK_ENRICHMENT_URL,

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { DEV_DEFAULTS, httpUrl, logLevel, positiveInt, postgresUrl, temporalEnv, tlsPathsTogether, toTemporalConfig } from './fragments';
+import { checkCodecEnv, codecEnv, toCodecConfig } from './codec.config';
 import { loadConfig, type Env } from './load-config';
 
 export const workerEnvSchema = z
   .object({
     ...temporalEnv,
+    ...codecEnv,
     DATABASE_URL: postgresUrl,
     DATABASE_POOL_SIZE: positiveInt(10),
     MOCK_ENRICHMENT_URL: httpUrl(DEV_DEFAULTS.mockEnrichmentUrl),
@@ -20,8 +22,10 @@ export const workerEnvSchema = z
     LOG_LEVEL: logLevel,
   })
   .refine(tlsPathsTogether, { message: 'set both or neither', path: ['TEMPORAL_TLS_CERT_PATH'] })
+  .superRefine(checkCodecEnv)
   .transform((env) => ({
     temporal: toTemporalConfig(env),
+    codec: toCodecConfig(env),
     database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
     providers: { mockEnrichmentUrl: env.MOCK_ENRICHMENT_URL, concurrency: env.PROVIDER_CONCURRENCY, timeoutMs: env.PROVIDER_TIMEOUT_MS },
     blobDir: env.BLOB_DIR,

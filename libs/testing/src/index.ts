@@ -5,7 +5,7 @@
  * @module
  */
 export { cloneDatabase as createTestDatabase, type ClonedDatabase as TestDatabase } from '@enrich/db';
-export { testEnv, connectTemporal, uniqueTaskQueue } from './test-environment';
+export { testEnv, testCodec, connectTemporal, uniqueTaskQueue } from './test-environment';
 export { customersCsv, type CustomersCsvOptions } from './customers-csv';
 export { createTimeSkippingEnv } from './test-environment';
 export { createTestWorker, type TestWorkerOptions } from './test-worker';

@@ -1,3 +1,4 @@
+import { createCodecKit, type CodecKit } from '@enrich/codec';
 import { loadTestEnvConfig, type TestEnvConfig } from '@enrich/config';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -10,8 +11,18 @@ export function testEnv(): TestEnvConfig {
   return loadTestEnvConfig();
 }
 
+let codecKit: CodecKit | undefined;
 /**
- * A Temporal environment on the run's shared dev server. Suites isolate themselves with their own
+ * The payload codec, field sealer and data converter of the run: the local key provider on the key
+ * file `tools/test.sh` points `CODEC_LOCAL_KEY_FILE` at, so every suite and worker shares keys.
+ */
+export function testCodec(config: TestEnvConfig = testEnv()): CodecKit {
+  codecKit ??= createCodecKit(config.codec, { namespace: config.temporal.namespace });
+  return codecKit;
+}
+
+/**
+ * A Temporal environment on the run's shared dev server, its client using {@link testCodec}. Suites isolate themselves with their own
  * task queue (see {@link uniqueTaskQueue}) rather than their own server.
  */
 export async function connectTemporal(config: TestEnvConfig = testEnv()): Promise<TestWorkflowEnvironment> {
@@ -20,6 +31,7 @@ export async function connectTemporal(config: TestEnvConfig = testEnv()): Promis
     return await TestWorkflowEnvironment.createFromExistingServer({
       address: config.temporal.address,
       namespace: config.temporal.namespace,
+      client: { dataConverter: testCodec(config).dataConverter },
     });
   } catch (error) {
     throw new Error(

@@ -2,7 +2,7 @@ import { createActivitiesForDatabase } from '@enrich/activities';
 import type { PrismaClient } from '@enrich/db';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { testEnv } from './test-environment';
+import { testCodec, testEnv } from './test-environment';
 
 export interface TestWorkerOptions {
   temporal: TestWorkflowEnvironment;
@@ -24,8 +24,10 @@ export async function createTestWorker(options: TestWorkerOptions): Promise<Work
     connection: options.temporal.nativeConnection,
     taskQueue: options.taskQueue,
     workflowsPath: require.resolve('@enrich/workflows'),
+    dataConverter: testCodec().dataConverter,
     activities: createActivitiesForDatabase({
       prisma: options.prisma,
+      sealer: testCodec().sealer,
       blobDir: options.blobDir,
       providers: {
         baseUrl: testEnv().mockEnrichmentUrl,

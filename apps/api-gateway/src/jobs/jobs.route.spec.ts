@@ -1,5 +1,5 @@
 import { FileBlobStore, JobRepository } from '@enrich/db';
-import { connectTemporal, createTestDatabase, createTestWorker, customersCsv, testEnv, uniqueTaskQueue, type TestDatabase } from '@enrich/testing';
+import { connectTemporal, createTestDatabase, createTestWorker, customersCsv, testEnv, uniqueTaskQueue, testCodec, type TestDatabase } from '@enrich/testing';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { Server } from 'node:http';
@@ -31,7 +31,7 @@ describe('/v1/jobs', () => {
     const taskQueue = uniqueTaskQueue('gateway');
     worker = await createTestWorker({ temporal, taskQueue, prisma: db.prisma, blobDir, knobs: { latencyMs: 0, jitterMs: 0, notFoundRate: 0.1 } });
     workerRun = worker.run();
-    const jobs = new JobsService({ jobs: new JobRepository(db.prisma), blobs: new FileBlobStore(blobDir), temporal: temporal.client, taskQueue });
+    const jobs = new JobsService({ jobs: new JobRepository(db.prisma), blobs: new FileBlobStore(blobDir), temporal: temporal.client, taskQueue, sealer: testCodec().sealer });
     server = createGatewayApp({ jobs, logger: pino({ level: 'silent' }), maxUploadBytes: 64 * 1024 }).listen(0, '127.0.0.1');
   });
 

@@ -1,4 +1,5 @@
 import { CsvFormatError, readCustomerRows } from '@enrich/activities';
+import type { FieldSealer } from '@enrich/codec';
 import type { BlobStore, JobRepository, JobSummary } from '@enrich/db';
 import { ENRICHMENT_GROUPS, isEnrichmentGroup, type JobCounts } from '@enrich/domain';
 import { batchEnrichmentWorkflow, progressQuery, type BatchProgress } from '@enrich/workflows';
@@ -12,6 +13,8 @@ export interface JobsServiceDeps {
   blobs: BlobStore;
   temporal: Client;
   taskQueue: string;
+  /** Opens the sealed personal fields of rows for the job's owner. */
+  sealer: Pick<FieldSealer, 'openRecord'>;
 }
 
 export interface JobView extends JobSummary {
@@ -67,7 +70,8 @@ export class JobsService {
     if (!(await this.deps.jobs.source(jobId))) throw notFound(`job ${jobId} does not exist`);
     const rows = await this.deps.jobs.resultRows(jobId, after, limit);
     const lastRow = rows.at(-1)?.rowNumber;
-    return { items: rows, nextAfter: rows.length === limit ? lastRow : undefined };
+    const items = await Promise.all(rows.map(async (row) => ({ ...row, input: await this.deps.sealer.openRecord(row.input) })));
+    return { items, nextAfter: rows.length === limit ? lastRow : undefined };
   }
 
   private async checkHeader(blobKey: string): Promise<void> {
