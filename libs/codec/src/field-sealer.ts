@@ -116,6 +116,32 @@ export class FieldSealer {
   }
 
   /**
+   * Re-wraps every sealed property of `record` whose key is not `currentKid` (when given) under
+   * the provider's current key. Returns the new record and the key ids now wrapping its values
+   * (`changed` is false when every value already was under the current key, so callers can skip
+   * the write).
+   */
+  async rewrapRecord<R extends Record<string, unknown>>(record: R, currentKid?: string): Promise<{ record: R; changed: boolean; kids: string[] }> {
+    let changed = false;
+    const kids = new Set<string>();
+    const entries = await Promise.all(
+      Object.entries(record).map(async ([name, value]) => {
+        if (!isSealed(value)) return [name, value] as const;
+        if (currentKid !== undefined && value.kid === currentKid) {
+          kids.add(value.kid);
+          return [name, value] as const;
+        }
+        const rewrapped = await this.rewrapSealed(value);
+        kids.add(rewrapped.kid);
+        // Re-wrapping under the same key changes nothing worth writing.
+        changed ||= rewrapped.kid !== value.kid;
+        return [name, rewrapped] as const;
+      }),
+    );
+    return { record: Object.fromEntries(entries) as R, changed, kids: [...kids] };
+  }
+
+  /**
    * Re-wraps a sealed value's data key under `targetKeyId` (default: the provider's current key)
    * for key rotation; the ciphertext is unchanged and the value is never decrypted here.
    */

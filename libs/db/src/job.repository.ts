@@ -201,6 +201,33 @@ export class JobRepository {
     return count;
   }
 
+  /** Stored row inputs of every job in (job, row) order after `after`: a keyset scan for maintenance. */
+  async scanInputs(after: { jobId: string; rowNumber: number } | undefined, limit: number) {
+    const rows = await this.prisma.jobRow.findMany({
+      where: after ? { OR: [{ jobId: { gt: after.jobId } }, { jobId: after.jobId, rowNumber: { gt: after.rowNumber } }] } : {},
+      orderBy: [{ jobId: 'asc' }, { rowNumber: 'asc' }],
+      take: limit,
+      select: { jobId: true, rowNumber: true, input: true },
+    });
+    return rows.map((row) => ({ ...row, input: row.input as Record<string, unknown> }));
+  }
+
+  /** Replaces the stored inputs of rows (after key rotation), in one transaction. */
+  async replaceInputs(rows: ReadonlyArray<{ jobId: string; rowNumber: number; input: Record<string, unknown> }>): Promise<void> {
+    await this.prisma.$transaction(
+      rows.map((row) =>
+        this.prisma.jobRow.update({
+          where: { jobId_rowNumber: { jobId: row.jobId, rowNumber: row.rowNumber } },
+          data: { input: row.input as Prisma.InputJsonValue },
+        }),
+      ),
+    );
+  }
+
+  async totalStoredRows(): Promise<number> {
+    return this.prisma.jobRow.count();
+  }
+
   /** Rows of a job with their outcome and enriched fields, keyset-paginated by row number. */
   async resultRows(jobId: string, afterRow: number, limit: number): Promise<ResultRow[]> {
     const rows = await this.prisma.jobRow.findMany({

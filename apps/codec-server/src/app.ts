@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import pino, { type Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import type { Authenticator } from './auth/authenticator';
+import type { NamespaceCodecs } from './codec/namespace-codecs';
+import { corsPolicy } from './http/cors';
+import { errorMiddleware, unknownRoute } from './http/error-middleware';
+import { codecRoutes } from './routes/codec.route';
+
+/** What {@link createCodecServerApp} needs; built by `main.ts` from `CodecServerConfig`. */
+export interface CodecServerAppDeps {
+  authenticator: Authenticator;
+  codecs: NamespaceCodecs;
+  /** Browser origins allowed by CORS (the Temporal Web UI's). */
+  corsOrigins: readonly string[];
+  /** Largest accepted body, in bytes. */
+  maxBodyBytes: number;
+  /** Request logs go here; silent when omitted. */
+  logger?: Logger;
+}
+
+/**
+ * The codec server's express app: Temporal's remote codec protocol for the Web UI and CLI, behind
+ * bearer auth and a CORS allowlist. It does not listen: `main.ts` binds the configured port, tests
+ * port 0.
+ */
+export function createCodecServerApp({ authenticator, codecs, corsOrigins, maxBodyBytes, logger }: CodecServerAppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(helmet());
+  app.use(
+    // `never`: no custom levels, which pino-http would otherwise infer as `string` and reject pino's Logger.
+    pinoHttp<IncomingMessage, ServerResponse, never>({
+      logger: logger ?? pino({ level: 'silent' }),
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      // Only what is safe to keep: never headers (Authorization carries the token) nor bodies (payloads).
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string; headers?: Record<string, unknown> }) => ({
+          id: req.id,
+          method: req.method,
+          url: req.url,
+          namespace: req.headers?.['x-namespace'],
+          origin: req.headers?.['origin'],
+        }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      customLogLevel: (_req, res, error) => (error !== undefined || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    }),
+  );
+  app.use(corsPolicy({ origins: corsOrigins }));
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.use(codecRoutes({ authenticator, codecs, maxBodyBytes }));
+  app.use(unknownRoute);
+  app.use(errorMiddleware);
+  return app;
+}
