@@ -4,6 +4,7 @@ import tseslint from 'typescript-eslint';
 export const depConstraints = [
             { sourceTag: 'type:domain', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'type:config', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'type:http', onlyDependOnLibsWithTags: [] },
             {
               sourceTag: 'type:workflows',
               onlyDependOnLibsWithTags: ['type:domain', 'type:activities'],
@@ -13,7 +14,7 @@ export const depConstraints = [
             { sourceTag: 'type:db', onlyDependOnLibsWithTags: ['type:domain', 'type:config', 'type:codec'] },
             { sourceTag: 'type:activities', onlyDependOnLibsWithTags: ['type:domain', 'type:config', 'type:codec', 'type:db'] },
             { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:domain', 'type:config', 'type:codec', 'type:db', 'type:activities', 'type:workflows'] },
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:config', 'type:codec', 'type:db', 'type:activities', 'type:workflows', 'type:testing'] },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:config', 'type:codec', 'type:db', 'type:activities', 'type:workflows', 'type:testing', 'type:http'] },
 ];
 
 // Tests of workflow code host workers and replay histories: they may use what workflows may not.

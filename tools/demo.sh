@@ -11,7 +11,7 @@ TOOL=demo
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 run_dir="$root/.stack/demo/apps"
-APPS=(mock-enrichment worker api-gateway)
+APPS=(mock-enrichment codec-server worker api-gateway)
 
 stop_apps() {
   for app in "${APPS[@]}"; do
@@ -79,6 +79,8 @@ if [ ! -d node_modules/.bin ] || [ package-lock.json -nt node_modules/.package-l
   npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 fi
 
+# The Web UI decodes payloads through the demo's codec server.
+export STACK_CODEC_ENDPOINT=http://127.0.0.1:8888
 bash tools/stack/stack.sh up --profile demo
 eval "$(bash tools/stack/stack.sh env --profile demo)"
 
@@ -94,6 +96,9 @@ blob_dir="$root/.stack/demo/blobs"
 # The zero-setup key provider: a local master key file, created on first use (mode 0600).
 export BLOB_DIR="$blob_dir" LOG_LEVEL=info CODEC_LOCAL_KEY_FILE="$root/.stack/demo/keys/master-keys.json"
 start_app mock-enrichment http://127.0.0.1:4010/health node apps/mock-enrichment/dist/main.js
+# Demo only: no credentials, every caller gets the restricted role (payloads decoded, personal
+# fields still sealed). Production sets CODEC_AUTH_TOKENS or CODEC_JWKS_URL (apps/codec-server/README.md).
+start_app codec-server http://127.0.0.1:8888/health env CODEC_AUTH_DISABLED=true PORT=8888 node apps/codec-server/dist/main.js
 start_app worker "" node apps/worker/dist/main.js
 start_app api-gateway http://127.0.0.1:3000/health node apps/api-gateway/dist/main.js
 
@@ -114,6 +119,7 @@ cat <<INFO
 
 The demo is running (started in $(( $(date +%s) - started ))s). Where to look:
   Temporal Web UI   $TEMPORAL_UI_URL/namespaces/default/workflows/job-$job_id
+                    (payloads are encrypted in Temporal; the UI decodes them through the codec server on :8888)
   API               http://127.0.0.1:3000/v1/jobs/$job_id   (results: /v1/jobs/$job_id/results, contract: /openapi.json)
   Schedules         $TEMPORAL_UI_URL/namespaces/default/schedules   (customer-demographics-refresh, every 6 h)
   Mock providers    http://127.0.0.1:4010/openapi.json   (stats: /admin/stats)

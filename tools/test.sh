@@ -17,6 +17,8 @@ cleanup() {
   [ -n "$mock_pid" ] && kill "$mock_pid" 2>/dev/null || true
   if [ "${KEEP_STACK:-}" != "1" ]; then bash tools/stack/stack.sh down --profile test >/dev/null 2>&1 || true; fi
   say "finished in $(( $(date +%s) - started ))s with exit code $status"
+  # The run's closing line: tests passed and failed over every project.
+  [ -n "${summary:-}" ] && printf '%s\n' "$summary"
 }
 trap cleanup EXIT
 
@@ -53,4 +55,9 @@ export MOCK_ENRICHMENT_URL="http://127.0.0.1:$mock_port" TEST_TEMPLATE_DATABASE=
 export CODEC_LOCAL_KEY_FILE="$STACK_DIR/keys/master-keys.json"
 
 say "lint, typecheck and test"
-npx nx "$mode" -t lint typecheck test --outputStyle=static "$@"
+log="$STACK_DIR/logs/nx-test.log"
+status=0
+npx nx "$mode" -t lint typecheck test --outputStyle=static "$@" 2>&1 | tee "$log" || status=$?
+# One closing line for the whole run, summed over every project's jest summary.
+summary=$(sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '/^Tests: /{for(i=2;i<=NF;i++){if($(i+1)~/^passed/)p+=$i; if($(i+1)~/^failed/)f+=$i; if($(i+1)~/^skipped/)s+=$i}} END{printf "%d passed, %d failed, %d skipped\n", p, f, s}')
+exit $status

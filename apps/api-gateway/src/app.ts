@@ -1,8 +1,7 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
-import { randomUUID } from 'node:crypto';
+import { requestLogging } from '@enrich/http';
 import { errorMiddleware, unknownRoute } from './http/error-middleware';
 import { jobsRouter } from './jobs/jobs.route';
 import type { JobsService } from './jobs/jobs.service';
@@ -19,16 +18,8 @@ export function createGatewayApp({ jobs, logger, maxUploadBytes }: GatewayAppDep
   const app = express();
   app.disable('x-powered-by');
   app.use(helmet());
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req, res) => {
-        const id = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
-        res.setHeader('x-request-id', id);
-        return id;
-      },
-    }),
-  );
+  // Any caller-given x-request-id is kept as is.
+  app.use(requestLogging({ logger, requestIds: { accept: () => true } }));
   const document = openApiDocument();
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });

@@ -2,6 +2,7 @@ import { loadGatewayConfig, temporalConnectionOptions } from '@enrich/config';
 import { createCodecKit } from '@enrich/codec';
 import { createPrismaClient, FileBlobStore, JobRepository } from '@enrich/db';
 import { Client, Connection } from '@temporalio/client';
+import { closeServer, nextShutdownSignal } from '@enrich/http';
 import { once } from 'node:events';
 import pino from 'pino';
 import { createGatewayApp } from './app';
@@ -25,9 +26,9 @@ async function main(): Promise<void> {
     const server = createGatewayApp({ jobs, logger, maxUploadBytes: config.maxUploadBytes }).listen(config.http.port, config.http.host);
     await once(server, 'listening');
     logger.info({ url: `http://${config.http.host}:${config.http.port}`, openapi: '/openapi.json' }, 'api-gateway listening');
-    await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
-    logger.info('shutting down');
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const signal = await nextShutdownSignal();
+    logger.info({ signal }, 'shutting down');
+    await closeServer(server);
   } finally {
     await prisma.$disconnect();
     await connection.close();

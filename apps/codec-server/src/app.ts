@@ -1,13 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errorMiddleware, HttpError, requestLogging, unknownRoute } from '@enrich/http';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
-import pino, { type Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
+import type { Logger } from 'pino';
 import type { Authenticator } from './auth/authenticator';
 import type { NamespaceCodecs } from './codec/namespace-codecs';
 import { corsPolicy } from './http/cors';
-import { errorMiddleware, unknownRoute } from './http/error-middleware';
 import { codecRoutes } from './routes/codec.route';
 
 /** What {@link createCodecServerApp} needs; built by `main.ts` from `CodecServerConfig`. */
@@ -32,15 +29,9 @@ export function createCodecServerApp({ authenticator, codecs, corsOrigins, maxBo
   app.disable('x-powered-by');
   app.use(helmet());
   app.use(
-    // `never`: no custom levels, which pino-http would otherwise infer as `string` and reject pino's Logger.
-    pinoHttp<IncomingMessage, ServerResponse, never>({
-      logger: logger ?? pino({ level: 'silent' }),
-      genReqId: (req, res) => {
-        const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
-        res.setHeader('x-request-id', id);
-        return id;
-      },
+    // A caller's x-request-id is kept only when safe to log (letters, digits, `_.-`, at most 128).
+    requestLogging({
+      logger,
       // Only what is safe to keep: never headers (Authorization carries the token) nor bodies (payloads).
       serializers: {
         req: (req: { id: unknown; method: string; url: string; headers?: Record<string, unknown> }) => ({
@@ -60,7 +51,13 @@ export function createCodecServerApp({ authenticator, codecs, corsOrigins, maxBo
     res.json({ status: 'ok' });
   });
   app.use(codecRoutes({ authenticator, codecs, maxBodyBytes }));
-  app.use(unknownRoute);
-  app.use(errorMiddleware);
+  app.use(
+    unknownRoute(
+      (method, path) =>
+        new HttpError(404, 'not_found', `No route for ${method} ${path}; the codec routes are POST /encode, /decode, /{namespace}/encode and /{namespace}/decode.`),
+    ),
+  );
+  // Body-parser failures: 400 invalid_json, 413 too_large; every 5xx is logged.
+  app.use(errorMiddleware());
   return app;
 }

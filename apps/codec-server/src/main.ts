@@ -1,13 +1,11 @@
 import { once } from 'node:events';
-import type { Server } from 'node:http';
 import { createDataKeyCache } from '@enrich/codec';
 import { loadCodecServerConfig } from '@enrich/config';
+import { closeServer, nextShutdownSignal } from '@enrich/http';
 import pino from 'pino';
 import { createCodecServerApp } from './app';
 import { Authenticator } from './auth/authenticator';
 import { NamespaceCodecs } from './codec/namespace-codecs';
-
-const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
   const config = loadCodecServerConfig();
@@ -34,22 +32,14 @@ async function main(): Promise<void> {
     );
     if (config.auth.disabled) logger.warn('CODEC_AUTH_DISABLED=true: anyone who reaches this port can decode payloads (sealed fields stay sealed). Development only.');
 
-    const signal = await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
+    const signal = await nextShutdownSignal();
     logger.info({ signal }, 'shutting down');
-    await close(server);
+    // In-flight requests get the default grace period, then their connections are cut.
+    await closeServer(server);
   } finally {
     // Zero the cached plain data keys.
     keys.clear();
   }
-}
-
-/** Stops accepting connections, lets in-flight requests finish, then cuts whatever is left. */
-function close(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((error) => (error ? reject(error) : resolve()));
-    server.closeIdleConnections();
-    setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
-  });
 }
 
 main().catch((error: unknown) => {

@@ -1,7 +1,6 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { requestLogging } from '@enrich/http';
 import express, { type Express } from 'express';
-import pino, { type Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
+import type { Logger } from 'pino';
 import { errorHandler, routeNotFound } from './errors';
 import { knobsSchema, type Knobs } from './knobs';
 import { buildOpenApiDocument } from './openapi';
@@ -54,9 +53,10 @@ export function createMockEnrichmentApp(options: MockEnrichmentAppOptions): Mock
   const app = express();
   app.disable('x-powered-by');
   app.use(
-    // `never`: no custom levels, which pino-http would otherwise infer as `string` and reject pino's Logger.
-    pinoHttp<IncomingMessage, ServerResponse, never>({
-      logger: options.logger ?? pino({ level: 'silent' }),
+    requestLogging({
+      logger: options.logger,
+      // pino-http's own request counter; no x-request-id header.
+      requestIds: false,
       // 4xx and 503 are what this server is for; only real faults deserve error level.
       customLogLevel: (_req, res, error) => (error !== undefined || res.statusCode === 500 ? 'error' : 'info'),
     }),

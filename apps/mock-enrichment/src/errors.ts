@@ -1,22 +1,6 @@
+import { createErrorMapper, errorMiddleware, HttpError, unknownRoute, type BodyParserError } from '@enrich/http';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Issue } from './knobs';
-
-/**
- * An error that is an HTTP answer: status, machine-readable `code`, and extra body fields.
- * The one error middleware ({@link errorHandler}) renders it as `{ error: code, message, ...details }`.
- */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details: Readonly<Record<string, unknown>> = {},
-    readonly headers: Readonly<Record<string, string>> = {},
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
 
 /** 400: the body, a parameter or the `x-mock-knobs` header is invalid; `issues` name the fields. */
 export class InvalidRequestError extends HttpError {
@@ -82,58 +66,29 @@ export class ProviderUnavailableError extends HttpError {
   }
 }
 
-/** The shape of errors thrown by express's body parser (`http-errors`). */
-interface BodyParserError {
-  status: number;
-  type: string;
-  message: string;
-}
-
-function isBodyParserError(error: unknown): error is BodyParserError {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    typeof (error as Partial<BodyParserError>).status === 'number' &&
-    typeof (error as Partial<BodyParserError>).type === 'string'
-  );
-}
+/** A body-parser 4xx other than bad JSON, named after its type (`entity.too.large` → `entity_too_large`). */
+const bodyParserAnswer = (error: BodyParserError): HttpError =>
+  new HttpError(error.status, error.type.replace(/[^a-z]+/gi, '_'), error.message, {}, {}, { cause: error });
 
 /**
  * Maps any error to an {@link HttpError}: body-parser failures become 400/413/415 answers,
  * anything unexpected a 500 that does not leak internals.
  */
-export function toHttpError(error: unknown): HttpError {
-  if (error instanceof HttpError) return error;
-  if (isBodyParserError(error)) {
-    if (error.type === 'entity.parse.failed') {
-      return new InvalidRequestError([{ path: '', message: 'body is not valid JSON' }], 'The request body is not valid JSON.', {
-        cause: error,
-      });
-    }
-    if (error.status >= 400 && error.status < 500) {
-      return new HttpError(error.status, error.type.replace(/[^a-z]+/gi, '_'), error.message, {}, {}, { cause: error });
-    }
-  }
-  return new HttpError(500, 'internal_error', 'Unexpected error in the mock server.', {}, {}, { cause: error });
-}
+export const toHttpError: (error: unknown) => HttpError = createErrorMapper({
+  invalidJson: (error) => new InvalidRequestError([{ path: '', message: 'body is not valid JSON' }], 'The request body is not valid JSON.', { cause: error }),
+  tooLarge: bodyParserAnswer,
+  clientError: bodyParserAnswer,
+  internal: (error) => new HttpError(500, 'internal_error', 'Unexpected error in the mock server.', {}, {}, { cause: error }),
+});
 
 /** Answers every unmatched route with a JSON 404. */
-export const routeNotFound: RequestHandler = (req, _res, next) => {
-  next(new RouteNotFoundError(req.method, req.path));
-};
+export const routeNotFound: RequestHandler = unknownRoute((method, path) => new RouteNotFoundError(method, path));
 
-/** The one error middleware: every error becomes `{ error, message, ... }` with its status and headers. */
-export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next) => {
-  const httpError = toHttpError(error);
-  if (httpError.status >= 500 && httpError.code === 'internal_error') {
-    req.log.error({ err: error }, 'unhandled error');
-  }
-  if (res.headersSent) {
-    next(error);
-    return;
-  }
-  res
-    .status(httpError.status)
-    .set(httpError.headers)
-    .json({ error: httpError.code, message: httpError.message, ...httpError.details });
-};
+/**
+ * The one error middleware: every error becomes `{ error, message, ... }` with its status and headers.
+ * Only unexpected errors are logged: simulated 503s are what this server is for.
+ */
+export const errorHandler: ErrorRequestHandler = errorMiddleware({
+  toHttpError,
+  shouldLog: (httpError) => httpError.status >= 500 && httpError.code === 'internal_error',
+});

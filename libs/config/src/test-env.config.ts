@@ -16,6 +16,8 @@ export const testEnvSchema = z
     TEMPORAL_TEST_SERVER_PATH: z.string().optional(),
     DATABASE_URL: postgresUrl,
     MOCK_ENRICHMENT_URL: httpUrl('http://127.0.0.1:14010'),
+    /** Chromium or Chrome for browser tests of the Temporal Web UI (playwright-core drives it). */
+    CHROMIUM_PATH: z.string().default('/usr/bin/chromium'),
     /** The migrated database that each suite's fresh database is cloned from. */
     TEST_TEMPLATE_DATABASE: z.string().default('enrich_template'),
   })
@@ -26,6 +28,7 @@ export const testEnvSchema = z
     databaseUrl: env.DATABASE_URL,
     mockEnrichmentUrl: env.MOCK_ENRICHMENT_URL,
     templateDatabase: env.TEST_TEMPLATE_DATABASE,
+    chromiumPath: env.CHROMIUM_PATH,
   }));
 
 export type TestEnvConfig = z.output<typeof testEnvSchema>;

@@ -6,7 +6,7 @@ import { batchEnrichmentWorkflow, progressQuery, type BatchProgress } from '@enr
 import type { Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { badRequest, notFound } from '../http/http-error';
+import { badRequest, notFound } from '@enrich/http';
 
 export interface JobsServiceDeps {
   jobs: JobRepository;

@@ -1,7 +1,7 @@
 import busboy from 'busboy';
 import type { Request } from 'express';
 import { Readable } from 'node:stream';
-import { badRequest, HttpError } from '../http/http-error';
+import { badRequest, HttpError } from '@enrich/http';
 
 export interface Upload {
   /** The file's content, to be consumed exactly once. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import { CODEC_ROLES, type CodecRole, type CodecServerConfig } from '@enrich/config';
-import { HttpError, forbidden, unauthorized } from '../http/http-error';
+import { HttpError, forbidden, unauthorized } from '@enrich/http';
 import { InvalidTokenError, JwksUnavailableError, JwtVerifier } from './jwt-verifier';
 
 /** Who is calling, as far as the codec server cares. */
@@ -15,6 +15,9 @@ export interface Caller {
 
 /** The codec server's auth settings (`CodecServerConfig['auth']`). */
 export type AuthConfig = CodecServerConfig['auth'];
+
+/** The realm of the `WWW-Authenticate: Bearer` challenge on a 401. */
+const REALM = 'codec-server';
 
 const BEARER = /^Bearer[ \t]+([^\s]+)[ \t]*$/i;
 
@@ -43,13 +46,13 @@ export class Authenticator {
    */
   async authenticate(authorization: string | undefined): Promise<Caller> {
     if (this.config.disabled) return { role: 'ops', via: 'auth-disabled' };
-    if (!authorization) throw unauthorized('Authorization: Bearer <token> is required.');
+    if (!authorization) throw unauthorized('Authorization: Bearer <token> is required.', { realm: REALM });
     const token = BEARER.exec(authorization)?.[1];
-    if (!token) throw unauthorized('The Authorization header must be "Bearer <token>".');
+    if (!token) throw unauthorized('The Authorization header must be "Bearer <token>".', { realm: REALM });
     const role = this.tokens.get(digest(token));
     if (role) return { role, via: 'token' };
     if (this.jwt && token.split('.').length === 3) return this.fromJwt(token, this.jwt);
-    throw unauthorized('The bearer token is not valid.');
+    throw unauthorized('The bearer token is not valid.', { realm: REALM });
   }
 
   private async fromJwt(token: string, jwt: { verifier: JwtVerifier; roleClaim: string }): Promise<Caller> {
@@ -57,7 +60,7 @@ export class Authenticator {
     try {
       claims = await jwt.verifier.verify(token);
     } catch (error) {
-      if (error instanceof InvalidTokenError) throw unauthorized(`The bearer JWT is not valid: ${error.message}.`, { cause: error });
+      if (error instanceof InvalidTokenError) throw unauthorized(`The bearer JWT is not valid: ${error.message}.`, { realm: REALM, cause: error });
       if (error instanceof JwksUnavailableError) throw new HttpError(503, 'auth_unavailable', 'The signing keys cannot be fetched right now; try again shortly.', {}, {}, { cause: error });
       throw error;
     }

@@ -5,7 +5,7 @@ import { authenticate, callerOf, type Authenticator } from '../auth/authenticato
 import type { NamespaceCodecs } from '../codec/namespace-codecs';
 import { openSealedFields } from '../codec/open-sealed';
 import { payloadsFromJson, PayloadsJsonError, payloadsToJson } from '../codec/payload-json';
-import { badRequest } from '../http/http-error';
+import { badRequest } from '@enrich/http';
 
 /** What {@link codecRoutes} needs. */
 export interface CodecRoutesDeps {

@@ -1,0 +1,15 @@
+/**
+ * The HTTP plumbing every express app here shares: {@link HttpError} and its helpers, the one
+ * error middleware that renders `{ error: code, message, ...details }`, body-parser error mapping,
+ * the JSON 404 for unknown routes, pino-http request logging with `x-request-id`, and graceful
+ * shutdown (a signal, then close with a grace period).
+ *
+ * Apps keep their own errors (subclasses of {@link HttpError}) and choose messages through options.
+ *
+ * @module
+ */
+export { HttpError, badRequest, notFound, unauthorized, forbidden, type UnauthorizedOptions } from './http-error';
+export { createErrorMapper, defaultErrorMapping, isBodyParserError, type BodyParserError, type ErrorMapping } from './error-mapping';
+export { errorMiddleware, unknownRoute, type ErrorMiddlewareOptions } from './error-middleware';
+export { requestLogging, REQUEST_ID_HEADER, SAFE_REQUEST_ID, type RequestIdOptions, type RequestLoggingOptions } from './request-logging';
+export { closeServer, nextShutdownSignal, DEFAULT_SHUTDOWN_GRACE_MS, type CloseServerOptions } from './shutdown';
