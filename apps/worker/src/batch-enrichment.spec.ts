@@ -44,7 +44,7 @@ describe('batchEnrichmentWorkflow', () => {
     const worker = await createEnrichmentWorker({
       config: {
         temporal: { address: env.temporal.address, namespace: env.temporal.namespace, taskQueue },
-        providers: { mockEnrichmentUrl: env.mockEnrichmentUrl, concurrency: 4, timeoutMs: 5_000 },
+        providers: { mockEnrichmentUrl: env.mockEnrichmentUrl, concurrency: 4, timeoutMs: 5_000, rateLimitPerSecond: 0, maxInFlight: 16, cacheTtlMs: 3_600_000 },
         blobDir,
         worker: { maxConcurrentActivities: 10, maxConcurrentWorkflowTasks: 10, workflowBundlePath: undefined },
       },
@@ -129,6 +129,18 @@ describe('batchEnrichmentWorkflow', () => {
     // 7 pages of at most 3 rows, 2 pages per run: 4 runs.
     expect(progress).toMatchObject({ phase: 'completed', runs: 4, nextRow: 21 });
     expect(description?.runId).not.toBe(description?.raw.workflowExecutionInfo?.firstRunId);
+  });
+
+  it('never pays twice for the same contact: a second job is served from the lookup cache', async () => {
+    const csv = customersCsv({ rows: 10, seed: 1234 });
+    const first = await runJob(csv, { knobs: { latencyMs: 0, jitterMs: 0, notFoundRate: 0.2 } });
+    const second = await runJob(csv, { knobs: { latencyMs: 0, jitterMs: 0, notFoundRate: 0.2, failureRate: 1 } });
+    // The second job's provider is down (100 % 5xx): it can only finish from the cache.
+    expect(second.error).toBeUndefined();
+    expect(second.counts).toEqual(first.counts);
+    const fromCache = await db.prisma.enrichmentResult.groupBy({ by: ['fromCache'], where: { jobId: second.jobId }, _count: { _all: true } });
+    expect(fromCache).toEqual([{ fromCache: true, _count: { _all: (first.counts?.enriched ?? 0) * 7 } }]);
+    expect(await db.prisma.enrichmentResult.count({ where: { jobId: first.jobId, fromCache: true } })).toBe(0);
   });
 
   it('records unknown records as not found, never as failures or silence', async () => {

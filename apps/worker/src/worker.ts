@@ -32,6 +32,9 @@ export async function createEnrichmentWorker(options: EnrichmentWorkerOptions): 
       baseUrl: config.providers.mockEnrichmentUrl,
       timeoutMs: config.providers.timeoutMs,
       concurrency: config.providers.concurrency,
+      rateLimitPerSecond: config.providers.rateLimitPerSecond,
+      maxInFlight: config.providers.maxInFlight,
+      cacheTtlMs: config.providers.cacheTtlMs,
       headers: options.providerHeaders,
     },
   });

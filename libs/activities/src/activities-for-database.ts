@@ -1,7 +1,9 @@
 import type { FieldSealer } from '@enrich/codec';
-import { CustomerRepository, FileBlobStore, JobRepository, type PrismaClient } from '@enrich/db';
+import { CustomerRepository, FileBlobStore, JobRepository, LookupCacheRepository, type PrismaClient } from '@enrich/db';
 import { createActivities } from './create-activities';
 import { DemographicsClient } from './providers/demographics.client';
+import { LookupService } from './providers/lookup-service';
+import { RateBudget } from './providers/rate-budget';
 
 export interface ActivitiesForDatabaseOptions {
   prisma: PrismaClient;
@@ -11,21 +13,37 @@ export interface ActivitiesForDatabaseOptions {
   providers: {
     baseUrl: string;
     timeoutMs: number;
-    /** Provider calls in flight per activity. */
+    /** Rows looked up together within a page activity. */
     concurrency: number;
+    /** Per provider and worker process: sustained requests per second (0 = unlimited). */
+    rateLimitPerSecond?: number;
+    /** Per provider and worker process: requests in flight. */
+    maxInFlight?: number;
+    /** How long a provider answer is reused; 0 turns the lookup cache off. */
+    cacheTtlMs?: number;
     /** Headers on every provider call (API keys; `x-mock-knobs` in tests). */
     headers?: Record<string, string>;
   };
 }
 
-/** The platform's activities over PostgreSQL, a file blob store and the HTTP providers. */
+/**
+ * The platform's activities over PostgreSQL, a file blob store and the HTTP providers. Call it once
+ * per process: each provider's rate budget is shared by every activity it returns.
+ */
 export function createActivitiesForDatabase({ prisma, sealer, blobDir, providers }: ActivitiesForDatabaseOptions) {
+  const cacheTtlMs = providers.cacheTtlMs ?? 30 * 24 * 3_600_000;
+  const demographics = new LookupService({
+    provider: new DemographicsClient({ baseUrl: providers.baseUrl, timeoutMs: providers.timeoutMs, headers: providers.headers }),
+    budget: new RateBudget({ requestsPerSecond: providers.rateLimitPerSecond ?? 0, maxInFlight: providers.maxInFlight ?? 64 }),
+    cache: cacheTtlMs > 0 ? new LookupCacheRepository(prisma) : undefined,
+    cacheTtlMs,
+  });
   return createActivities({
     jobs: new JobRepository(prisma),
     customers: new CustomerRepository(prisma),
     blobs: new FileBlobStore(blobDir),
     sealer,
-    demographics: new DemographicsClient({ baseUrl: providers.baseUrl, timeoutMs: providers.timeoutMs, headers: providers.headers }),
-    providerConcurrency: providers.concurrency,
+    demographics,
+    chunkSize: Math.max(providers.concurrency * 2, 10),
   });
 }

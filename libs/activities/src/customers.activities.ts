@@ -1,8 +1,7 @@
-import { heartbeat, log } from '@temporalio/activity';
+import { ApplicationFailure, Context, heartbeat, log } from '@temporalio/activity';
 import { mergeEnrichedFields } from '@enrich/domain';
 import type { CustomerRefresh, CustomerRepository } from '@enrich/db';
-import pLimit from 'p-limit';
-import type { DemographicsClient } from './providers/demographics.client';
+import type { LookupService } from './providers/lookup-service';
 
 export interface RefreshCustomersInput {
   /** Customers enriched before this instant (ISO) are stale. */
@@ -22,12 +21,10 @@ export interface RefreshCustomersResult {
 
 export interface CustomerActivityDeps {
   customers: CustomerRepository;
-  demographics: Pick<DemographicsClient, 'lookup'>;
-  concurrency: number;
+  demographics: Pick<LookupService, 'lookupMany'>;
 }
 
-export function createCustomerActivities({ customers, demographics, concurrency }: CustomerActivityDeps) {
-  const limit = pLimit(concurrency);
+export function createCustomerActivities({ customers, demographics }: CustomerActivityDeps) {
   return {
     /**
      * Refreshes one page of stale customers' demographics: each found field is merged with what is
@@ -36,27 +33,26 @@ export function createCustomerActivities({ customers, demographics, concurrency 
      */
     async refreshCustomersPage({ staleBefore, afterId, limit: pageSize }: RefreshCustomersInput): Promise<RefreshCustomersResult> {
       const page = await customers.stale(new Date(staleBefore), afterId, pageSize);
+      const outcomes = await demographics.lookupMany(
+        page.map((c) => ({ email: c.email as string, first_name: c.firstName, last_name: c.lastName, postal_code: c.postalCode })),
+        Context.current().cancellationSignal,
+      );
+      heartbeat();
+      const unavailable = outcomes.find((o) => o.kind === 'unavailable');
+      // Nothing is written for a page the provider could not fully serve: the retry redoes it, and
+      // the answers already paid for come from the lookup cache.
+      if (unavailable) throw ApplicationFailure.retryable(`demographics unavailable: ${unavailable.error.message}`, 'ProviderUnavailable');
       let refreshed = 0;
       let notFound = 0;
-      const refreshes = await Promise.all(
-        page.map((customer) =>
-          limit(async (): Promise<CustomerRefresh> => {
-            const lookup = await demographics.lookup({
-              email: customer.email as string,
-              first_name: customer.firstName,
-              last_name: customer.lastName,
-              postal_code: customer.postalCode,
-            });
-            heartbeat();
-            if (lookup.kind === 'not_found') {
-              notFound++;
-              return { id: customer.id, refreshedAt: new Date() };
-            }
-            refreshed++;
-            return { id: customer.id, demographics: mergeEnrichedFields(customer.demographics, lookup.fields), refreshedAt: new Date() };
-          }),
-        ),
-      );
+      const refreshes: CustomerRefresh[] = page.map((customer, index) => {
+        const outcome = outcomes[index];
+        if (outcome.kind !== 'found') {
+          notFound++;
+          return { id: customer.id, refreshedAt: new Date() };
+        }
+        refreshed++;
+        return { id: customer.id, demographics: mergeEnrichedFields(customer.demographics, outcome.fields), refreshedAt: new Date() };
+      });
       await customers.saveRefreshes(refreshes);
       log.info('refreshed customers page', { processed: page.length, refreshed, notFound });
       return { processed: page.length, refreshed, notFound, lastId: page.length === pageSize ? page.at(-1)?.id : undefined };

@@ -1,10 +1,9 @@
 import { ApplicationFailure, CancelledFailure, Context, activityInfo, heartbeat, log } from '@temporalio/activity';
 import type { CustomerRecord, JobCounts, RowOutcome, RowRange } from '@enrich/domain';
 import type { FieldSealer } from '@enrich/codec';
-import type { JobRepository, PendingRow, RowResult } from '@enrich/db';
-import pLimit from 'p-limit';
-import type { DemographicsClient, ProviderLookup } from './providers/demographics.client';
-import { isRetryable, ProviderRateLimitedError, ProviderRejectedError } from './providers/provider-errors';
+import type { JobRepository, RowResult } from '@enrich/db';
+import type { LookupOutcome, LookupService, LookupStats } from './providers/lookup-service';
+import { ProviderRateLimitedError } from './providers/provider-errors';
 
 export interface EnrichPageInput {
   jobId: string;
@@ -14,48 +13,18 @@ export interface EnrichPageInput {
 
 export interface EnrichmentDeps {
   jobs: JobRepository;
-  demographics: Pick<DemographicsClient, 'lookup'>;
+  /** Demographics lookups: cache, shared rate budget and quick retries. */
+  demographics: Pick<LookupService, 'lookupMany'>;
   /** Opens the sealed personal fields of a row right before they go to a provider. */
   sealer: Pick<FieldSealer, 'openRecord'>;
-  /** Provider calls in flight per page activity. */
-  concurrency: number;
-  /** Attempts of one provider call inside an activity attempt before the activity itself is retried. */
-  callAttempts?: number;
-  /** First backoff between call attempts; doubles each time, and Retry-After wins when longer. */
-  callBackoffMs?: number;
+  /** Rows looked up together (and written in one transaction) within a page. */
+  chunkSize: number;
 }
 
 /** Failure type of a page whose rows could not all be enriched yet; Temporal retries it with backoff. */
 export const PROVIDER_UNAVAILABLE_FAILURE = 'ProviderUnavailable';
 
-export function createEnrichmentActivities({ jobs, demographics, sealer, concurrency, callAttempts = 3, callBackoffMs = 200 }: EnrichmentDeps) {
-  const limit = pLimit(concurrency);
-
-  /** One provider call with a few quick retries; rate limits wait as long as the provider asks. */
-  async function lookupWithRetry(record: CustomerRecord, signal: AbortSignal): Promise<ProviderLookup> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await demographics.lookup(record, signal);
-      } catch (error) {
-        if (!isRetryable(error) || attempt >= callAttempts || signal.aborted) throw error;
-        const backoff = callBackoffMs * 2 ** (attempt - 1) * (0.5 + Math.random());
-        const wait = error instanceof ProviderRateLimitedError ? Math.max(error.retryAfterMs, backoff) : backoff;
-        await Context.current().sleep(wait);
-      }
-    }
-  }
-
-  async function enrichRow(row: PendingRow, signal: AbortSignal): Promise<RowResult | { rowNumber: number; retryable: Error }> {
-    try {
-      const record = (await sealer.openRecord(row.input)) as CustomerRecord;
-      const outcome = toOutcome(await lookupWithRetry(record, signal));
-      return toRowResult(row.rowNumber, outcome);
-    } catch (error) {
-      if (error instanceof ProviderRejectedError) return toRowResult(row.rowNumber, { kind: 'failed', reason: error.message });
-      return { rowNumber: row.rowNumber, retryable: error as Error };
-    }
-  }
-
+export function createEnrichmentActivities({ jobs, demographics, sealer, chunkSize }: EnrichmentDeps) {
   return {
     /**
      * Enriches the still-pending rows of one page, in chunks: each chunk's outcomes and fields are
@@ -65,28 +34,31 @@ export function createEnrichmentActivities({ jobs, demographics, sealer, concurr
      */
     async enrichPage({ jobId, range }: EnrichPageInput): Promise<JobCounts> {
       const context = Context.current();
+      const signal = context.cancellationSignal;
       // Finished rows are no longer PENDING, so a retried attempt picks up exactly where the last
       // committed chunk left off, including rows an earlier attempt deferred.
       const rows = await jobs.pendingRows(jobId, range);
+      const stats: LookupStats = { cacheHits: 0, providerCalls: 0 };
       let lastError: Error | undefined;
       let deferred = 0;
-      const chunkSize = Math.max(concurrency * 2, 10);
-      for (let start = 0; start < rows.length; start += chunkSize) {
-        if (context.cancellationSignal.aborted) break;
+      for (let start = 0; start < rows.length && !signal.aborted; start += chunkSize) {
         const chunk = rows.slice(start, start + chunkSize);
-        const settled = await Promise.all(chunk.map((row) => limit(() => enrichRow(row, context.cancellationSignal))));
-        const done = settled.filter((r): r is RowResult => !('retryable' in r));
-        for (const r of settled) {
-          if ('retryable' in r) {
+        const records = await Promise.all(chunk.map(async (row) => (await sealer.openRecord(row.input)) as CustomerRecord));
+        const outcomes = await demographics.lookupMany(records, signal, stats);
+        const done: RowResult[] = [];
+        outcomes.forEach((outcome, index) => {
+          if (outcome.kind === 'unavailable') {
             deferred++;
-            lastError = r.retryable;
+            lastError = outcome.error;
+          } else {
+            done.push(toRowResult(chunk[index].rowNumber, toOutcome(outcome)));
           }
-        }
+        });
         await jobs.saveRowResults(jobId, done);
-        heartbeat({ lastRow: chunk.at(-1)?.rowNumber, attempt: activityInfo().attempt });
+        heartbeat({ lastRow: chunk.at(-1)?.rowNumber, attempt: activityInfo().attempt, ...stats });
       }
       // Cancellation is honoured between chunks, so nothing is ever half written.
-      if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason ?? new CancelledFailure('page cancelled');
+      if (signal.aborted) throw signal.reason ?? new CancelledFailure('page cancelled');
       if (deferred > 0) {
         log.warn('page left rows pending after provider errors', { jobId, range, deferred, error: lastError?.message });
         throw ApplicationFailure.create({
@@ -95,13 +67,21 @@ export function createEnrichmentActivities({ jobs, demographics, sealer, concurr
           ...(lastError instanceof ProviderRateLimitedError ? { nextRetryDelay: lastError.retryAfterMs } : {}),
         });
       }
+      log.debug('page enriched', { jobId, range, ...stats });
       return jobs.rangeCounts(jobId, range);
     },
   };
 }
 
-function toOutcome(lookup: ProviderLookup): RowOutcome {
-  return lookup.kind === 'found' ? { kind: 'enriched', fields: lookup.fields } : { kind: 'not_found', provider: lookup.provider };
+function toOutcome(lookup: Exclude<LookupOutcome, { kind: 'unavailable' }>): RowOutcome {
+  switch (lookup.kind) {
+    case 'found':
+      return { kind: 'enriched', fields: lookup.fields };
+    case 'not_found':
+      return { kind: 'not_found', provider: lookup.provider };
+    case 'rejected':
+      return { kind: 'failed', reason: lookup.reason };
+  }
 }
 
 function toRowResult(rowNumber: number, outcome: RowOutcome): RowResult {

@@ -11,6 +11,9 @@ export { CSV_FORMAT_FAILURE } from './staging.activities';
 export type { RefreshCustomersInput, RefreshCustomersResult } from './customers.activities';
 export { PROVIDER_UNAVAILABLE_FAILURE, type EnrichPageInput } from './enrichment.activities';
 export { DemographicsClient, type ProviderLookup } from './providers/demographics.client';
+export { LookupService, type LookupOutcome, type LookupStats, type ProviderClient } from './providers/lookup-service';
+export { RateBudget, type RateBudgetOptions } from './providers/rate-budget';
+export { lookupKey } from './providers/lookup-key';
 export { type HttpProviderOptions, retryAfterMs } from './providers/http-provider';
 export {
   ProviderError,

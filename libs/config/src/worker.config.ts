@@ -15,6 +15,12 @@ export const workerEnvSchema = z
     /** Concurrent provider calls within one page activity. */
     PROVIDER_CONCURRENCY: positiveInt(8),
     PROVIDER_TIMEOUT_MS: positiveInt(10_000),
+    /** Per provider, for the whole worker: sustained requests per second (0 = unlimited). */
+    PROVIDER_RATE_LIMIT_RPS: z.coerce.number().min(0).default(0),
+    /** Per provider, for the whole worker: requests in flight. */
+    PROVIDER_MAX_IN_FLIGHT: positiveInt(64),
+    /** How long a provider's answer is reused for the same contact; 0 turns the cache off. */
+    LOOKUP_CACHE_TTL_HOURS: z.coerce.number().min(0).default(720),
     MAX_CONCURRENT_ACTIVITIES: positiveInt(20),
     MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt(10),
     /** Prebuilt workflow bundle (from `nx build worker`); when unset the worker bundles at start. */
@@ -27,7 +33,14 @@ export const workerEnvSchema = z
     temporal: toTemporalConfig(env),
     codec: toCodecConfig(env),
     database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
-    providers: { mockEnrichmentUrl: env.MOCK_ENRICHMENT_URL, concurrency: env.PROVIDER_CONCURRENCY, timeoutMs: env.PROVIDER_TIMEOUT_MS },
+    providers: {
+      mockEnrichmentUrl: env.MOCK_ENRICHMENT_URL,
+      concurrency: env.PROVIDER_CONCURRENCY,
+      timeoutMs: env.PROVIDER_TIMEOUT_MS,
+      rateLimitPerSecond: env.PROVIDER_RATE_LIMIT_RPS,
+      maxInFlight: env.PROVIDER_MAX_IN_FLIGHT,
+      cacheTtlMs: env.LOOKUP_CACHE_TTL_HOURS * 3_600_000,
+    },
     blobDir: env.BLOB_DIR,
     worker: {
       maxConcurrentActivities: env.MAX_CONCURRENT_ACTIVITIES,

@@ -9,3 +9,5 @@ export { JobRepository, type NewJob, type JobSummary, type StagedRow, type Pendi
 export { FileBlobStore, BlobNotFoundError, type BlobStore } from './blob-store';
 export { cloneDatabase, type ClonedDatabase } from './clone-database';
 export { CustomerRepository, type CustomerInput, type StaleCustomer, type CustomerRefresh } from './customer.repository';
+export { LookupCacheRepository, type CachedAnswer } from './lookup-cache.repository';
+export { JobExportRepository, type ExportRow, type ExportField } from './job-export.repository';

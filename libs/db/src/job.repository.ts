@@ -172,16 +172,16 @@ export class JobRepository {
     const statements: Prisma.PrismaPromise<unknown>[] = [];
     if (fields.length > 0) {
       statements.push(this.prisma.$executeRaw`
-        INSERT INTO enrichment_result (job_id, row_number, field, value, provider, confidence, fetched_at)
+        INSERT INTO enrichment_result (job_id, row_number, field, value, provider, confidence, fetched_at, from_cache)
         VALUES ${Prisma.join(
           fields.map(
             (f) =>
-              Prisma.sql`(${jobId}::uuid, ${f.rowNumber}, ${f.field}, ${JSON.stringify(f.value)}::jsonb, ${f.provider}, ${f.confidence}, ${new Date(f.fetchedAt)})`,
+              Prisma.sql`(${jobId}::uuid, ${f.rowNumber}, ${f.field}, ${JSON.stringify(f.value)}::jsonb, ${f.provider}, ${f.confidence}, ${new Date(f.fetchedAt)}, ${f.fromCache ?? false})`,
           ),
         )}
         ON CONFLICT (job_id, row_number, field) DO UPDATE
-          SET value = EXCLUDED.value, provider = EXCLUDED.provider,
-              confidence = EXCLUDED.confidence, fetched_at = EXCLUDED.fetched_at`);
+          SET value = EXCLUDED.value, provider = EXCLUDED.provider, confidence = EXCLUDED.confidence,
+              fetched_at = EXCLUDED.fetched_at, from_cache = EXCLUDED.from_cache`);
     }
     statements.push(this.prisma.$executeRaw`
       UPDATE job_row AS r
@@ -240,7 +240,7 @@ export class JobRepository {
         status: true,
         lastError: true,
         input: true,
-        results: { orderBy: { field: 'asc' }, select: { field: true, value: true, provider: true, confidence: true, fetchedAt: true } },
+        results: { orderBy: { field: 'asc' }, select: { field: true, value: true, provider: true, confidence: true, fetchedAt: true, fromCache: true } },
       },
     });
     return rows.map(({ results, input, ...row }) => ({

@@ -17,6 +17,8 @@ export interface EnrichedField {
   /** 0..1: how sure the provider is of this value. */
   confidence: number;
   fetchedAt: string;
+  /** Served from the lookup cache (an answer paid for earlier) rather than a provider call. */
+  fromCache?: boolean;
 }
 
 /** What happened to one row: every row ends in exactly one of these. */

@@ -19,15 +19,14 @@ export class DemographicsClient {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  /** The request this provider is sent for `record`: also what its answers are cached by. */
+  request(record: CustomerRecord): Record<string, string | undefined> {
+    return { email: record.email, first_name: record.first_name, last_name: record.last_name, postal_code: record.postal_code };
+  }
+
   /** Looks a customer up; throws the errors of `provider-errors` when the call itself fails. */
   async lookup(record: CustomerRecord, signal?: AbortSignal): Promise<ProviderLookup> {
-    const answer = await postLookup<DemographicsAnswer>(
-      this.name,
-      '/v1/providers/demographics/lookup',
-      { email: record.email, first_name: record.first_name, last_name: record.last_name, postal_code: record.postal_code },
-      this.options,
-      signal,
-    );
+    const answer = await postLookup<DemographicsAnswer>(this.name, '/v1/providers/demographics/lookup', this.request(record), this.options, signal);
     if (!answer.found) return { kind: 'not_found', provider: this.name };
     const { provider, confidence, attributes } = answer.body;
     const fetchedAt = this.now().toISOString();

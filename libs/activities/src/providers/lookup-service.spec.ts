@@ -1,0 +1,85 @@
+import type { CachedAnswer } from '@enrich/db';
+import type { CustomerRecord } from '@enrich/domain';
+import type { ProviderLookup } from './demographics.client';
+import { LookupService, type LookupStats, type ProviderClient } from './lookup-service';
+import { ProviderRateLimitedError, ProviderRejectedError, ProviderUnavailableError } from './provider-errors';
+import { RateBudget } from './rate-budget';
+
+class MemoryCache {
+  readonly entries = new Map<string, CachedAnswer>();
+  async getMany(_provider: string, keys: readonly string[]) {
+    return new Map(keys.filter((k) => this.entries.has(k)).map((k) => [k, this.entries.get(k) as CachedAnswer]));
+  }
+  async putMany(_provider: string, answers: ReadonlyArray<{ key: string } & CachedAnswer>) {
+    for (const { key, ...answer } of answers) this.entries.set(key, answer);
+  }
+}
+
+function provider(answer: (record: CustomerRecord, call: number) => ProviderLookup | Error): ProviderClient & { calls: string[] } {
+  const calls: string[] = [];
+  return {
+    name: 'demographics',
+    calls,
+    request: (record) => ({ email: record.email }),
+    async lookup(record) {
+      calls.push(record.email);
+      const result = answer(record, calls.length);
+      if (result instanceof Error) throw result;
+      return result;
+    },
+  };
+}
+
+const found = (email: string): ProviderLookup => ({
+  kind: 'found',
+  fields: [{ field: 'region', value: `r-${email}`, provider: 'mock-demographics', confidence: 0.9, fetchedAt: '2026-01-01T00:00:00.000Z' }],
+});
+const record = (email: string): CustomerRecord => ({ email });
+const signal = new AbortController().signal;
+
+describe('LookupService', () => {
+  it('calls once per distinct contact in a batch and serves later batches from the cache', async () => {
+    const client = provider((r) => (r.email.startsWith('gone') ? { kind: 'not_found', provider: 'demographics' } : found(r.email)));
+    const cache = new MemoryCache();
+    const service = new LookupService({ provider: client, budget: new RateBudget({ requestsPerSecond: 0, maxInFlight: 4 }), cache, cacheTtlMs: 1_000 });
+    const stats: LookupStats = { cacheHits: 0, providerCalls: 0 };
+    const first = await service.lookupMany([record('a@x.io'), record(' A@X.io '), record('gone@x.io')], signal, stats);
+    expect(client.calls).toEqual(['a@x.io', 'gone@x.io']);
+    expect(first.map((o) => o.kind)).toEqual(['found', 'found', 'not_found']);
+    expect(stats).toEqual({ cacheHits: 0, providerCalls: 2 });
+
+    const second = await service.lookupMany([record('a@x.io'), record('gone@x.io')], signal, stats);
+    expect(client.calls).toHaveLength(2);
+    expect(second).toEqual([
+      { kind: 'found', fromCache: true, fields: [expect.objectContaining({ field: 'region', fromCache: true })] },
+      { kind: 'not_found', provider: 'demographics', fromCache: true },
+    ]);
+    expect(stats).toEqual({ cacheHits: 2, providerCalls: 2 });
+  });
+
+  it('retries 5xx, backs the whole provider off on 429, and reports what it could not serve', async () => {
+    const budget = new RateBudget({ requestsPerSecond: 0, maxInFlight: 4 });
+    const pauses: number[] = [];
+    const pauseFor = budget.pauseFor.bind(budget);
+    budget.pauseFor = (ms) => {
+      pauses.push(ms);
+      pauseFor(ms);
+    };
+    const client = provider((r, call) => {
+      if (r.email === 'flaky@x.io' && call === 1) return new ProviderUnavailableError('503', 'demographics');
+      if (r.email === 'busy@x.io' && call <= 3) return new ProviderRateLimitedError('429', 'demographics', 30);
+      if (r.email === 'down@x.io') return new ProviderUnavailableError('503', 'demographics');
+      if (r.email === 'bad@x.io') return new ProviderRejectedError('400: email invalid', 'demographics', 400);
+      return found(r.email);
+    });
+    const service = new LookupService({ provider: client, budget, cacheTtlMs: 0, callAttempts: 3, callBackoffMs: 1 });
+    const [flaky, busy, down, bad] = await service.lookupMany([record('flaky@x.io'), record('busy@x.io'), record('down@x.io'), record('bad@x.io')], signal);
+    expect(flaky.kind).toBe('found');
+    expect(pauses.length).toBeGreaterThan(0);
+    expect(pauses.every((ms) => ms === 30)).toBe(true);
+    expect(['found', 'unavailable']).toContain(busy.kind);
+    expect(down).toEqual({ kind: 'unavailable', error: expect.any(ProviderUnavailableError) });
+    expect(bad).toEqual({ kind: 'rejected', reason: '400: email invalid' });
+    expect(client.calls.filter((e) => e === 'down@x.io')).toHaveLength(3);
+  });
+});

@@ -1,0 +1,107 @@
+import type { CustomerRecord, EnrichedField } from '@enrich/domain';
+import type { CachedAnswer, LookupCacheRepository } from '@enrich/db';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ProviderLookup } from './demographics.client';
+import { lookupKey } from './lookup-key';
+import { isRetryable, ProviderRateLimitedError, ProviderRejectedError } from './provider-errors';
+import type { RateBudget } from './rate-budget';
+
+/** What a provider client must offer to be looked up through {@link LookupService}. */
+export interface ProviderClient {
+  readonly name: string;
+  request(record: CustomerRecord): Record<string, string | undefined>;
+  lookup(record: CustomerRecord, signal?: AbortSignal): Promise<ProviderLookup>;
+}
+
+/** The outcome for one record; `unavailable` means try again later (the row stays pending). */
+export type LookupOutcome =
+  | { kind: 'found'; fields: EnrichedField[]; fromCache: boolean }
+  | { kind: 'not_found'; provider: string; fromCache: boolean }
+  | { kind: 'rejected'; reason: string }
+  | { kind: 'unavailable'; error: Error };
+
+export interface LookupServiceOptions {
+  provider: ProviderClient;
+  /** Shared by every activity of the process: rate and concurrency towards this provider. */
+  budget: RateBudget;
+  /** Answers already paid for; none = every lookup calls the provider. */
+  cache?: Pick<LookupCacheRepository, 'getMany' | 'putMany'>;
+  cacheTtlMs: number;
+  /** Attempts of one call before the record is reported unavailable. */
+  callAttempts?: number;
+  /** First backoff between attempts; doubles each time (Retry-After wins when longer). */
+  callBackoffMs?: number;
+}
+
+/** Counters of one {@link LookupService.lookupMany} call. */
+export interface LookupStats {
+  cacheHits: number;
+  providerCalls: number;
+}
+
+/**
+ * Looks records up at one provider, a batch at a time: answers cached within their TTL are used
+ * as they are (one query for the batch), equal requests in the batch are sent once, and the rest go
+ * to the provider through the shared rate budget with a few quick retries. New answers, found or
+ * not, are cached so no contact is paid for twice.
+ */
+export class LookupService {
+  constructor(private readonly options: LookupServiceOptions) {}
+
+  get providerName(): string {
+    return this.options.provider.name;
+  }
+
+  async lookupMany(records: readonly CustomerRecord[], signal: AbortSignal, stats?: LookupStats): Promise<LookupOutcome[]> {
+    const { provider, cache } = this.options;
+    const keys = records.map((record) => lookupKey(provider.name, provider.request(record)));
+    const cached = cache ? await cache.getMany(provider.name, keys) : new Map<string, CachedAnswer>();
+    const calls = new Map<string, Promise<LookupOutcome>>();
+    const fresh: Array<{ key: string } & CachedAnswer> = [];
+    const outcomes = await Promise.all(
+      records.map((record, index) => {
+        const key = keys[index];
+        const hit = cached.get(key);
+        if (hit) {
+          if (stats) stats.cacheHits++;
+          return Promise.resolve(fromCache(provider.name, hit));
+        }
+        let call = calls.get(key);
+        if (!call) {
+          if (stats) stats.providerCalls++;
+          call = this.call(record, signal).then((outcome) => {
+            if (outcome.kind === 'found') fresh.push({ key, found: true, fields: outcome.fields, fetchedAt: new Date() });
+            if (outcome.kind === 'not_found') fresh.push({ key, found: false, fields: [], fetchedAt: new Date() });
+            return outcome;
+          });
+          calls.set(key, call);
+        }
+        return call;
+      }),
+    );
+    if (cache) await cache.putMany(provider.name, fresh, this.options.cacheTtlMs);
+    return outcomes;
+  }
+
+  private async call(record: CustomerRecord, signal: AbortSignal): Promise<LookupOutcome> {
+    const { provider, budget, callAttempts = 3, callBackoffMs = 200 } = this.options;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const answer = await budget.run(() => provider.lookup(record, signal), signal);
+        return answer.kind === 'found' ? { kind: 'found', fields: answer.fields, fromCache: false } : { kind: 'not_found', provider: answer.provider, fromCache: false };
+      } catch (error) {
+        if (error instanceof ProviderRejectedError) return { kind: 'rejected', reason: error.message };
+        if (!isRetryable(error)) throw error;
+        if (error instanceof ProviderRateLimitedError) budget.pauseFor(error.retryAfterMs);
+        if (attempt >= callAttempts || signal.aborted) return { kind: 'unavailable', error };
+        await sleep(callBackoffMs * 2 ** (attempt - 1) * (0.5 + Math.random()), undefined, { signal }).catch(() => undefined);
+      }
+    }
+  }
+}
+
+function fromCache(provider: string, hit: CachedAnswer): LookupOutcome {
+  return hit.found
+    ? { kind: 'found', fields: hit.fields.map((f) => ({ ...f, fromCache: true })), fromCache: true }
+    : { kind: 'not_found', provider, fromCache: true };
+}

@@ -1,0 +1,63 @@
+import type { FieldValue, RowStatus } from '@enrich/domain';
+import type { PrismaClient } from './prisma-client';
+
+/** One enriched field of an exported row: value and provenance, without timestamps. */
+export interface ExportField {
+  field: string;
+  value: FieldValue;
+  provider: string;
+  confidence: number;
+}
+
+/** One row of a job as exported: its stored (sealed) input, outcome and enriched fields. */
+export interface ExportRow {
+  rowNumber: number;
+  lineNumber: number;
+  status: RowStatus;
+  lastError: string | null;
+  input: Record<string, unknown>;
+  fields: ExportField[];
+}
+
+interface RawExportRow {
+  row_number: number;
+  line_number: number;
+  status: RowStatus;
+  last_error: string | null;
+  input: Record<string, unknown>;
+  fields: ExportField[];
+}
+
+/**
+ * Reads a job's rows for export in keyset pages: one query per page (rows with their fields
+ * aggregated), so an export of any size holds one page in memory and never offsets.
+ */
+export class JobExportRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  /** Rows after `afterRow`, in row order, at most `limit`, each with its fields ordered by name. */
+  async page(jobId: string, afterRow: number, limit: number): Promise<ExportRow[]> {
+    const rows = await this.prisma.$queryRaw<RawExportRow[]>`
+      SELECT r.row_number, r.line_number, r.status::text AS status, r.last_error, r.input,
+             COALESCE(
+               (SELECT jsonb_agg(jsonb_build_object('field', e.field, 'value', e.value, 'provider', e.provider, 'confidence', e.confidence) ORDER BY e.field)
+                  FROM enrichment_result e
+                 WHERE e.job_id = r.job_id AND e.row_number = r.row_number),
+               '[]'::jsonb) AS fields
+        FROM job_row r
+       WHERE r.job_id = ${jobId}::uuid AND r.row_number > ${afterRow}
+       ORDER BY r.row_number
+       LIMIT ${limit}`;
+    return rows.map((r) => ({ rowNumber: r.row_number, lineNumber: r.line_number, status: r.status, lastError: r.last_error, input: r.input, fields: r.fields }));
+  }
+
+  /** Every row of a job after `afterRow`, page by page (`pageSize` rows per query). */
+  async *rows(jobId: string, { afterRow = 0, pageSize = 1_000 }: { afterRow?: number; pageSize?: number } = {}): AsyncGenerator<ExportRow> {
+    for (let after = afterRow; ; ) {
+      const page = await this.page(jobId, after, pageSize);
+      yield* page;
+      if (page.length < pageSize) return;
+      after = page[page.length - 1].rowNumber;
+    }
+  }
+}
