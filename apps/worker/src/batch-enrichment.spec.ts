@@ -36,12 +36,14 @@ describe('batchEnrichmentWorkflow', () => {
   });
 
   /** Stores `csv` as a job's upload and runs the workflow to completion on a fresh worker. */
-  async function runJob(csv: string, options: { knobs?: Record<string, number>; workflow?: Partial<BatchEnrichmentInput> } = {}) {
+  async function createJob(csv: string): Promise<string> {
     const blobKey = `uploads/${Math.random().toString(36).slice(2)}.csv`;
     await new FileBlobStore(blobDir).put(blobKey, Readable.from([Buffer.from(csv)]));
-    const { id: jobId } = await jobs.create({ sourceName: 'test.csv', blobKey, fields: ['demographics'] });
-    const taskQueue = uniqueTaskQueue('batch');
-    const worker = await createEnrichmentWorker({
+    return (await jobs.create({ sourceName: 'test.csv', blobKey, fields: ['demographics'] })).id;
+  }
+
+  function startWorker(taskQueue: string, knobs?: Record<string, number>) {
+    return createEnrichmentWorker({
       config: {
         temporal: { address: env.temporal.address, namespace: env.temporal.namespace, taskQueue },
         providers: { mockEnrichmentUrl: env.mockEnrichmentUrl, concurrency: 4, timeoutMs: 5_000, rateLimitPerSecond: 0, maxInFlight: 16, cacheTtlMs: 3_600_000 },
@@ -51,8 +53,15 @@ describe('batchEnrichmentWorkflow', () => {
       connection: temporal.nativeConnection,
       prisma: db.prisma,
       codec: testCodec(),
-      providerHeaders: options.knobs ? { 'x-mock-knobs': JSON.stringify(options.knobs) } : undefined,
+      providerHeaders: knobs ? { 'x-mock-knobs': JSON.stringify(knobs) } : undefined,
     });
+  }
+
+  /** Stores `csv` as a job's upload and runs the workflow to completion on a fresh worker. */
+  async function runJob(csv: string, options: { knobs?: Record<string, number>; workflow?: Partial<BatchEnrichmentInput> } = {}) {
+    const jobId = await createJob(csv);
+    const taskQueue = uniqueTaskQueue('batch');
+    const worker = await startWorker(taskQueue, options.knobs);
     const workflowId = `job-${jobId}`;
     const outcome = await worker.runUntil(async () => {
       const handle = await temporal.client.workflow.start<typeof batchEnrichmentWorkflow>('batchEnrichmentWorkflow', {
@@ -71,6 +80,39 @@ describe('batchEnrichmentWorkflow', () => {
     });
     return { jobId, ...outcome };
   }
+
+  it('resumes a page after its worker dies mid-page: no duplicate result, no skipped row', async () => {
+    const jobId = await createJob(customersCsv({ rows: 60, seed: 4242 }));
+    const taskQueue = uniqueTaskQueue('crash');
+    const knobs = { latencyMs: 120, jitterMs: 0, notFoundRate: 0 };
+    const handle = await temporal.client.workflow.start<typeof batchEnrichmentWorkflow>('batchEnrichmentWorkflow', {
+      workflowId: `job-${jobId}`,
+      taskQueue,
+      args: [{ jobId, fields: ['demographics'], pageSize: 60, windowSize: 1 }],
+    });
+    const first = await startWorker(taskQueue, knobs);
+    await first.runUntil(async () => {
+      // Let the one page commit a few chunks, then take its worker away mid-page.
+      for (let i = 0; i < 300; i++) {
+        const enriched = await db.prisma.jobRow.count({ where: { jobId, status: 'ENRICHED' } });
+        if (enriched >= 10) return;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new Error('the page never got going');
+    });
+    const halfway = await db.prisma.jobRow.count({ where: { jobId, status: 'ENRICHED' } });
+    expect(halfway).toBeLessThan(60);
+
+    const second = await startWorker(taskQueue, { ...knobs, latencyMs: 0 });
+    const counts = await second.runUntil(handle.result());
+    expect(counts).toMatchObject({ total: 60, enriched: 60, pending: 0, failed: 0 });
+    expect(await db.prisma.enrichmentResult.count({ where: { jobId } })).toBe(60 * 7);
+    // Each row was written exactly once, and the page really ran twice.
+    expect(await db.prisma.jobRow.count({ where: { jobId, attempts: { not: 1 } } })).toBe(0);
+    const history = await handle.fetchHistory();
+    const attempts = (history.events ?? []).flatMap((e) => (e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.attempt ?? 1] : []));
+    expect(Math.max(...attempts)).toBeGreaterThan(1);
+  });
 
   it('stages, enriches and accounts for every row of a file', async () => {
     const csv = customersCsv({ rows: 23, seed: 7, eol: '\r\n' }) + 'C-bad-1,not-an-email,Eve,Doe,12345,Acme\r\nC-bad-2,short@example.com\r\n';

@@ -82,4 +82,19 @@ describe('LookupService', () => {
     expect(bad).toEqual({ kind: 'rejected', reason: '400: email invalid' });
     expect(client.calls.filter((e) => e === 'down@x.io')).toHaveLength(3);
   });
+
+  it('shares one call between concurrent batches asking for the same contact', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const client = provider((r) => found(r.email));
+    const slow: ProviderClient = { ...client, lookup: async (r, s) => (await gate, client.lookup(r, s)) };
+    const service = new LookupService({ provider: slow, budget: new RateBudget({ requestsPerSecond: 0, maxInFlight: 4 }), cacheTtlMs: 0 });
+    const pageA = service.lookupMany([record('same@x.io')], signal);
+    const pageB = service.lookupMany([record('same@x.io'), record('other@x.io')], signal);
+    release();
+    const [[a], [b, other]] = await Promise.all([pageA, pageB]);
+    expect(a).toEqual(b);
+    expect(other.kind).toBe('found');
+    expect(client.calls.sort()).toEqual(['other@x.io', 'same@x.io']);
+  });
 });

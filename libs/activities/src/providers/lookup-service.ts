@@ -46,6 +46,9 @@ export interface LookupStats {
  * not, are cached so no contact is paid for twice.
  */
 export class LookupService {
+  /** Calls in flight in this process by key: concurrent pages asking for one contact share a call. */
+  private readonly inFlight = new Map<string, Promise<LookupOutcome>>();
+
   constructor(private readonly options: LookupServiceOptions) {}
 
   get providerName(): string {
@@ -68,12 +71,21 @@ export class LookupService {
         }
         let call = calls.get(key);
         if (!call) {
-          if (stats) stats.providerCalls++;
-          call = this.call(record, signal).then((outcome) => {
-            if (outcome.kind === 'found') fresh.push({ key, found: true, fields: outcome.fields, fetchedAt: new Date() });
-            if (outcome.kind === 'not_found') fresh.push({ key, found: false, fields: [], fetchedAt: new Date() });
-            return outcome;
-          });
+          const shared = this.inFlight.get(key);
+          if (shared) {
+            // Another page of this process is paying for it right now; that page caches it.
+            call = shared;
+          } else {
+            if (stats) stats.providerCalls++;
+            call = this.call(record, signal)
+              .then((outcome) => {
+                if (outcome.kind === 'found') fresh.push({ key, found: true, fields: outcome.fields, fetchedAt: new Date() });
+                if (outcome.kind === 'not_found') fresh.push({ key, found: false, fields: [], fetchedAt: new Date() });
+                return outcome;
+              })
+              .finally(() => this.inFlight.delete(key));
+            this.inFlight.set(key, call);
+          }
           calls.set(key, call);
         }
         return call;
