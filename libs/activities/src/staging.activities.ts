@@ -51,7 +51,7 @@ export function createStagingActivities({ jobs, blobs, sealer, insertBatchSize =
         heartbeat({ stagedRows: lastRow } satisfies StagingProgress);
       };
       try {
-        for await (const row of readCustomerRows(await blobs.get(source.blobKey), { afterRow: resumeFrom })) {
+        for await (const row of readCustomerRows(await blobs.get(source.blobKey), { afterRow: resumeFrom, mapping: source.columnMapping })) {
           batch.push(
             row.ok
               ? { rowNumber: row.rowNumber, lineNumber: row.lineNumber, input: await sealer.sealRecord(row.record, PERSONAL_CUSTOMER_FIELDS), status: 'PENDING' }

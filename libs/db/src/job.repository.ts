@@ -1,4 +1,4 @@
-import type { EnrichedField, JobCounts, JobStatus, RowRange, RowStatus } from '@enrich/domain';
+import type { ColumnMapping, EnrichedField, JobCounts, JobStatus, RowRange, RowStatus } from '@enrich/domain';
 import { EMPTY_COUNTS } from '@enrich/domain';
 import { Prisma, type PrismaClient } from './prisma-client';
 
@@ -6,6 +6,8 @@ export interface NewJob {
   sourceName: string;
   blobKey: string;
   fields: string[];
+  /** Which header feeds which column, where the user said so. */
+  columnMapping?: ColumnMapping;
 }
 
 export interface JobSummary {
@@ -68,8 +70,8 @@ const COUNT_KEYS: Record<RowStatus, keyof JobCounts> = {
 export class JobRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
-  async create(job: NewJob): Promise<{ id: string }> {
-    return this.prisma.job.create({ data: job, select: { id: true } });
+  async create({ columnMapping, ...job }: NewJob): Promise<{ id: string }> {
+    return this.prisma.job.create({ data: { ...job, ...(columnMapping ? { columnMapping } : {}) }, select: { id: true } });
   }
 
   async setWorkflowId(jobId: string, workflowId: string): Promise<void> {
@@ -94,9 +96,11 @@ export class JobRepository {
   }
 
   /** The job's blob key and requested fields, or undefined when the job does not exist. */
-  async source(jobId: string): Promise<{ blobKey: string; fields: string[]; status: JobStatus } | undefined> {
-    const job = await this.prisma.job.findUnique({ where: { id: jobId }, select: { blobKey: true, fields: true, status: true } });
-    return job ?? undefined;
+  async source(jobId: string): Promise<{ blobKey: string; fields: string[]; status: JobStatus; columnMapping?: ColumnMapping } | undefined> {
+    const job = await this.prisma.job.findUnique({ where: { id: jobId }, select: { blobKey: true, fields: true, status: true, columnMapping: true } });
+    if (!job) return undefined;
+    const { columnMapping, ...rest } = job;
+    return { ...rest, ...(columnMapping ? { columnMapping: columnMapping as ColumnMapping } : {}) };
   }
 
   async counts(jobId: string): Promise<JobCounts> {

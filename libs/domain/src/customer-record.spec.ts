@@ -1,4 +1,4 @@
-import { canonicalColumn, mapHeader, validateCustomerRecord } from './customer-record';
+import { canonicalColumn, columnMappingSchema, mapHeader, validateCustomerRecord } from './customer-record';
 
 describe('header mapping', () => {
   it('maps aliases, BOMs, case and punctuation to canonical columns', () => {
@@ -9,11 +9,33 @@ describe('header mapping', () => {
   });
 
   it('reports missing required columns and ignores unknown or repeated ones', () => {
-    expect(mapHeader(['name', 'zip'])).toEqual({ columns: [null, 'postal_code'], missing: ['email'], ignored: ['name'] });
+    expect(mapHeader(['name', 'zip'])).toEqual({ columns: [null, 'postal_code'], missing: ['email'], ignored: ['name'], unmatched: [] });
     const mapping = mapHeader(['email', 'Email', 'notes']);
     expect(mapping.columns).toEqual(['email', null, null]);
     expect(mapping.missing).toEqual([]);
     expect(mapping.ignored).toEqual(['Email', 'notes']);
+  });
+});
+
+describe('explicit column mapping', () => {
+  it('takes mapped columns from the named headers and infers the rest', () => {
+    expect(mapHeader(['Contact', 'Email', 'Zip'], { email: 'contact' })).toEqual({
+      columns: ['email', null, 'postal_code'],
+      missing: [],
+      ignored: ['Email'],
+      unmatched: [],
+    });
+  });
+
+  it('reports mapped headers the file does not have', () => {
+    expect(mapHeader(['a', 'b'], { email: 'E-Mail Addr' })).toMatchObject({ missing: ['email'], unmatched: ['email → "E-Mail Addr"'] });
+  });
+
+  it('validates a mapping, naming unknown columns', () => {
+    expect(columnMappingSchema.safeParse({ email: 'Mail' }).success).toBe(true);
+    const bad = columnMappingSchema.safeParse({ shoe_size: 'Shoe' });
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues[0]?.message).toBe('unknown column(s) shoe_size; known: customer_id, email, first_name, last_name, postal_code, phone, company, domain');
   });
 });
 

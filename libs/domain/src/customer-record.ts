@@ -69,22 +69,55 @@ export interface HeaderMapping {
   columns: ReadonlyArray<CustomerColumn | null>;
   missing: CustomerColumn[];
   ignored: string[];
+  /** Entries of an explicit mapping whose header is not in the file. */
+  unmatched: string[];
 }
 
-/** Works out which header feeds which column; the first header that maps to a column wins. */
-export function mapHeader(headers: readonly string[]): HeaderMapping {
+/** Which file header feeds which column, as a user states it (`{ email: "E-Mail Addr" }`). */
+export type ColumnMapping = Partial<Record<CustomerColumn, string>>;
+
+/** Validates a user's column mapping: known columns only, non-empty header names. */
+export const columnMappingSchema = z
+  .partialRecord(z.enum(CUSTOMER_COLUMNS), z.string().trim().min(1, 'must name a header'), {
+    // The record reports unknown keys as one `unrecognized_keys` issue (its type does not say so).
+    error: (issue) => {
+      const { code, keys } = issue as { code: string; keys?: string[] };
+      return code === 'unrecognized_keys' ? `unknown column(s) ${keys?.join(', ')}; known: ${CUSTOMER_COLUMNS.join(', ')}` : undefined;
+    },
+  })
+  .transform((mapping) => mapping as ColumnMapping);
+
+const sameHeader = (a: string, b: string) => a.replace(/^\uFEFF/, '').trim().toLowerCase() === b.trim().toLowerCase();
+
+/**
+ * Works out which header feeds which column: the columns `explicit` maps are taken from the headers
+ * it names (a name the file lacks is reported in `unmatched`); the others are inferred from the
+ * header names, the first header that maps to a column winning.
+ */
+export function mapHeader(headers: readonly string[], explicit: ColumnMapping = {}): HeaderMapping {
   const seen = new Set<CustomerColumn>();
   const ignored: string[] = [];
-  const columns = headers.map((header) => {
+  const unmatched: string[] = [];
+  const columns: Array<CustomerColumn | null> = headers.map(() => null);
+  for (const [column, header] of Object.entries(explicit) as Array<[CustomerColumn, string]>) {
+    const index = headers.findIndex((h, i) => columns[i] === null && sameHeader(h, header));
+    if (index < 0) unmatched.push(`${column} → "${header}"`);
+    else {
+      columns[index] = column;
+      seen.add(column);
+    }
+  }
+  headers.forEach((header, index) => {
+    if (columns[index] !== null) return;
     const column = canonicalColumn(header);
     if (!column || seen.has(column)) {
       ignored.push(header);
-      return null;
+      return;
     }
     seen.add(column);
-    return column;
+    columns[index] = column;
   });
-  return { columns, missing: REQUIRED_COLUMNS.filter((c) => !seen.has(c)), ignored };
+  return { columns, missing: REQUIRED_COLUMNS.filter((c) => !seen.has(c)), ignored, unmatched };
 }
 
 const optionalText = z

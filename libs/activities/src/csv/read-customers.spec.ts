@@ -1,9 +1,10 @@
 import { Readable } from 'node:stream';
+import type { ColumnMapping } from '@enrich/domain';
 import { type CsvRow, CsvFormatError, readCustomerRows } from './read-customers';
 
-async function readAll(text: string, afterRow?: number): Promise<CsvRow[]> {
+async function readAll(text: string, afterRow?: number, mapping?: ColumnMapping): Promise<CsvRow[]> {
   const rows: CsvRow[] = [];
-  for await (const row of readCustomerRows(Readable.from([Buffer.from(text)]), { afterRow })) rows.push(row);
+  for await (const row of readCustomerRows(Readable.from([Buffer.from(text)]), { afterRow, mapping })) rows.push(row);
   return rows;
 }
 
@@ -52,5 +53,13 @@ describe('readCustomerRows', () => {
   it('skips rows up to afterRow when resuming', async () => {
     const rows = await readAll('email\na@x.io\nb@x.io\nc@x.io\n', 2);
     expect(rows.map((r) => r.rowNumber)).toEqual([3]);
+  });
+
+  it('follows a column mapping and names mapped headers the file lacks', async () => {
+    const rows = await readAll('Contact,Mail\nada@example.com,ignored\n', undefined, { email: 'contact' });
+    expect(rows).toMatchObject([{ ok: true, record: { email: 'ada@example.com' } }]);
+    await expect(readAll('a,b\n1,2\n', undefined, { email: 'E-Mail Addr' })).rejects.toThrow(
+      'line 1: the column mapping names header(s) the file does not have: email → "E-Mail Addr" (found: a, b)',
+    );
   });
 });

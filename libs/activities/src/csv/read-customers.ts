@@ -1,4 +1,4 @@
-import { type CustomerColumn, type CustomerRecord, mapHeader, REQUIRED_COLUMNS, validateCustomerRecord } from '@enrich/domain';
+import { type ColumnMapping, type CustomerColumn, type CustomerRecord, mapHeader, REQUIRED_COLUMNS, validateCustomerRecord } from '@enrich/domain';
 import { CsvError, parse } from 'csv-parse';
 import type { Readable } from 'node:stream';
 
@@ -21,6 +21,8 @@ export type CsvRow =
 export interface ReadOptions {
   /** Skip (do not yield) rows up to and including this row number: used to resume staging. */
   afterRow?: number;
+  /** Which header feeds which column, where the user said so; the rest is inferred. */
+  mapping?: ColumnMapping;
 }
 
 /**
@@ -47,7 +49,13 @@ export async function* readCustomerRows(source: Readable, options: ReadOptions =
       embeddedCrlfs += breaks.crlf;
       const lineNumber = info.lines - embeddedCrlfs - breaks.all;
       if (!columns) {
-        const mapping = mapHeader(record);
+        const mapping = mapHeader(record, options.mapping);
+        if (mapping.unmatched.length > 0) {
+          throw new CsvFormatError(
+            `line ${lineNumber}: the column mapping names header(s) the file does not have: ${mapping.unmatched.join(', ')} (found: ${record.join(', ') || 'nothing'})`,
+            lineNumber,
+          );
+        }
         if (mapping.missing.length > 0) {
           throw new CsvFormatError(
             `line ${lineNumber}: the header is missing required column(s) ${mapping.missing.join(', ')} (found: ${record.join(', ') || 'nothing'})`,
