@@ -40,6 +40,7 @@ afterAll(async () => {
 
 const DEMOGRAPHICS = '/v1/providers/demographics/lookup';
 const FIRMOGRAPHICS = '/v1/providers/firmographics/lookup';
+const ALL_PROVIDERS = ['demographics', 'firmographics', 'email-finder', 'phone-finder', 'search', 'crawl', 'extract'];
 
 describe('mock-enrichment over HTTP', () => {
   let mock: Running;
@@ -96,7 +97,7 @@ describe('mock-enrichment over HTTP', () => {
 
   it('answers 404 for unknown providers and routes', async () => {
     const provider = await mock.http.post('/v1/providers/horoscope/lookup').send({}).expect(404);
-    expect(provider.body).toMatchObject({ error: 'unknown_provider', providers: ['demographics', 'firmographics'] });
+    expect(provider.body).toMatchObject({ error: 'unknown_provider', providers: ALL_PROVIDERS });
     const route = await mock.http.get('/v2/nothing').expect(404);
     expect(route.body).toEqual({ error: 'route_not_found', message: 'No route for GET /v2/nothing.' });
   });
@@ -156,7 +157,7 @@ describe('mock-enrichment over HTTP', () => {
 
   it('lets admins change knobs per provider, see stats, and reset', async () => {
     const initial = await mock.http.get('/admin/providers').expect(200);
-    expect(initial.body.providers.map((provider: { name: string }) => provider.name)).toEqual(['demographics', 'firmographics']);
+    expect(initial.body.providers.map((provider: { name: string }) => provider.name)).toEqual(ALL_PROVIDERS);
     expect(initial.body.providers[0]).toEqual({
       name: 'demographics',
       provider: 'mock-demographics',
@@ -176,6 +177,7 @@ describe('mock-enrichment over HTTP', () => {
       providers: {
         demographics: { ok: 0, not_found: 0, rate_limited: 0, failed: 1, invalid: 1 },
         firmographics: { ok: 1, not_found: 0, rate_limited: 0, failed: 0, invalid: 0 },
+        ...Object.fromEntries(ALL_PROVIDERS.slice(2).map((name) => [name, { ok: 0, not_found: 0, rate_limited: 0, failed: 0, invalid: 0 }])),
       },
     });
 
@@ -210,6 +212,11 @@ describe('mock-enrichment over HTTP', () => {
       '/openapi.json',
       DEMOGRAPHICS,
       FIRMOGRAPHICS,
+      '/v1/providers/email-finder/lookup',
+      '/v1/providers/phone-finder/lookup',
+      '/v1/providers/search/query',
+      '/v1/providers/crawl/fetch',
+      '/v1/providers/extract/fields',
     ].sort());
     const lookup = res.body.paths[DEMOGRAPHICS].post;
     expect(lookup.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/DemographicsLookupRequest' });

@@ -10,7 +10,6 @@ import {
 } from './api-schemas';
 import { KNOBS_HEADER, knobsOverrideSchema, knobsPatchSchema, knobsSchema } from './knobs';
 import type { MockProvider } from './providers';
-import { lookupPath } from './simulator';
 
 /** The OpenAPI document as served by `GET /openapi.json`. */
 export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
@@ -45,8 +44,8 @@ export function buildOpenApiDocument(providers: readonly MockProvider[]): OpenAp
   for (const provider of providers) {
     registry.registerPath({
       method: 'post',
-      path: lookupPath(provider.name),
-      operationId: `${provider.name}Lookup`,
+      path: provider.path,
+      operationId: provider.operationId,
       tags: ['providers'],
       summary: provider.summary,
       description:
@@ -57,7 +56,7 @@ export function buildOpenApiDocument(providers: readonly MockProvider[]): OpenAp
       responses: {
         200: { description: 'The record.', content: json(provider.responseSchema) },
         400: error('invalid_request: bad body or x-mock-knobs header; issues name the fields.'),
-        404: error('not_found: the provider does not know this record (always the same records, by hash).'),
+        404: error(provider.notFoundDescription),
         429: {
           description: 'rate_limited: the token bucket is empty.',
           headers: { 'Retry-After': retryAfter.ref },
@@ -133,11 +132,11 @@ export function buildOpenApiDocument(providers: readonly MockProvider[]): OpenAp
       version: '0.1.0',
       description:
         'Deterministic mock third-party data providers for dev, demos, integration tests and benchmarks. ' +
-        'Answers derive from sha256(seed, provider, normalized key); latency, failures, unknown records and rate ' +
+        'Answers derive from sha256(seed, provider, normalized request); latency, failures, unknown records and rate ' +
         'limits are knobs set by configuration, the admin API, or the x-mock-knobs header.',
     },
     tags: [
-      { name: 'providers', description: 'Mock provider lookups.' },
+      { name: 'providers', description: 'Mock provider calls: lookups, search, crawl and extraction.' },
       { name: 'admin', description: 'Knobs, counters and reset for tests and demos.' },
       { name: 'meta', description: 'Health and contract.' },
     ],

@@ -11,6 +11,7 @@ export class RecordHash {
   private constructor(
     /** The root digest: 32 bytes. */
     readonly digest: Buffer,
+    private readonly seed: string,
   ) {}
 
   /**
@@ -18,7 +19,15 @@ export class RecordHash {
    * collide.
    */
   static of(seed: string, provider: string, key: string): RecordHash {
-    return new RecordHash(createHash('sha256').update(`${seed}\0${provider}\0${key}`).digest());
+    return new RecordHash(createHash('sha256').update(`${seed}\0${provider}\0${key}`).digest(), seed);
+  }
+
+  /**
+   * Another record under the same seed, e.g. the company behind a crawled page. Providers that
+   * simulate one shared world (search, crawl) use it so that their answers agree with each other.
+   */
+  related(scope: string, key: string): RecordHash {
+    return RecordHash.of(this.seed, scope, key);
   }
 
   /** The root digest in lower-case hex (64 characters). */

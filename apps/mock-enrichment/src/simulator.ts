@@ -7,7 +7,7 @@ import {
   UnknownProviderError,
 } from './errors';
 import { applyKnobsPatch, parseKnobsHeader, toIssues, type Knobs, type KnobsOverride, type KnobsPatch } from './knobs';
-import type { LookupAnswer, MockProvider } from './providers';
+import type { MockProvider, ProviderResponse } from './providers';
 import { RecordHash } from './record-hash';
 import { TokenBuckets } from './token-bucket';
 
@@ -46,7 +46,7 @@ const emptyCounts = (): OutcomeCounts => ({ ok: 0, not_found: 0, rate_limited: 0
  * Routes stay thin; everything the knobs mean lives here.
  */
 export class ProviderSimulator {
-  private readonly providers: ReadonlyMap<string, MockProvider>;
+  private readonly registry: ReadonlyMap<string, MockProvider>;
   private readonly overrides = new Map<string, KnobsOverride>();
   private readonly counts = new Map<string, OutcomeCounts>();
   private readonly buckets: TokenBuckets;
@@ -54,7 +54,7 @@ export class ProviderSimulator {
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(private readonly options: SimulatorOptions) {
-    this.providers = new Map(options.providers.map((provider) => [provider.name, provider]));
+    this.registry = new Map(options.providers.map((provider) => [provider.name, provider]));
     this.buckets = new TokenBuckets(options.now);
     this.random = options.random ?? Math.random;
     this.sleep = options.sleep ?? ((ms) => sleepFor(ms));
@@ -62,18 +62,23 @@ export class ProviderSimulator {
 
   /** The provider named `name`. @throws {@link UnknownProviderError} */
   provider(name: string): MockProvider {
-    const provider = this.providers.get(name);
-    if (!provider) throw new UnknownProviderError(name, [...this.providers.keys()]);
+    const provider = this.registry.get(name);
+    if (!provider) throw new UnknownProviderError(name, [...this.registry.keys()]);
     return provider;
+  }
+
+  /** Every simulated provider, in registry order. */
+  get providers(): MockProvider[] {
+    return [...this.registry.values()];
   }
 
   /** Names of every simulated provider. */
   get providerNames(): string[] {
-    return [...this.providers.keys()];
+    return [...this.registry.keys()];
   }
 
   /**
-   * Answers one lookup.
+   * Answers one provider call (a lookup, search, crawl or extraction).
    *
    * Order matters: invalid input is refused at once (as real APIs do, without latency); then a token
    * is taken on arrival, the latency is served, and the outcome is 429, 503, 404 or 200 in that order.
@@ -81,7 +86,7 @@ export class ProviderSimulator {
    * @param knobsHeader raw `x-mock-knobs` value: per-request overrides, and the rate-limit bucket key.
    * @throws {@link HttpError} subclasses for every non-200 outcome.
    */
-  async lookup(name: string, body: unknown, knobsHeader?: string): Promise<LookupAnswer> {
+  async lookup(name: string, body: unknown, knobsHeader?: string): Promise<ProviderResponse> {
     const provider = this.provider(name);
     const requestKnobs = parseKnobsHeader(knobsHeader);
     if (!requestKnobs.success) {
@@ -113,8 +118,14 @@ export class ProviderSimulator {
       this.record(name, 'not_found');
       throw new RecordNotFoundError(provider.label);
     }
+    const answer = prepared.lookup.answer(hash);
+    // Nothing at that address (e.g. a crawl of an unknown host): a 404 decided by the request itself.
+    if (answer === undefined) {
+      this.record(name, 'not_found');
+      throw new RecordNotFoundError(provider.label);
+    }
     this.record(name, 'ok');
-    return prepared.lookup.answer(hash);
+    return answer;
   }
 
   /** Effective knobs of one provider: defaults, then admin overrides. */
@@ -153,7 +164,7 @@ export class ProviderSimulator {
 
   /** Counts a request refused before it reached {@link lookup} (e.g. a body that is not JSON). */
   recordInvalid(name: string): void {
-    if (this.providers.has(name)) this.record(name, 'invalid');
+    if (this.registry.has(name)) this.record(name, 'invalid');
   }
 
   private view(name: string): ProviderView {
@@ -161,7 +172,7 @@ export class ProviderSimulator {
     return {
       name,
       provider: provider.label,
-      path: lookupPath(name),
+      path: provider.path,
       knobs: this.knobs(name),
       overrides: { ...this.overrides.get(name) },
     };
@@ -172,9 +183,4 @@ export class ProviderSimulator {
     counts[outcome] += 1;
     this.counts.set(name, counts);
   }
-}
-
-/** The lookup path of a provider. */
-export function lookupPath(name: string): string {
-  return `/v1/providers/${name}/lookup`;
 }

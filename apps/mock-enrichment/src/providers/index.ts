@@ -1,17 +1,47 @@
 /**
- * The simulated providers. Adding one (email-finder, phone-finder, search, crawl, extract) is one
- * `<name>.provider.ts` file built with {@link defineProvider} plus its entry in
+ * The simulated providers. Adding one is one `<name>.provider.ts` file built with
+ * {@link defineProvider} (record lookups) or {@link defineOperation} (anything else) plus its entry in
  * {@link builtInProviders}: routes, knobs, stats and the OpenAPI document follow from the registry.
  *
  * @module
  */
+import { crawlProvider } from './crawl.provider';
 import { demographicsProvider } from './demographics.provider';
+import { emailFinderProvider } from './email-finder.provider';
+import { extractProvider } from './extract.provider';
 import { firmographicsProvider } from './firmographics.provider';
+import { phoneFinderProvider } from './phone-finder.provider';
+import { searchProvider } from './search.provider';
 import type { MockProvider } from './provider';
 
-export { defineProvider, baseConfidence, type MockProvider, type ProviderDefinition, type LookupAnswer } from './provider';
+export {
+  baseConfidence,
+  confidenceIn,
+  defineOperation,
+  defineProvider,
+  providerPath,
+  type LookupAnswer,
+  type MockProvider,
+  type OperationDefinition,
+  type ProviderDefinition,
+  type ProviderResponse,
+} from './provider';
 export { demographicsProvider } from './demographics.provider';
 export { firmographicsProvider } from './firmographics.provider';
+export { emailFinderProvider } from './email-finder.provider';
+export { phoneFinderProvider } from './phone-finder.provider';
+export { searchProvider } from './search.provider';
+export { crawlProvider } from './crawl.provider';
+export { extractProvider } from './extract.provider';
+export { WEB_FIELDS, type WebField } from './company-web';
 
 /** Every provider the server simulates, in the order they are listed by `/admin/providers`. */
-export const builtInProviders: readonly MockProvider[] = [demographicsProvider, firmographicsProvider];
+export const builtInProviders: readonly MockProvider[] = [
+  demographicsProvider,
+  firmographicsProvider,
+  emailFinderProvider,
+  phoneFinderProvider,
+  searchProvider,
+  crawlProvider,
+  extractProvider,
+];
