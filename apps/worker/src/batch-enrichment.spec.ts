@@ -185,6 +185,30 @@ describe('batchEnrichmentWorkflow', () => {
     expect(await db.prisma.enrichmentResult.count({ where: { jobId: first.jobId, fromCache: true } })).toBe(0);
   });
 
+  it('runs the provider waterfall for every requested group, recording the provider of each field', async () => {
+    const csv = 'email,first_name,last_name,company,domain\nada@acme-labs.com,Ada,Lovelace,Acme Labs,acme-labs.com\ngrace@gmail.com,Grace,Hopper,,\n';
+    const { jobId, counts, error } = await runJob(csv, {
+      knobs: { latencyMs: 0, jitterMs: 0, notFoundRate: 0 },
+      workflow: { fields: ['demographics', 'firmographics', 'contact'] },
+    });
+    expect(error).toBeUndefined();
+    expect(counts).toMatchObject({ total: 2, enriched: 2 });
+    const [ada, grace] = await jobs.resultRows(jobId, 0, 10);
+    const providers = (row: typeof ada) => Object.fromEntries(row.fields.map((f) => [f.field, f.provider]));
+    expect(providers(ada)).toMatchObject({
+      age_band: 'mock-demographics',
+      industry: 'mock-firmographics',
+      founded_year: 'mock-firmographics',
+      work_email: 'mock-email-finder',
+      phone: 'mock-phone-finder',
+    });
+    expect(String(ada.fields.find((f) => f.field === 'work_email')?.value)).toMatch(/@acme-labs\.com$/);
+    // A free-mail address and no company: no firmographics or work email can be asked for.
+    expect(Object.keys(providers(grace)).sort()).toEqual(
+      ['age_band', 'education', 'home_owner', 'household_size', 'income_band', 'line_type', 'marital_status', 'phone', 'region'].sort(),
+    );
+  });
+
   it('records unknown records as not found, never as failures or silence', async () => {
     const { jobId, counts } = await runJob(customersCsv({ rows: 5, seed: 2 }), { knobs: { notFoundRate: 1, latencyMs: 0, jitterMs: 0 } });
     expect(counts).toMatchObject({ total: 5, notFound: 5, enriched: 0, failed: 0 });

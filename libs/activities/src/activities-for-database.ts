@@ -1,7 +1,9 @@
 import type { FieldSealer } from '@enrich/codec';
 import { CustomerRepository, FileBlobStore, JobRepository, LookupCacheRepository, type PrismaClient } from '@enrich/db';
 import { createActivities } from './create-activities';
-import { DemographicsClient } from './providers/demographics.client';
+import { DEFAULT_CONFIDENCE_THRESHOLD, DEFAULT_WATERFALL } from '@enrich/domain';
+import { HttpLookupClient } from './providers/http-lookup.client';
+import { PROVIDER_CATALOG } from './providers/provider-catalog';
 import { LookupService } from './providers/lookup-service';
 import { RateBudget } from './providers/rate-budget';
 
@@ -32,18 +34,27 @@ export interface ActivitiesForDatabaseOptions {
  */
 export function createActivitiesForDatabase({ prisma, sealer, blobDir, providers }: ActivitiesForDatabaseOptions) {
   const cacheTtlMs = providers.cacheTtlMs ?? 30 * 24 * 3_600_000;
-  const demographics = new LookupService({
-    provider: new DemographicsClient({ baseUrl: providers.baseUrl, timeoutMs: providers.timeoutMs, headers: providers.headers }),
-    budget: new RateBudget({ requestsPerSecond: providers.rateLimitPerSecond ?? 0, maxInFlight: providers.maxInFlight ?? 64 }),
-    cache: cacheTtlMs > 0 ? new LookupCacheRepository(prisma) : undefined,
-    cacheTtlMs,
-  });
+  const cache = cacheTtlMs > 0 ? new LookupCacheRepository(prisma) : undefined;
+  const http = { baseUrl: providers.baseUrl, timeoutMs: providers.timeoutMs, headers: providers.headers };
+  // One lookup service (one rate budget) per provider for the whole process.
+  const services = Object.fromEntries(
+    Object.values(PROVIDER_CATALOG).map((spec) => [
+      spec.name,
+      new LookupService({
+        provider: new HttpLookupClient(spec, http),
+        budget: new RateBudget({ requestsPerSecond: providers.rateLimitPerSecond ?? 0, maxInFlight: providers.maxInFlight ?? 64 }),
+        cache,
+        cacheTtlMs,
+      }),
+    ]),
+  );
   return createActivities({
     jobs: new JobRepository(prisma),
     customers: new CustomerRepository(prisma),
     blobs: new FileBlobStore(blobDir),
     sealer,
-    demographics,
+    waterfall: { providers: services, waterfall: DEFAULT_WATERFALL, threshold: DEFAULT_CONFIDENCE_THRESHOLD },
+    demographics: services['demographics'],
     chunkSize: Math.max(providers.concurrency * 2, 10),
   });
 }

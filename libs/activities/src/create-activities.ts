@@ -4,6 +4,7 @@ import { createCustomerActivities } from './customers.activities';
 import { createEnrichmentActivities } from './enrichment.activities';
 import { createJobActivities } from './jobs.activities';
 import type { LookupService } from './providers/lookup-service';
+import type { WaterfallOptions } from './waterfall';
 import { createStagingActivities } from './staging.activities';
 
 /** Everything the activities need from the process that hosts them. */
@@ -11,7 +12,9 @@ export interface ActivityDeps {
   jobs: JobRepository;
   customers: CustomerRepository;
   blobs: BlobStore;
-  /** Demographics lookups through the cache and the provider's shared rate budget. */
+  /** Lookup providers (cache + shared rate budget each) and the waterfall order per group. */
+  waterfall: WaterfallOptions;
+  /** Demographics lookups for the customer refresh. */
   demographics: Pick<LookupService, 'lookupMany'>;
   /** Seals personal fields at rest and opens them for the provider call that needs them. */
   sealer: Pick<FieldSealer, 'sealRecord' | 'openRecord'>;
@@ -23,7 +26,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createStagingActivities(deps),
-    ...createEnrichmentActivities({ jobs: deps.jobs, demographics: deps.demographics, sealer: deps.sealer, chunkSize: deps.chunkSize }),
+    ...createEnrichmentActivities({ jobs: deps.jobs, waterfall: deps.waterfall, sealer: deps.sealer, chunkSize: deps.chunkSize }),
     ...createJobActivities(deps),
     ...createCustomerActivities({ customers: deps.customers, demographics: deps.demographics }),
   };

@@ -1,8 +1,9 @@
 import { ApplicationFailure, CancelledFailure, Context, activityInfo, heartbeat, log } from '@temporalio/activity';
-import type { CustomerRecord, JobCounts, RowOutcome, RowRange } from '@enrich/domain';
+import { type CustomerRecord, isEnrichmentGroup, type JobCounts, type RowOutcome, type RowRange } from '@enrich/domain';
 import type { FieldSealer } from '@enrich/codec';
 import type { JobRepository, RowResult } from '@enrich/db';
-import type { LookupOutcome, LookupService, LookupStats } from './providers/lookup-service';
+import type { LookupStats } from './providers/lookup-service';
+import { runWaterfall, type WaterfallOptions } from './waterfall';
 import { ProviderRateLimitedError } from './providers/provider-errors';
 
 export interface EnrichPageInput {
@@ -13,8 +14,8 @@ export interface EnrichPageInput {
 
 export interface EnrichmentDeps {
   jobs: JobRepository;
-  /** Demographics lookups: cache, shared rate budget and quick retries. */
-  demographics: Pick<LookupService, 'lookupMany'>;
+  /** Providers and the order they are tried in, per group. */
+  waterfall: WaterfallOptions;
   /** Opens the sealed personal fields of a row right before they go to a provider. */
   sealer: Pick<FieldSealer, 'openRecord'>;
   /** Rows looked up together (and written in one transaction) within a page. */
@@ -24,7 +25,7 @@ export interface EnrichmentDeps {
 /** Failure type of a page whose rows could not all be enriched yet; Temporal retries it with backoff. */
 export const PROVIDER_UNAVAILABLE_FAILURE = 'ProviderUnavailable';
 
-export function createEnrichmentActivities({ jobs, demographics, sealer, chunkSize }: EnrichmentDeps) {
+export function createEnrichmentActivities({ jobs, waterfall, sealer, chunkSize }: EnrichmentDeps) {
   return {
     /**
      * Enriches the still-pending rows of one page, in chunks: each chunk's outcomes and fields are
@@ -32,7 +33,8 @@ export function createEnrichmentActivities({ jobs, demographics, sealer, chunkSi
      * (or a crash) resumes after it. Rows the provider could not serve yet stay pending and the
      * activity fails retryably once the rest of the page is saved: Temporal's backoff does the rest.
      */
-    async enrichPage({ jobId, range }: EnrichPageInput): Promise<JobCounts> {
+    async enrichPage({ jobId, range, fields }: EnrichPageInput): Promise<JobCounts> {
+      const groups = fields.filter(isEnrichmentGroup);
       const context = Context.current();
       const signal = context.cancellationSignal;
       // Finished rows are no longer PENDING, so a retried attempt picks up exactly where the last
@@ -44,14 +46,14 @@ export function createEnrichmentActivities({ jobs, demographics, sealer, chunkSi
       for (let start = 0; start < rows.length && !signal.aborted; start += chunkSize) {
         const chunk = rows.slice(start, start + chunkSize);
         const records = await Promise.all(chunk.map(async (row) => (await sealer.openRecord(row.input)) as CustomerRecord));
-        const outcomes = await demographics.lookupMany(records, signal, stats);
+        const outcomes = await runWaterfall(records, groups, waterfall, signal, stats);
         const done: RowResult[] = [];
-        outcomes.forEach((outcome, index) => {
-          if (outcome.kind === 'unavailable') {
+        outcomes.forEach((result, index) => {
+          if (result.kind === 'unavailable') {
             deferred++;
-            lastError = outcome.error;
+            lastError = result.error;
           } else {
-            done.push(toRowResult(chunk[index].rowNumber, toOutcome(outcome)));
+            done.push(toRowResult(chunk[index].rowNumber, result.outcome));
           }
         });
         await jobs.saveRowResults(jobId, done);
@@ -71,17 +73,6 @@ export function createEnrichmentActivities({ jobs, demographics, sealer, chunkSi
       return jobs.rangeCounts(jobId, range);
     },
   };
-}
-
-function toOutcome(lookup: Exclude<LookupOutcome, { kind: 'unavailable' }>): RowOutcome {
-  switch (lookup.kind) {
-    case 'found':
-      return { kind: 'enriched', fields: lookup.fields };
-    case 'not_found':
-      return { kind: 'not_found', provider: lookup.provider };
-    case 'rejected':
-      return { kind: 'failed', reason: lookup.reason };
-  }
 }
 
 function toRowResult(rowNumber: number, outcome: RowOutcome): RowResult {

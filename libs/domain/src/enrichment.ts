@@ -1,11 +1,32 @@
-/** Groups of fields a caller can ask for; each group is served by one kind of provider. */
-export const ENRICHMENT_GROUPS = ['demographics'] as const;
+/** Groups of fields a caller can ask for. */
+export const ENRICHMENT_GROUPS = ['demographics', 'firmographics', 'contact'] as const;
 export type EnrichmentGroup = (typeof ENRICHMENT_GROUPS)[number];
 
 /** The fields each group fills in, as stored in `enrichment_result.field`. */
 export const GROUP_FIELDS: Readonly<Record<EnrichmentGroup, readonly string[]>> = {
   demographics: ['age_band', 'income_band', 'region', 'household_size', 'home_owner', 'education', 'marital_status'],
+  firmographics: ['industry', 'employee_band', 'revenue_band', 'founded_year', 'hq_country'],
+  contact: ['work_email', 'email_status', 'phone', 'line_type'],
 };
+
+/**
+ * The waterfall: for each group, the providers tried in order. A provider is asked only for the
+ * fields still missing (or below the confidence threshold) after the ones before it.
+ */
+export const DEFAULT_WATERFALL: Readonly<Record<EnrichmentGroup, readonly string[]>> = {
+  demographics: ['demographics'],
+  firmographics: ['firmographics'],
+  contact: ['email-finder', 'phone-finder'],
+};
+
+/** Below this confidence a value does not stop the waterfall (it is kept if nothing better comes). */
+export const DEFAULT_CONFIDENCE_THRESHOLD = 0.6;
+
+/** The fields of `wanted` that `have` does not hold at `threshold` or above. */
+export function missingFields(wanted: readonly string[], have: readonly EnrichedField[], threshold: number): string[] {
+  const sure = new Set(have.filter((f) => f.confidence >= threshold).map((f) => f.field));
+  return wanted.filter((field) => !sure.has(field));
+}
 
 export type FieldValue = string | number | boolean | null;
 

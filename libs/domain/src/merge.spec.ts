@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { EnrichedField } from './enrichment';
 import { mergeEnrichedFields, normalizeConfidence } from './merge';
+import { missingFields } from './enrichment';
 
 const field = (name: string, value: string, confidence: number, fetchedAt = '2026-01-01T00:00:00.000Z', provider = 'p'): EnrichedField => ({
   field: name,
@@ -48,5 +49,13 @@ describe('normalizeConfidence', () => {
     expect(normalizeConfidence('0.5')).toBe(0);
     expect(normalizeConfidence(Number.NaN)).toBe(0);
     expect(normalizeConfidence(0.42)).toBe(0.42);
+  });
+});
+
+describe('missingFields', () => {
+  it('counts a field as found only at or above the threshold', () => {
+    const have = [field('region', 'north', 0.9), field('age_band', '25-34', 0.4)];
+    expect(missingFields(['region', 'age_band', 'education'], have, 0.6)).toEqual(['age_band', 'education']);
+    expect(missingFields(['region', 'age_band'], have, 0.4)).toEqual([]);
   });
 });

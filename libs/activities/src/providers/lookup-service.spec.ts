@@ -1,6 +1,6 @@
 import type { CachedAnswer } from '@enrich/db';
 import type { CustomerRecord } from '@enrich/domain';
-import type { ProviderLookup } from './demographics.client';
+import type { ProviderLookup } from './http-lookup.client';
 import { LookupService, type LookupStats, type ProviderClient } from './lookup-service';
 import { ProviderRateLimitedError, ProviderRejectedError, ProviderUnavailableError } from './provider-errors';
 import { RateBudget } from './rate-budget';

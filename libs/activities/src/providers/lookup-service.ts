@@ -1,7 +1,7 @@
 import type { CustomerRecord, EnrichedField } from '@enrich/domain';
 import type { CachedAnswer, LookupCacheRepository } from '@enrich/db';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ProviderLookup } from './demographics.client';
+import type { ProviderLookup, RequestBody } from './http-lookup.client';
 import { lookupKey } from './lookup-key';
 import { isRetryable, ProviderRateLimitedError, ProviderRejectedError } from './provider-errors';
 import type { RateBudget } from './rate-budget';
@@ -9,7 +9,8 @@ import type { RateBudget } from './rate-budget';
 /** What a provider client must offer to be looked up through {@link LookupService}. */
 export interface ProviderClient {
   readonly name: string;
-  request(record: CustomerRecord): Record<string, string | undefined>;
+  /** The request for `record`, or undefined when the record lacks what the provider needs. */
+  request(record: CustomerRecord): RequestBody | undefined;
   lookup(record: CustomerRecord, signal?: AbortSignal): Promise<ProviderLookup>;
 }
 
@@ -57,13 +58,18 @@ export class LookupService {
 
   async lookupMany(records: readonly CustomerRecord[], signal: AbortSignal, stats?: LookupStats): Promise<LookupOutcome[]> {
     const { provider, cache } = this.options;
-    const keys = records.map((record) => lookupKey(provider.name, provider.request(record)));
-    const cached = cache ? await cache.getMany(provider.name, keys) : new Map<string, CachedAnswer>();
+    const keys = records.map((record) => {
+      const body = provider.request(record);
+      return body ? lookupKey(provider.name, body) : undefined;
+    });
+    const cached = cache ? await cache.getMany(provider.name, keys.filter((k): k is string => k !== undefined)) : new Map<string, CachedAnswer>();
     const calls = new Map<string, Promise<LookupOutcome>>();
     const fresh: Array<{ key: string } & CachedAnswer> = [];
     const outcomes = await Promise.all(
       records.map((record, index) => {
         const key = keys[index];
+        // Nothing to ask this provider with: no call, no cost, nothing cached.
+        if (key === undefined) return Promise.resolve<LookupOutcome>({ kind: 'not_found', provider: provider.name, fromCache: false });
         const hit = cached.get(key);
         if (hit) {
           if (stats) stats.cacheHits++;
