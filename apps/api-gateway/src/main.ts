@@ -1,6 +1,6 @@
 import { loadGatewayConfig, temporalConnectionOptions } from '@enrich/config';
 import { createCodecKit } from '@enrich/codec';
-import { createPrismaClient, FileBlobStore, JobRepository } from '@enrich/db';
+import { createPrismaClient, FileBlobStore, JobExportRepository, JobRepository } from '@enrich/db';
 import { Client, Connection } from '@temporalio/client';
 import { closeServer, nextShutdownSignal } from '@enrich/http';
 import { once } from 'node:events';
@@ -18,6 +18,7 @@ async function main(): Promise<void> {
     const codec = createCodecKit(config.codec, { namespace: temporal.namespace });
     const jobs = new JobsService({
       jobs: new JobRepository(prisma),
+      exports: new JobExportRepository(prisma),
       blobs: new FileBlobStore(config.blobDir),
       temporal: new Client({ connection, namespace: temporal.namespace, dataConverter: codec.dataConverter }),
       sealer: codec.sealer,

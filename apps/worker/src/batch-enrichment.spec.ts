@@ -209,6 +209,26 @@ describe('batchEnrichmentWorkflow', () => {
     );
   });
 
+  it('researches rows on the web in child workflows when the web group is asked for', async () => {
+    const csv = 'email,company,domain\nada@acme-labs.com,Acme Labs,acme-labs.com\ngrace@globex.io,Globex,globex.io\nnobody@gmail.com,,\n';
+    const { jobId, counts, error } = await runJob(csv, {
+      knobs: { latencyMs: 0, jitterMs: 0, notFoundRate: 0 },
+      workflow: { fields: ['demographics', 'web'], researchWindowSize: 2 },
+    });
+    expect(error).toBeUndefined();
+    expect(counts).toMatchObject({ total: 3, enriched: 3, pending: 0 });
+    const rows = await jobs.resultRows(jobId, 0, 10);
+    for (const row of rows.slice(0, 2)) {
+      const web = row.fields.filter((f) => f.provider === 'mock-extract').map((f) => f.field).sort();
+      expect(web).toEqual(['company_description', 'headcount', 'linkedin_url']);
+      expect(row.fields.some((f) => f.provider === 'mock-demographics')).toBe(true);
+    }
+    expect(rows[2].fields.some((f) => f.provider === 'mock-extract')).toBe(false);
+    const history = await temporal.client.workflow.getHandle(`job-${jobId}`).fetchHistory();
+    const children = (history.events ?? []).flatMap((e) => (e.startChildWorkflowExecutionInitiatedEventAttributes ? [e.startChildWorkflowExecutionInitiatedEventAttributes.workflowId] : []));
+    expect(children).toEqual([1, 2, 3].map((n) => `job-${jobId}/row-${n}`));
+  });
+
   it('records unknown records as not found, never as failures or silence', async () => {
     const { jobId, counts } = await runJob(customersCsv({ rows: 5, seed: 2 }), { knobs: { notFoundRate: 1, latencyMs: 0, jitterMs: 0 } });
     expect(counts).toMatchObject({ total: 5, notFound: 5, enriched: 0, failed: 0 });

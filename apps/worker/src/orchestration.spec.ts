@@ -2,7 +2,7 @@ import type { Activities } from '@enrich/activities';
 import { EMPTY_COUNTS, type JobCounts, type RowRange } from '@enrich/domain';
 import { createTimeSkippingEnv, uniqueTaskQueue } from '@enrich/testing';
 import { ApplicationFailure } from '@temporalio/common';
-import { WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { Context, heartbeat } from '@temporalio/activity';
@@ -21,7 +21,7 @@ describe('batchEnrichmentWorkflow orchestration', () => {
   });
   afterAll(() => env?.teardown());
 
-  function activities(totalRows: number, options: { failPage?: number; stageError?: Error; hang?: boolean } = {}) {
+  function activities(totalRows: number, options: { failPage?: number; stageError?: Error; hang?: boolean; gate?: Promise<void> } = {}) {
     const calls: Calls = { pages: [], failed: [], finished: [], maxInFlight: 0 };
     let inFlight = 0;
     const impl: Pick<Activities, 'stageJob' | 'markJobRunning' | 'enrichPage' | 'failPendingRows' | 'finishJob'> = {
@@ -45,6 +45,7 @@ describe('batchEnrichmentWorkflow orchestration', () => {
             }
           }
           await new Promise((resolve) => setTimeout(resolve, 5));
+          if (options.gate) await options.gate;
           if (range.from === options.failPage) throw ApplicationFailure.nonRetryable('provider down for good', 'ProviderUnavailable');
           return { ...EMPTY_COUNTS, total: range.to - range.from, enriched: range.to - range.from };
         } finally {
@@ -63,7 +64,7 @@ describe('batchEnrichmentWorkflow orchestration', () => {
     return { impl, calls };
   }
 
-  async function run(input: Partial<BatchEnrichmentInput>, acts: ReturnType<typeof activities>, drive?: (handle: { cancel(): Promise<unknown> }) => Promise<void>) {
+  async function run(input: Partial<BatchEnrichmentInput>, acts: ReturnType<typeof activities>, drive?: (handle: WorkflowHandle<typeof batchEnrichmentWorkflow>) => Promise<void>) {
     const taskQueue = uniqueTaskQueue('orchestration');
     const worker = await Worker.create({
       connection: env.nativeConnection,
@@ -89,7 +90,7 @@ describe('batchEnrichmentWorkflow orchestration', () => {
     const acts = activities(95);
     const { progress } = await run({ pageSize: 10, windowSize: 3 }, acts);
     expect(acts.calls.pages.map((p) => p.from).sort((a, b) => a - b)).toEqual([1, 11, 21, 31, 41, 51, 61, 71, 81, 91]);
-    expect(acts.calls.pages.at(-1)).toEqual({ from: 91, to: 96 });
+    expect(acts.calls.pages).toContainEqual({ from: 91, to: 96 });
     expect(acts.calls.maxInFlight).toBeLessThanOrEqual(3);
     expect(acts.calls.maxInFlight).toBeGreaterThan(1);
     expect(progress).toMatchObject({ phase: 'completed', runs: 1, nextRow: 96 });
@@ -126,6 +127,63 @@ describe('batchEnrichmentWorkflow orchestration', () => {
       await handle.cancel();
     });
     expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect(acts.calls.finished).toEqual([{ status: 'CANCELLED', error: 'cancelled by request' }]);
+  });
+
+  /** Polls (real time) until `predicate` holds. */
+  async function until(predicate: () => boolean | Promise<boolean>, what: string): Promise<void> {
+    for (let i = 0; i < 250; i++) {
+      if (await predicate()) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`timed out waiting for ${what}`);
+  }
+
+  it('starts no page while paused, lets pages in flight finish, and keeps the pause across continue-as-new', async () => {
+    let release!: () => void;
+    const acts = activities(50, { gate: new Promise<void>((resolve) => (release = resolve)) });
+    const seen: BatchProgress[] = [];
+    const { counts, progress, error } = await run({ pageSize: 10, windowSize: 2, pagesPerRun: 2 }, acts, async (handle) => {
+      await until(() => acts.calls.pages.length === 2, 'the first two pages');
+      seen.push(await handle.executeUpdate<BatchProgress, []>('pause'));
+      release();
+      // The first run reaches its page cap with both pages done and continues as new, still paused.
+      await until(async () => (await handle.query<BatchProgress>('progress')).runs === 2, 'the second run');
+      await new Promise((r) => setTimeout(r, 300));
+      seen.push(await handle.query<BatchProgress>('progress'));
+      expect(acts.calls.pages).toHaveLength(2);
+      seen.push(await handle.executeUpdate<BatchProgress, []>('resume'));
+    });
+    expect(error).toBeUndefined();
+    expect(seen).toMatchObject([
+      { paused: true, runs: 1, pagesInFlight: 2 },
+      { paused: true, runs: 2, pagesInFlight: 0, nextRow: 21, phase: 'enriching' },
+      { paused: false, runs: 2 },
+    ]);
+    expect(acts.calls.pages.map((p) => p.from).sort((a, b) => a - b)).toEqual([1, 11, 21, 31, 41]);
+    expect(counts).toMatchObject({ total: 50 });
+    expect(progress).toMatchObject({ phase: 'completed', paused: false, runs: 3, nextRow: 51 });
+  });
+
+  it('stays paused from staging on and cancels cleanly while paused', async () => {
+    let release!: () => void;
+    const staged = new Promise<void>((resolve) => (release = resolve));
+    const acts = activities(30);
+    const stageJob = acts.impl.stageJob;
+    acts.impl.stageJob = async (input) => {
+      await staged;
+      return stageJob(input);
+    };
+    const { error } = await run({ pageSize: 10, windowSize: 2 }, acts, async (handle) => {
+      expect(await handle.executeUpdate<BatchProgress, []>('pause')).toMatchObject({ phase: 'staging', paused: true });
+      release();
+      await until(async () => (await handle.query<BatchProgress>('progress')).phase === 'enriching', 'staging to finish');
+      await new Promise((r) => setTimeout(r, 200));
+      expect(acts.calls.pages).toEqual([]);
+      await handle.cancel();
+    });
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect(acts.calls.pages).toEqual([]);
     expect(acts.calls.finished).toEqual([{ status: 'CANCELLED', error: 'cancelled by request' }]);
   });
 });

@@ -53,6 +53,7 @@ export function createActivitiesForDatabase({ prisma, sealer, blobDir, providers
     customers: new CustomerRepository(prisma),
     blobs: new FileBlobStore(blobDir),
     sealer,
+    webProviders: http,
     waterfall: { providers: services, waterfall: DEFAULT_WATERFALL, threshold: DEFAULT_CONFIDENCE_THRESHOLD },
     demographics: services['demographics'],
     chunkSize: Math.max(providers.concurrency * 2, 10),

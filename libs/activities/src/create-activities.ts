@@ -3,6 +3,8 @@ import type { BlobStore, CustomerRepository, JobRepository } from '@enrich/db';
 import { createCustomerActivities } from './customers.activities';
 import { createEnrichmentActivities } from './enrichment.activities';
 import { createJobActivities } from './jobs.activities';
+import type { HttpProviderOptions } from './providers/http-provider';
+import { createResearchActivities } from './research.activities';
 import type { LookupService } from './providers/lookup-service';
 import type { WaterfallOptions } from './waterfall';
 import { createStagingActivities } from './staging.activities';
@@ -18,6 +20,8 @@ export interface ActivityDeps {
   demographics: Pick<LookupService, 'lookupMany'>;
   /** Seals personal fields at rest and opens them for the provider call that needs them. */
   sealer: Pick<FieldSealer, 'sealRecord' | 'openRecord'>;
+  /** Where the web-research providers (search, crawl, extract) are. */
+  webProviders: HttpProviderOptions;
   /** Rows looked up together within a page (bounded further by the provider's budget). */
   chunkSize: number;
 }
@@ -28,6 +32,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createStagingActivities(deps),
     ...createEnrichmentActivities({ jobs: deps.jobs, waterfall: deps.waterfall, sealer: deps.sealer, chunkSize: deps.chunkSize }),
     ...createJobActivities(deps),
+    ...createResearchActivities({ jobs: deps.jobs, sealer: deps.sealer, http: deps.webProviders }),
     ...createCustomerActivities({ customers: deps.customers, demographics: deps.demographics }),
   };
 }

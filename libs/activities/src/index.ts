@@ -26,3 +26,4 @@ export {
 } from './providers/provider-errors';
 export { readCustomerRows, CsvFormatError, type CsvRow } from './csv/read-customers';
 export { createActivitiesForDatabase, type ActivitiesForDatabaseOptions } from './activities-for-database';
+export type { SearchResult, PageFinding } from './research.activities';

@@ -51,11 +51,11 @@ export class JobExportRepository {
     return rows.map((r) => ({ rowNumber: r.row_number, lineNumber: r.line_number, status: r.status, lastError: r.last_error, input: r.input, fields: r.fields }));
   }
 
-  /** Every row of a job after `afterRow`, page by page (`pageSize` rows per query). */
-  async *rows(jobId: string, { afterRow = 0, pageSize = 1_000 }: { afterRow?: number; pageSize?: number } = {}): AsyncGenerator<ExportRow> {
+  /** Every row of a job after `afterRow`, a page (`pageSize` rows, one query) at a time. */
+  async *pages(jobId: string, { afterRow = 0, pageSize = 1_000 }: { afterRow?: number; pageSize?: number } = {}): AsyncGenerator<ExportRow[]> {
     for (let after = afterRow; ; ) {
       const page = await this.page(jobId, after, pageSize);
-      yield* page;
+      if (page.length > 0) yield page;
       if (page.length < pageSize) return;
       after = page[page.length - 1].rowNumber;
     }

@@ -196,6 +196,34 @@ export class JobRepository {
     await this.prisma.$transaction(statements);
   }
 
+  /** One row's stored input, or undefined. */
+  async row(jobId: string, rowNumber: number): Promise<{ input: Record<string, unknown>; status: RowStatus } | undefined> {
+    const row = await this.prisma.jobRow.findUnique({ where: { jobId_rowNumber: { jobId, rowNumber } }, select: { input: true, status: true } });
+    return row ? { input: row.input as Record<string, unknown>, status: row.status } : undefined;
+  }
+
+  /**
+   * Stores a row's web-research fields and settles the row: PENDING becomes ENRICHED when anything
+   * was found, NOT_FOUND otherwise; a row NOT_FOUND by lookups becomes ENRICHED when research found
+   * something. One transaction, idempotent.
+   */
+  async saveResearch(jobId: string, rowNumber: number, fields: readonly EnrichedField[]): Promise<void> {
+    const found = fields.length > 0;
+    await this.prisma.$transaction(async (tx) => {
+      if (found) {
+        await tx.$executeRaw`
+          INSERT INTO enrichment_result (job_id, row_number, field, value, provider, confidence, fetched_at, from_cache)
+          VALUES ${Prisma.join(fields.map((f) => Prisma.sql`(${jobId}::uuid, ${rowNumber}, ${f.field}, ${JSON.stringify(f.value)}::jsonb, ${f.provider}, ${f.confidence}, ${new Date(f.fetchedAt)}, false)`))}
+          ON CONFLICT (job_id, row_number, field) DO UPDATE
+            SET value = EXCLUDED.value, provider = EXCLUDED.provider, confidence = EXCLUDED.confidence, fetched_at = EXCLUDED.fetched_at, from_cache = false`;
+      }
+      await tx.jobRow.updateMany({
+        where: { jobId, rowNumber, status: found ? { in: ['PENDING', 'NOT_FOUND'] } : 'PENDING' },
+        data: { status: found ? 'ENRICHED' : 'NOT_FOUND', ...(found ? { lastError: null } : { lastError: 'nothing found on the web' }) },
+      });
+    });
+  }
+
   /** Marks the rows of `range` still pending as failed with `reason`; returns how many. */
   async failPendingRows(jobId: string, range: RowRange, reason: string): Promise<number> {
     const { count } = await this.prisma.jobRow.updateMany({

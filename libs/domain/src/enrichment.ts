@@ -1,5 +1,5 @@
 /** Groups of fields a caller can ask for. */
-export const ENRICHMENT_GROUPS = ['demographics', 'firmographics', 'contact'] as const;
+export const ENRICHMENT_GROUPS = ['demographics', 'firmographics', 'contact', 'web'] as const;
 export type EnrichmentGroup = (typeof ENRICHMENT_GROUPS)[number];
 
 /** The fields each group fills in, as stored in `enrichment_result.field`. */
@@ -7,7 +7,11 @@ export const GROUP_FIELDS: Readonly<Record<EnrichmentGroup, readonly string[]>> 
   demographics: ['age_band', 'income_band', 'region', 'household_size', 'home_owner', 'education', 'marital_status'],
   firmographics: ['industry', 'employee_band', 'revenue_band', 'founded_year', 'hq_country'],
   contact: ['work_email', 'email_status', 'phone', 'line_type'],
+  web: ['company_description', 'headcount', 'linkedin_url'],
 };
+
+/** Groups researched on the open web, one row at a time (search, crawl, extract, feedback). */
+export const RESEARCH_GROUPS: readonly EnrichmentGroup[] = ['web'];
 
 /**
  * The waterfall: for each group, the providers tried in order. A provider is asked only for the
@@ -17,6 +21,7 @@ export const DEFAULT_WATERFALL: Readonly<Record<EnrichmentGroup, readonly string
   demographics: ['demographics'],
   firmographics: ['firmographics'],
   contact: ['email-finder', 'phone-finder'],
+  web: [],
 };
 
 /** Below this confidence a value does not stop the waterfall (it is kept if nothing better comes). */

@@ -11,3 +11,4 @@ export * from './enrichment';
 export * from './merge';
 export * from './job';
 export * from './sealed';
+export * from './research';

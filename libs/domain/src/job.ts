@@ -45,3 +45,65 @@ export function pageAt(from: number, totalRows: number, pageSize: number): RowRa
   if (from > totalRows) return undefined;
   return { from, to: Math.min(from + pageSize, totalRows + 1) };
 }
+
+/** Where a job stands, for people: how far, how fast, how long still. */
+export interface JobProgress {
+  /** Rows in a final status (quarantined ones included). */
+  done: number;
+  total: number;
+  /** 0..100, one decimal; 100 only once every row is final. */
+  percent: number;
+  /** Rows enriched, not found or failed per second since enrichment started; 0 before it has. */
+  rowsPerSecond: number;
+  /** Seconds until the pending rows are done at the current rate; null while unknown or paused. */
+  etaSeconds: number | null;
+  paused: boolean;
+  /** The workflow's phase while it runs (`staging`, `enriching`, `finishing`), else from the status. */
+  phase: string;
+}
+
+export interface JobProgressInput {
+  status: JobStatus;
+  counts: JobCounts;
+  /** When enrichment started (the job turned RUNNING), if it has. */
+  startedAt: Date | null;
+  now: Date;
+  paused?: boolean;
+  /** The live phase reported by the workflow, when it answered. */
+  phase?: string;
+}
+
+const STATUS_PHASES: Record<JobStatus, string> = {
+  PENDING: 'pending',
+  STAGING: 'staging',
+  RUNNING: 'enriching',
+  COMPLETED: 'completed',
+  FAILED: 'failed',
+  CANCELLED: 'cancelled',
+};
+
+/**
+ * Progress of a job from its row counts and start time. The rate counts rows the providers
+ * answered for (quarantined rows are done at staging and would inflate it) over wall time since
+ * enrichment started, pauses included: an average, not an instantaneous speed.
+ */
+export function jobProgress({ status, counts, startedAt, now, paused = false, phase }: JobProgressInput): JobProgress {
+  const done = doneRows(counts);
+  const final = isTerminal(status);
+  const percent = counts.total === 0 ? (final ? 100 : 0) : Math.floor((done / counts.total) * 1000) / 10;
+  const processed = counts.enriched + counts.notFound + counts.failed;
+  const elapsedSeconds = startedAt ? (now.getTime() - startedAt.getTime()) / 1000 : 0;
+  const rowsPerSecond = (status === 'RUNNING' || final) && elapsedSeconds > 0 ? processed / elapsedSeconds : 0;
+  let etaSeconds: number | null = null;
+  if (final || (status === 'RUNNING' && counts.pending === 0)) etaSeconds = 0;
+  else if (status === 'RUNNING' && !paused && rowsPerSecond > 0) etaSeconds = Math.ceil(counts.pending / rowsPerSecond);
+  return {
+    done,
+    total: counts.total,
+    percent,
+    rowsPerSecond: Math.round(rowsPerSecond * 100) / 100,
+    etaSeconds,
+    paused: paused && !final,
+    phase: final ? STATUS_PHASES[status] : (phase ?? STATUS_PHASES[status]),
+  };
+}

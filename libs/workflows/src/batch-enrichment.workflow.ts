@@ -1,11 +1,15 @@
-import { type JobCounts, EMPTY_COUNTS, pageAt, type RowRange } from '@enrich/domain';
+import { type JobCounts, EMPTY_COUNTS, GROUP_FIELDS, pageAt, RESEARCH_GROUPS, type RowRange } from '@enrich/domain';
+import { DEFAULT_RESEARCH_ROUNDS, rowResearchWorkflow, rowResearchWorkflowId } from './row-research.workflow';
 import type { Activities } from '@enrich/activities';
 import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  condition,
   continueAsNew,
   defineQuery,
+  defineUpdate,
+  executeChild,
   isCancellation,
   log,
   proxyActivities,
@@ -23,10 +27,12 @@ export interface BatchEnrichmentInput {
   windowSize?: number;
   /** Pages per run before continuing as new (history stays bounded whatever the file size). */
   pagesPerRun?: number;
-  resume?: { totalRows: number; nextRow: number; done: JobCounts; runs: number };
+  /** Rows researched on the web at once (child workflows in flight), for research groups. */
+  researchWindowSize?: number;
+  resume?: { totalRows: number; nextRow: number; done: JobCounts; runs: number; paused?: boolean; researchNext?: number };
 }
 
-export type BatchPhase = 'staging' | 'enriching' | 'finishing' | 'completed' | 'failed' | 'cancelled';
+export type BatchPhase = 'staging' | 'enriching' | 'researching' | 'finishing' | 'completed' | 'failed' | 'cancelled';
 
 /** What the `progress` query answers: counters and cursors, never rows. */
 export interface BatchProgress {
@@ -39,13 +45,30 @@ export interface BatchProgress {
   done: JobCounts;
   pagesInFlight: number;
   runs: number;
+  /** Paused by request: no new page starts (pages in flight finish) until resumed. */
+  paused: boolean;
+  /** First row not yet handed to a web-research child workflow. */
+  researchNext?: number;
 }
 
 export const progressQuery = defineQuery<BatchProgress>('progress');
 
+/**
+ * Stops handing out new pages; pages in flight finish. Answers the progress after the change.
+ * Rejected (by its validator, so nothing is written to history) once the job is finishing or over.
+ */
+export const pauseUpdate = defineUpdate<BatchProgress>('pause');
+
+/** Lets pages start again after {@link pauseUpdate}; rejected once the job is finishing or over. */
+export const resumeUpdate = defineUpdate<BatchProgress>('resume');
+
+/** Thrown by the pause/resume validators: the job can no longer be paused or resumed. */
+export const JOB_NOT_CONTROLLABLE = 'JobNotControllable';
+
 export const DEFAULT_PAGE_SIZE = 100;
 export const DEFAULT_WINDOW_SIZE = 4;
 export const DEFAULT_PAGES_PER_RUN = 500;
+export const DEFAULT_RESEARCH_WINDOW_SIZE = 8;
 
 const { stageJob, markJobRunning } = proxyActivities<Activities>({
   startToCloseTimeout: '2 hours',
@@ -80,6 +103,9 @@ export async function batchEnrichmentWorkflow(input: BatchEnrichmentInput): Prom
   const pageSize = input.pageSize ?? DEFAULT_PAGE_SIZE;
   const windowSize = input.windowSize ?? DEFAULT_WINDOW_SIZE;
   const pagesPerRun = input.pagesPerRun ?? DEFAULT_PAGES_PER_RUN;
+  // Lookup groups are enriched page by page; research groups row by row, in child workflows.
+  const lookupFields = input.fields.filter((f) => !(RESEARCH_GROUPS as readonly string[]).includes(f));
+  const researchFields = RESEARCH_GROUPS.filter((group) => input.fields.includes(group)).flatMap((group) => GROUP_FIELDS[group]);
   const state: BatchProgress = {
     jobId: input.jobId,
     phase: input.resume ? 'enriching' : 'staging',
@@ -88,8 +114,21 @@ export async function batchEnrichmentWorkflow(input: BatchEnrichmentInput): Prom
     done: input.resume?.done ?? { ...EMPTY_COUNTS },
     pagesInFlight: 0,
     runs: (input.resume?.runs ?? 0) + 1,
+    paused: input.resume?.paused ?? false,
+    ...(input.resume?.researchNext !== undefined ? { researchNext: input.resume.researchNext } : {}),
   };
   setHandler(progressQuery, () => state);
+  const controllable = () => {
+    if (state.phase !== 'staging' && state.phase !== 'enriching' && state.phase !== 'researching') {
+      throw ApplicationFailure.create({ message: `the job is ${state.phase}: it can no longer be paused or resumed`, type: JOB_NOT_CONTROLLABLE, nonRetryable: true });
+    }
+  };
+  const setPaused = (paused: boolean) => () => {
+    state.paused = paused;
+    return state;
+  };
+  setHandler(pauseUpdate, setPaused(true), { validator: controllable });
+  setHandler(resumeUpdate, setPaused(false), { validator: controllable });
 
   try {
     if (!input.resume) {
@@ -98,13 +137,15 @@ export async function batchEnrichmentWorkflow(input: BatchEnrichmentInput): Prom
       state.done = { ...EMPTY_COUNTS, total: staged.totalRows, quarantined: staged.quarantined };
       state.phase = 'enriching';
       await markJobRunning({ jobId: input.jobId });
+      // Research only: no lookup pages to run.
+      if (lookupFields.length === 0) state.nextRow = state.totalRows + 1;
     }
 
     const inFlight = new Map<number, Promise<void>>();
     let pagesStarted = 0;
     const runPage = async (range: RowRange) => {
       try {
-        addCounts(state.done, await enrichPage({ jobId: input.jobId, range, fields: input.fields }));
+        addCounts(state.done, await enrichPage({ jobId: input.jobId, range, fields: lookupFields }));
       } catch (error) {
         if (isCancellation(error)) throw error;
         // Every retry is spent: the rows still pending are recorded as failed, never dropped.
@@ -117,7 +158,7 @@ export async function batchEnrichmentWorkflow(input: BatchEnrichmentInput): Prom
     for (;;) {
       const canContinue = pagesStarted < pagesPerRun && !workflowInfo().continueAsNewSuggested;
       const page = canContinue ? pageAt(state.nextRow, state.totalRows, pageSize) : undefined;
-      if (page && inFlight.size < windowSize) {
+      if (page && inFlight.size < windowSize && !state.paused) {
         state.nextRow = page.to;
         pagesStarted++;
         const promise = runPage(page).finally(() => inFlight.delete(page.from));
@@ -125,18 +166,27 @@ export async function batchEnrichmentWorkflow(input: BatchEnrichmentInput): Prom
         state.pagesInFlight = inFlight.size;
         continue;
       }
-      if (inFlight.size === 0) break;
-      await Promise.race(inFlight.values());
-      state.pagesInFlight = inFlight.size;
+      if (inFlight.size > 0) {
+        // While paused, a resume wakes the loop at once rather than at the next finished page.
+        // Waiting on a condition adds no command, so runs that are never paused replay as before.
+        await Promise.race(state.paused ? [...inFlight.values(), condition(() => !state.paused)] : inFlight.values());
+        state.pagesInFlight = inFlight.size;
+        continue;
+      }
+      // Nothing in flight: either paused with rows left, or done with this run.
+      if (!page || !state.paused) break;
+      await condition(() => !state.paused || workflowInfo().continueAsNewSuggested);
     }
 
     if (state.nextRow <= state.totalRows) {
       // Only reached with no page in flight, so the cursor is exact for the next run.
       await continueAsNew<typeof batchEnrichmentWorkflow>({
         ...input,
-        resume: { totalRows: state.totalRows, nextRow: state.nextRow, done: state.done, runs: state.runs },
+        resume: { totalRows: state.totalRows, nextRow: state.nextRow, done: state.done, runs: state.runs, paused: state.paused },
       });
     }
+
+    if (researchFields.length > 0) await researchRows(input, state, researchFields, pagesPerRun);
 
     state.phase = 'finishing';
     const counts = await finishJob({ jobId: input.jobId, status: 'COMPLETED' });
@@ -156,6 +206,54 @@ export async function batchEnrichmentWorkflow(input: BatchEnrichmentInput): Prom
       throw ApplicationFailure.create({ message: error.cause.message, type: error.cause.type ?? 'JobFailed', nonRetryable: true });
     }
     throw error;
+  }
+}
+
+/**
+ * Researches every row on the web through a sliding window of `rowResearchWorkflow` children
+ * (`<parent id>/row-<n>`, ids only in their input). Continues as new after `childrenPerRun`
+ * children, carrying the cursor. A child that fails leaves its row failed with the reason.
+ */
+async function researchRows(input: BatchEnrichmentInput, state: BatchProgress, fields: string[], childrenPerRun: number): Promise<void> {
+  state.phase = 'researching';
+  state.researchNext ??= 1;
+  const windowSize = input.researchWindowSize ?? DEFAULT_RESEARCH_WINDOW_SIZE;
+  const inFlight = new Map<number, Promise<void>>();
+  let started = 0;
+  const parentId = workflowInfo().workflowId;
+  const research = async (rowNumber: number) => {
+    try {
+      await executeChild(rowResearchWorkflow, {
+        workflowId: rowResearchWorkflowId(parentId, rowNumber),
+        args: [{ jobId: input.jobId, rowNumber, fields, maxRounds: DEFAULT_RESEARCH_ROUNDS }],
+      });
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+      state.done.failed += await failPendingRows({ jobId: input.jobId, range: { from: rowNumber, to: rowNumber + 1 }, reason: `web research failed: ${reason}` });
+    }
+  };
+  for (;;) {
+    const next: number = state.researchNext ?? 1;
+    const canStart = next <= state.totalRows && started < childrenPerRun && !workflowInfo().continueAsNewSuggested;
+    if (canStart && inFlight.size < windowSize && !state.paused) {
+      state.researchNext = next + 1;
+      started++;
+      inFlight.set(next, research(next).finally(() => inFlight.delete(next)));
+      continue;
+    }
+    if (inFlight.size > 0) {
+      await Promise.race(state.paused ? [...inFlight.values(), condition(() => !state.paused)] : inFlight.values());
+      continue;
+    }
+    if (!canStart || !state.paused) break;
+    await condition(() => !state.paused || workflowInfo().continueAsNewSuggested);
+  }
+  if ((state.researchNext ?? 1) <= state.totalRows) {
+    await continueAsNew<typeof batchEnrichmentWorkflow>({
+      ...input,
+      resume: { totalRows: state.totalRows, nextRow: state.nextRow, done: state.done, runs: state.runs, paused: state.paused, researchNext: state.researchNext },
+    });
   }
 }
 

@@ -6,3 +6,4 @@
  */
 export * from './batch-enrichment.workflow';
 export * from './customer-refresh.workflow';
+export * from './row-research.workflow';

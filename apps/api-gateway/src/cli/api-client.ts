@@ -1,7 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { JobCounts } from '@enrich/domain';
+import type { JobCounts, JobProgress } from '@enrich/domain';
+import type { Readable } from 'node:stream';
 import { request } from 'undici';
 
 
@@ -12,6 +13,14 @@ export interface JobResponse {
   error: string | null;
   counts: JobCounts;
   workflowId: string | null;
+  progress?: JobProgress;
+}
+
+/** Optional workflow tuning sent with a job. */
+export interface SubmitOptions {
+  fields: string;
+  pageSize?: number;
+  windowSize?: number;
 }
 
 /** The gateway answered with an error; the message is the gateway's own. */
@@ -20,8 +29,9 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
@@ -29,9 +39,11 @@ export class ApiError extends Error {
 export class EnrichApiClient {
   constructor(private readonly baseUrl: string) {}
 
-  async submitJob(path: string, fields: string): Promise<JobResponse> {
+  async submitJob(path: string, { fields, pageSize, windowSize }: SubmitOptions): Promise<JobResponse> {
     const { size } = await stat(path);
     const query = new URLSearchParams({ fields, name: basename(path) });
+    if (pageSize !== undefined) query.set('pageSize', String(pageSize));
+    if (windowSize !== undefined) query.set('windowSize', String(windowSize));
     return this.call<JobResponse>('POST', `/v1/jobs?${query}`, {
       body: createReadStream(path),
       headers: { 'content-type': 'text/csv', 'content-length': String(size) },
@@ -42,16 +54,41 @@ export class EnrichApiClient {
     return this.call<JobResponse>('GET', `/v1/jobs/${encodeURIComponent(id)}`);
   }
 
+  /** `pause`, `resume` or `cancel` a job; answers the job as it stands after the request. */
+  async controlJob(id: string, action: 'pause' | 'resume' | 'cancel'): Promise<JobResponse> {
+    return this.call<JobResponse>('POST', `/v1/jobs/${encodeURIComponent(id)}/${action}`);
+  }
+
+  /** The job's results as a CSV byte stream, read as it is consumed. */
+  async exportJob(id: string): Promise<Readable> {
+    const response = await this.send('GET', `/v1/jobs/${encodeURIComponent(id)}/results.csv`);
+    if (response.statusCode >= 400) throw await this.failure(response);
+    return response.body;
+  }
+
   private async call<T>(method: 'GET' | 'POST', path: string, init: { body?: NodeJS.ReadableStream; headers?: Record<string, string> } = {}): Promise<T> {
-    let response;
-    try {
-      response = await request(`${this.baseUrl}${path}`, { method, body: init.body as never, headers: init.headers });
-    } catch (error) {
-      throw new ApiError(0, `cannot reach the API at ${this.baseUrl} (${(error as Error).message}); is the gateway running? (npm run demo starts it)`);
-    }
+    const response = await this.send(method, path, init);
+    if (response.statusCode >= 400) throw await this.failure(response);
     const text = await response.body.text();
-    const body = text ? (JSON.parse(text) as { message?: string }) : {};
-    if (response.statusCode >= 400) throw new ApiError(response.statusCode, body.message ?? `HTTP ${response.statusCode}`);
-    return body as T;
+    return (text ? JSON.parse(text) : {}) as T;
+  }
+
+  private async send(method: 'GET' | 'POST', path: string, init: { body?: NodeJS.ReadableStream; headers?: Record<string, string> } = {}) {
+    try {
+      return await request(`${this.baseUrl}${path}`, { method, body: init.body as never, headers: init.headers });
+    } catch (error) {
+      throw new ApiError(0, `cannot reach the API at ${this.baseUrl} (${(error as Error).message}); is the gateway running? (npm run demo starts it)`, { cause: error });
+    }
+  }
+
+  private async failure(response: { statusCode: number; body: { text(): Promise<string> } }): Promise<ApiError> {
+    const text = await response.body.text();
+    let message: string | undefined;
+    try {
+      message = (JSON.parse(text) as { message?: string }).message;
+    } catch {
+      // Not the gateway's JSON (a proxy's page): the status says enough.
+    }
+    return new ApiError(response.statusCode, message ?? `HTTP ${response.statusCode}`);
   }
 }

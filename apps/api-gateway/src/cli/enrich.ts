@@ -2,6 +2,8 @@
 import { loadCliConfig } from '@enrich/config';
 import { SingleBar, Presets } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
+import { createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError, EnrichApiClient, type JobResponse } from './api-client';
 
@@ -22,9 +24,11 @@ export function buildCli(): Command {
     .option('--fields <list>', 'enrichment groups, comma-separated', 'demographics')
     .option('--no-wait', 'return as soon as the job is accepted')
     .option('--interval <ms>', 'polling interval', parseMs, 500)
-    .action(async (file: string, options: { fields: string; wait: boolean; interval: number }) => {
+    .option('--page-size <rows>', 'rows per page activity (default 100)', parsePositive)
+    .option('--window-size <pages>', 'page activities in flight at once (default 4)', parsePositive)
+    .action(async (file: string, options: { fields: string; wait: boolean; interval: number; pageSize?: number; windowSize?: number }) => {
       const api = new EnrichApiClient(program.opts<{ api: string }>().api);
-      const job = await api.submitJob(file, options.fields);
+      const job = await api.submitJob(file, { fields: options.fields, pageSize: options.pageSize, windowSize: options.windowSize });
       process.stderr.write(`job ${job.id} accepted (workflow ${job.workflowId})\n`);
       if (!options.wait) {
         process.stdout.write(`${JSON.stringify({ id: job.id, status: job.status })}\n`);
@@ -43,6 +47,30 @@ export function buildCli(): Command {
       process.stdout.write(`${JSON.stringify(await api.getJob(id), null, 2)}\n`);
     });
 
+  const control = (action: 'pause' | 'resume' | 'cancel', description: string) =>
+    jobs
+      .command(`${action} <id>`)
+      .description(description)
+      .action(async (id: string) => {
+        const api = new EnrichApiClient(program.opts<{ api: string }>().api);
+        const job = await api.controlJob(id, action);
+        process.stderr.write(`job ${job.id}: ${job.status}${job.progress?.paused ? ' (paused)' : ''}\n`);
+      });
+  control('pause', 'pause a job: no new page starts, pages in flight finish');
+  control('resume', 'resume a paused job');
+  control('cancel', 'cancel a job: pages in flight stop at a chunk boundary, the job turns CANCELLED');
+
+  jobs
+    .command('export <id>')
+    .description("download a job's rows as CSV (what is done so far while it runs)")
+    .option('-o, --output <file>', 'write to this file instead of stdout')
+    .action(async (id: string, options: { output?: string }) => {
+      const api = new EnrichApiClient(program.opts<{ api: string }>().api);
+      const csv = await api.exportJob(id);
+      await pipeline(csv, options.output ? createWriteStream(options.output) : process.stdout);
+      if (options.output) process.stderr.write(`wrote ${options.output}\n`);
+    });
+
   return program;
 }
 
@@ -50,14 +78,26 @@ export function buildCli(): Command {
 async function follow(api: EnrichApiClient, id: string, intervalMs: number): Promise<JobResponse> {
   const tty = Boolean(process.stderr.isTTY);
   const bar = new SingleBar(
-    { format: 'enriching |{bar}| {percentage}% {value}/{total} rows | {status} | enriched {enriched} · not found {notFound} · failed {failed} · quarantined {quarantined} | eta {eta_formatted}', noTTYOutput: !tty, notTTYSchedule: 5_000, stream: process.stderr },
+    {
+      format: 'enriching |{bar}| {percentage}% {value}/{total} rows | {status} | {rate} rows/s | eta {etaText} | enriched {enriched} · not found {notFound} · failed {failed} · quarantined {quarantined}',
+      noTTYOutput: !tty,
+      notTTYSchedule: 5_000,
+      stream: process.stderr,
+    },
     Presets.shades_classic,
   );
   let started = false;
   for (;;) {
     const job = await api.getJob(id);
     const done = job.counts.enriched + job.counts.notFound + job.counts.failed + job.counts.quarantined;
-    const payload = { status: job.status, ...job.counts };
+    // Rate and ETA come from the gateway, which knows when enrichment started and about pauses.
+    const progress = job.progress;
+    const payload = {
+      status: progress?.paused ? 'PAUSED' : job.status,
+      rate: progress ? progress.rowsPerSecond.toFixed(1) : '–',
+      etaText: formatEta(progress?.etaSeconds ?? null),
+      ...job.counts,
+    };
     if (!started) {
       bar.start(Math.max(job.counts.total, 1), done, payload);
       started = true;
@@ -84,6 +124,21 @@ function printSummary(job: JobResponse): void {
     `  quarantined ${counts.quarantined}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** `42s`, `3m 05s`, `1h 02m`; `–` when unknown. */
+export function formatEta(seconds: number | null): string {
+  if (seconds === null) return '–';
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m ${String(seconds % 60).padStart(2, '0')}s`;
+  return `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, '0')}m`;
+}
+
+function parsePositive(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number ≥ 1');
+  return n;
 }
 
 function parseMs(value: string): number {

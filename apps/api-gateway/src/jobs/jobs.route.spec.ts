@@ -1,4 +1,4 @@
-import { FileBlobStore, JobRepository } from '@enrich/db';
+import { FileBlobStore, JobExportRepository, JobRepository } from '@enrich/db';
 import { connectTemporal, createTestDatabase, createTestWorker, customersCsv, testEnv, uniqueTaskQueue, testCodec, type TestDatabase } from '@enrich/testing';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
@@ -31,7 +31,7 @@ describe('/v1/jobs', () => {
     const taskQueue = uniqueTaskQueue('gateway');
     worker = await createTestWorker({ temporal, taskQueue, prisma: db.prisma, blobDir, knobs: { latencyMs: 0, jitterMs: 0, notFoundRate: 0.1 } });
     workerRun = worker.run();
-    const jobs = new JobsService({ jobs: new JobRepository(db.prisma), blobs: new FileBlobStore(blobDir), temporal: temporal.client, taskQueue, sealer: testCodec().sealer });
+    const jobs = new JobsService({ jobs: new JobRepository(db.prisma), exports: new JobExportRepository(db.prisma), blobs: new FileBlobStore(blobDir), temporal: temporal.client, taskQueue, sealer: testCodec().sealer });
     server = createGatewayApp({ jobs, logger: pino({ level: 'silent' }), maxUploadBytes: 64 * 1024 }).listen(0, '127.0.0.1');
   });
 
@@ -98,6 +98,24 @@ describe('/v1/jobs', () => {
     });
     expect(await readdir(join(blobDir, 'uploads')).catch(() => [])).toEqual(before);
     expect(await db.prisma.job.count({ where: { sourceName: 'upload.csv' } })).toBe(0);
+  });
+
+  it('follows a column mapping, and names a mapped header the file lacks', async () => {
+    const mapping = JSON.stringify({ email: 'Contact Address' });
+    const res = await request(server)
+      .post(`/v1/jobs?mapping=${encodeURIComponent(mapping)}`)
+      .set('content-type', 'text/csv')
+      .send('Contact Address,Email\nmapped@example.com,decoy\n')
+      .expect(202);
+    const job = await waitForJob(res.body.id);
+    expect(job).toMatchObject({ status: 'COMPLETED', counts: { total: 1, quarantined: 0 } });
+    const rows = await request(server).get(`/v1/jobs/${res.body.id}/results`).expect(200);
+    expect(rows.body.items[0].input.email).toBe('mapped@example.com');
+
+    const missing = await request(server).post(`/v1/jobs?mapping=${encodeURIComponent(mapping)}`).set('content-type', 'text/csv').send('email\na@b.co\n').expect(400);
+    expect(missing.body.message).toBe('line 1: the column mapping names header(s) the file does not have: email → "Contact Address" (found: email)');
+    const malformed = await request(server).post('/v1/jobs?mapping=%7Bnope').set('content-type', 'text/csv').send('email\na@b.co\n').expect(400);
+    expect(malformed.body.message).toMatch(/^mapping: must be a JSON object/);
   });
 
   it('refuses an empty file', async () => {

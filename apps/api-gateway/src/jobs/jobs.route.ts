@@ -1,7 +1,7 @@
 import { Router } from 'express';
-import type { JobSummary } from '@enrich/db';
+import { pipeline } from 'node:stream/promises';
 import type { JobsService, JobView } from './jobs.service';
-import { jobIdParams, resultsQuery } from './jobs.schemas';
+import { jobIdParams, resultsQuery, submitTuning } from './jobs.schemas';
 import { receiveUpload } from './upload';
 
 /** Thin HTTP layer over {@link JobsService}: parse, call, shape. */
@@ -10,7 +10,8 @@ export function jobsRouter(service: JobsService, maxUploadBytes: number): Router
 
   router.post('/', async (req, res) => {
     const upload = await receiveUpload(req, maxUploadBytes);
-    const job = await service.submit(upload.file, upload.filename, upload.fields['fields']);
+    const tuning = parseTuning(upload.fields, () => upload.file.resume());
+    const job = await service.submit(upload.file, upload.filename, upload.fields['fields'], tuning);
     res.status(202).location(`/v1/jobs/${job.id}`).json(present(job));
   });
 
@@ -25,9 +26,45 @@ export function jobsRouter(service: JobsService, maxUploadBytes: number): Router
     res.json(await service.results(id, after, limit));
   });
 
+  router.get('/:id/results.csv', async (req, res) => {
+    const { id } = jobIdParams.parse(req.params);
+    const download = await service.resultsCsv(id);
+    res.status(200).type('text/csv; charset=utf-8').attachment(download.filename);
+    // Backpressure end to end: a page of rows is read only when the client has taken the last one.
+    await pipeline(download.body, res).catch((error: unknown) => {
+      // A client that hangs up mid-download is not an error of ours; the reads stop with the stream.
+      if ((error as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw error;
+    });
+  });
+
+  router.post('/:id/pause', async (req, res) => {
+    const { id } = jobIdParams.parse(req.params);
+    // Accepted: pages in flight still finish; no new page starts.
+    res.status(202).json(present(await service.pause(id)));
+  });
+
+  router.post('/:id/resume', async (req, res) => {
+    const { id } = jobIdParams.parse(req.params);
+    res.json(present(await service.resume(id)));
+  });
+
+  router.post('/:id/cancel', async (req, res) => {
+    const { id } = jobIdParams.parse(req.params);
+    // Accepted: the job turns CANCELLED once the pages in flight have stopped at a chunk boundary.
+    res.status(202).json(present(await service.cancel(id)));
+  });
+
   return router;
 }
 
-function present(job: JobSummary | JobView) {
-  return { ...job, links: { self: `/v1/jobs/${job.id}`, results: `/v1/jobs/${job.id}/results` } };
+/** Parses the tuning parameters; on a bad value the upload is drained before the 400 goes out. */
+function parseTuning(fields: Record<string, string>, drain: () => void) {
+  const parsed = submitTuning.safeParse(fields);
+  if (parsed.success) return parsed.data;
+  drain();
+  throw parsed.error;
+}
+
+function present(job: JobView) {
+  return { ...job, links: { self: `/v1/jobs/${job.id}`, results: `/v1/jobs/${job.id}/results`, resultsCsv: `/v1/jobs/${job.id}/results.csv` } };
 }

@@ -1,4 +1,5 @@
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
+import { columnMappingSchema } from '@enrich/domain';
 import { z } from 'zod';
 
 extendZodWithOpenApi(z);
@@ -8,6 +9,28 @@ export const jobIdParams = z.object({ id: z.uuid({ error: 'must be a job id (UUI
 export const resultsQuery = z.object({
   after: z.coerce.number().int().min(0).default(0).openapi({ description: 'Return rows after this row number (keyset cursor).' }),
   limit: z.coerce.number().int().min(1).max(1_000).default(100),
+});
+
+/** Optional tuning of a job's workflow, as query parameters or multipart fields of POST /v1/jobs. */
+/** `mapping`: which header feeds which column, as JSON (`{"email":"E-Mail Addr"}`). */
+const columnMappingParam = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object such as {"email":"E-Mail Addr"}' });
+      return z.NEVER;
+    }
+  })
+  .pipe(columnMappingSchema)
+  .optional()
+  .openapi({ description: 'JSON object: canonical column → header name in the file, e.g. {"email":"E-Mail Addr"}. Unmapped columns are inferred from the headers.' });
+
+export const submitTuning = z.object({
+  mapping: columnMappingParam,
+  pageSize: z.coerce.number().int().min(1).max(1_000).optional().openapi({ description: 'Rows per page activity (default 100).' }),
+  windowSize: z.coerce.number().int().min(1).max(32).optional().openapi({ description: 'Page activities in flight at once (default 4).' }),
 });
 
 const counts = z
@@ -33,8 +56,21 @@ export const jobResponse = z
     startedAt: z.iso.datetime().nullable(),
     completedAt: z.iso.datetime().nullable(),
     counts,
-    progress: z.object({ phase: z.string(), nextRow: z.number().int(), pagesInFlight: z.number().int(), runs: z.number().int() }).partial().optional(),
-    links: z.object({ self: z.string(), results: z.string() }),
+    progress: z
+      .object({
+        done: z.number().int().openapi({ description: 'Rows in a final status, quarantined ones included.' }),
+        total: z.number().int(),
+        percent: z.number().min(0).max(100),
+        rowsPerSecond: z.number().min(0).openapi({ description: 'Rows answered per second since enrichment started (an average, pauses included).' }),
+        etaSeconds: z.number().int().nullable().openapi({ description: 'Seconds until done at that rate; null while unknown or paused.' }),
+        paused: z.boolean().openapi({ description: 'Paused by request: the status stays RUNNING, no new page starts.' }),
+        phase: z.string().openapi({ description: '`pending`, `staging`, `enriching`, `finishing`, or the final status in lower case.' }),
+        nextRow: z.number().int().optional().openapi({ description: 'Live from the workflow while it runs: first row not yet handed to a page.' }),
+        pagesInFlight: z.number().int().optional(),
+        runs: z.number().int().optional().openapi({ description: 'Workflow runs so far (continue-as-new).' }),
+      })
+      .openapi('JobProgress'),
+    links: z.object({ self: z.string(), results: z.string(), resultsCsv: z.string() }),
   })
   .openapi('Job');
 

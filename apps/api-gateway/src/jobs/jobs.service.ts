@@ -1,12 +1,21 @@
 import { CsvFormatError, readCustomerRows } from '@enrich/activities';
 import type { FieldSealer } from '@enrich/codec';
-import type { BlobStore, JobRepository, JobSummary } from '@enrich/db';
-import { ENRICHMENT_GROUPS, isEnrichmentGroup, type JobCounts } from '@enrich/domain';
-import { batchEnrichmentWorkflow, progressQuery, type BatchProgress } from '@enrich/workflows';
-import type { Client } from '@temporalio/client';
+import type { BlobStore, JobExportRepository, JobRepository, JobSummary } from '@enrich/db';
+import { type ColumnMapping, ENRICHMENT_GROUPS, isEnrichmentGroup, isTerminal, jobProgress, type JobCounts, type JobProgress } from '@enrich/domain';
+import {
+  batchEnrichmentWorkflow,
+  JOB_NOT_CONTROLLABLE,
+  pauseUpdate,
+  progressQuery,
+  resumeUpdate,
+  type BatchEnrichmentInput,
+  type BatchProgress,
+} from '@enrich/workflows';
+import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { badRequest, notFound } from '@enrich/http';
+import { badRequest, HttpError, notFound } from '@enrich/http';
+import { csvExport } from './results-csv';
 
 export interface JobsServiceDeps {
   jobs: JobRepository;
@@ -15,11 +24,34 @@ export interface JobsServiceDeps {
   taskQueue: string;
   /** Opens the sealed personal fields of rows for the job's owner. */
   sealer: Pick<FieldSealer, 'openRecord'>;
+  /** Keyset reads of rows with their fields, for the CSV export. */
+  exports: JobExportRepository;
+  /** Rows per export query (and in memory at once); 1,000 unless told. */
+  exportPageSize?: number;
+  /** The clock of rate and ETA (tests pin it). */
+  now?: () => Date;
+}
+
+/** Progress of a job: counts, rate and ETA from the tables, plus the workflow's live cursors while it runs. */
+export interface JobViewProgress extends JobProgress {
+  /** First row not yet handed to a page (live, while running). */
+  nextRow?: number;
+  pagesInFlight?: number;
+  /** Workflow runs so far, continue-as-new included (live, while running). */
+  runs?: number;
 }
 
 export interface JobView extends JobSummary {
-  /** Live view of the workflow while it runs (rows per page done, pages in flight). */
-  progress?: BatchProgress;
+  progress: JobViewProgress;
+}
+
+/** Optional tuning of a job's workflow, for tests and power users. */
+export type JobTuning = Pick<BatchEnrichmentInput, 'pageSize' | 'windowSize'>;
+
+/** A CSV download: its file name and the stream of its bytes, produced as it is read. */
+export interface CsvDownload {
+  filename: string;
+  body: Readable;
 }
 
 export const jobWorkflowId = (jobId: string) => `job-${jobId}`;
@@ -32,38 +64,54 @@ export class JobsService {
    * Stores the upload, checks its header (a file without the required columns is refused with a
    * 400 naming them and the line), records the job and starts its workflow.
    */
-  async submit(file: Readable, sourceName: string, fieldsParam: string | undefined): Promise<JobSummary> {
+  async submit(file: Readable, sourceName: string, fieldsParam: string | undefined, { mapping, ...tuning }: JobTuning & { mapping?: ColumnMapping } = {}): Promise<JobView> {
     const fields = parseFields(fieldsParam);
     const blobKey = `uploads/${randomUUID()}.csv`;
     await this.deps.blobs.put(blobKey, file);
     try {
-      await this.checkHeader(blobKey);
+      await this.checkHeader(blobKey, mapping);
     } catch (error) {
       await this.deps.blobs.delete(blobKey);
       throw error;
     }
-    const { id } = await this.deps.jobs.create({ sourceName, blobKey, fields });
+    const { id } = await this.deps.jobs.create({ sourceName, blobKey, fields, ...(mapping ? { columnMapping: mapping } : {}) });
     const workflowId = jobWorkflowId(id);
     await this.deps.temporal.workflow.start(batchEnrichmentWorkflow, {
       workflowId,
       taskQueue: this.deps.taskQueue,
-      args: [{ jobId: id, fields }],
+      args: [{ jobId: id, fields, ...tuning }],
     });
     await this.deps.jobs.setWorkflowId(id, workflowId);
-    return (await this.deps.jobs.get(id)) as JobSummary;
+    return this.view((await this.deps.jobs.get(id)) as JobSummary);
   }
 
   async get(jobId: string): Promise<JobView> {
-    const job = await this.deps.jobs.get(jobId);
-    if (!job) throw notFound(`job ${jobId} does not exist`);
-    if (job.status === 'STAGING' || job.status === 'RUNNING' || job.status === 'PENDING') {
-      const progress = await this.deps.temporal.workflow
-        .getHandle(jobWorkflowId(jobId))
-        .query(progressQuery)
-        .catch(() => undefined);
-      return progress ? { ...job, progress } : job;
+    return this.view(await this.find(jobId));
+  }
+
+  /** Stops new pages from starting (pages in flight finish); the job stays RUNNING, shown paused. */
+  async pause(jobId: string): Promise<JobView> {
+    return this.control(jobId, 'pause');
+  }
+
+  async resume(jobId: string): Promise<JobView> {
+    return this.control(jobId, 'resume');
+  }
+
+  /**
+   * Cancels the job's workflow: pages in flight stop at their next chunk boundary (each chunk is
+   * written in one transaction, so a row is either pending or final with its fields), and the
+   * workflow marks the job CANCELLED.
+   */
+  async cancel(jobId: string): Promise<JobView> {
+    const job = await this.find(jobId);
+    if (isTerminal(job.status)) throw finalJob(job);
+    try {
+      await this.deps.temporal.workflow.getHandle(jobWorkflowId(jobId)).cancel();
+    } catch (error) {
+      throw await this.asConflict(jobId, error);
     }
-    return job;
+    return this.get(jobId);
   }
 
   async results(jobId: string, after: number, limit: number) {
@@ -74,15 +122,82 @@ export class JobsService {
     return { items, nextAfter: rows.length === limit ? lastRow : undefined };
   }
 
-  private async checkHeader(blobKey: string): Promise<void> {
+  /**
+   * The job's rows as CSV, read in keyset pages and produced as the response consumes them: what
+   * is done so far while the job runs, everything once it is over. 404 before any byte is sent.
+   */
+  async resultsCsv(jobId: string): Promise<CsvDownload> {
+    const source = await this.deps.jobs.source(jobId);
+    if (!source) throw notFound(`job ${jobId} does not exist`);
+    const { exports, sealer, exportPageSize = 1_000 } = this.deps;
+    async function* pages() {
+      for await (const page of exports.pages(jobId, { pageSize: exportPageSize })) {
+        const inputs = await Promise.all(page.map((row) => sealer.openRecord(row.input)));
+        yield page.map((row, i) => ({ ...row, input: inputs[i] }));
+      }
+    }
+    return { filename: `job-${jobId}-results.csv`, body: csvExport(source.fields, pages()) };
+  }
+
+  private async find(jobId: string): Promise<JobSummary> {
+    const job = await this.deps.jobs.get(jobId);
+    if (!job) throw notFound(`job ${jobId} does not exist`);
+    return job;
+  }
+
+  private async view(job: JobSummary): Promise<JobView> {
+    const live = isTerminal(job.status) ? undefined : await this.liveProgress(job.id);
+    const progress = jobProgress({
+      status: job.status,
+      counts: job.counts,
+      startedAt: job.status === 'RUNNING' || isTerminal(job.status) ? job.startedAt : null,
+      now: (this.deps.now ?? (() => new Date()))(),
+      paused: live?.paused ?? false,
+      phase: live?.phase,
+    });
+    return { ...job, progress: live ? { ...progress, nextRow: live.nextRow, pagesInFlight: live.pagesInFlight, runs: live.runs } : progress };
+  }
+
+  private async liveProgress(jobId: string): Promise<BatchProgress | undefined> {
+    // A workflow that is not there (yet) or not answering leaves the view to the tables.
+    return this.deps.temporal.workflow
+      .getHandle(jobWorkflowId(jobId))
+      .query(progressQuery)
+      .catch(() => undefined);
+  }
+
+  private async control(jobId: string, action: 'pause' | 'resume'): Promise<JobView> {
+    const job = await this.find(jobId);
+    if (isTerminal(job.status)) throw finalJob(job);
+    try {
+      await this.deps.temporal.workflow.getHandle(jobWorkflowId(jobId)).executeUpdate(action === 'pause' ? pauseUpdate : resumeUpdate);
+    } catch (error) {
+      throw await this.asConflict(jobId, error);
+    }
+    return this.get(jobId);
+  }
+
+  /** A control request that lost a race with the job's end is a 409; anything else stays as it is. */
+  private async asConflict(jobId: string, error: unknown): Promise<unknown> {
+    const rejected = error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === JOB_NOT_CONTROLLABLE;
+    if (!rejected && !(error instanceof WorkflowNotFoundError)) return error;
+    const job = await this.find(jobId);
+    return new HttpError(409, 'conflict', isTerminal(job.status) ? finalJob(job).message : `job ${jobId} is finishing and can no longer be changed`, { status: job.status }, {}, { cause: error });
+  }
+
+  private async checkHeader(blobKey: string, mapping?: ColumnMapping): Promise<void> {
     try {
       // Reading the first record validates the header; the rest is the staging activity's job.
-      for await (const _row of readCustomerRows(await this.deps.blobs.get(blobKey))) break;
+      for await (const _row of readCustomerRows(await this.deps.blobs.get(blobKey), { mapping })) break;
     } catch (error) {
       if (error instanceof CsvFormatError) throw badRequest('invalid_csv', error.message, { line: error.line });
       throw error;
     }
   }
+}
+
+function finalJob(job: JobSummary): HttpError {
+  return new HttpError(409, 'conflict', `job ${job.id} is already ${job.status.toLowerCase()}`, { status: job.status });
 }
 
 function parseFields(param: string | undefined): string[] {

@@ -1,0 +1,308 @@
+import { FileBlobStore, JobExportRepository, JobRepository } from '@enrich/db';
+import { GROUP_FIELDS } from '@enrich/domain';
+import { connectTemporal, createTestDatabase, createTestWorker, customersCsv, testCodec, testEnv, uniqueTaskQueue, type TestDatabase } from '@enrich/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { parse } from 'csv-parse/sync';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import request from 'supertest';
+import { createGatewayApp } from '../app';
+import { buildCli, formatEta } from '../cli/enrich';
+import { JobsService } from './jobs.service';
+
+interface Job {
+  id: string;
+  status: string;
+  counts: { total: number; pending: number; enriched: number; notFound: number; failed: number; quarantined: number };
+  progress: { done: number; total: number; percent: number; rowsPerSecond: number; etaSeconds: number | null; paused: boolean; phase: string; nextRow?: number; pagesInFlight?: number };
+}
+
+interface ResultItem {
+  rowNumber: number;
+  status: string;
+  lastError: string | null;
+  input: Record<string, string | undefined>;
+  fields: Array<{ field: string; value: unknown; provider: string; confidence: number }>;
+}
+
+const DEMOGRAPHICS = GROUP_FIELDS.demographics;
+
+/**
+ * Job control over real HTTP: pause, resume, cancel, live progress, partial results and the CSV
+ * export, with a real worker whose provider answers take 50 ms, so jobs run long enough to steer.
+ */
+describe('/v1/jobs control, progress and export', () => {
+  const env = testEnv();
+  let temporal: TestWorkflowEnvironment;
+  let db: TestDatabase;
+  let blobDir: string;
+  let server: Server;
+  let worker: Worker;
+  let workerRun: Promise<void>;
+
+  beforeAll(async () => {
+    temporal = await connectTemporal(env);
+    db = await createTestDatabase(env.databaseUrl, env.templateDatabase);
+    blobDir = await mkdtemp(join(tmpdir(), 'gateway-control-blobs-'));
+    const taskQueue = uniqueTaskQueue('gateway-control');
+    worker = await createTestWorker({ temporal, taskQueue, prisma: db.prisma, blobDir, knobs: { latencyMs: 50, jitterMs: 0, notFoundRate: 0.2 } });
+    workerRun = worker.run();
+    const jobs = new JobsService({
+      jobs: new JobRepository(db.prisma),
+      exports: new JobExportRepository(db.prisma),
+      // Small export pages, so a short file still takes several keyset reads.
+      exportPageSize: 7,
+      blobs: new FileBlobStore(blobDir),
+      temporal: temporal.client,
+      taskQueue,
+      sealer: testCodec().sealer,
+    });
+    server = createGatewayApp({ jobs, logger: pino({ level: 'silent' }), maxUploadBytes: 1024 * 1024 }).listen(0, '127.0.0.1');
+    // Listening before the first request, so the CLI can be given its port.
+    await once(server, 'listening');
+  });
+
+  afterAll(async () => {
+    server?.close();
+    worker?.shutdown();
+    await workerRun;
+    await db?.drop();
+    await temporal?.teardown();
+    await rm(blobDir, { recursive: true, force: true });
+  });
+
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  async function submit(csv: string, query: string): Promise<Job> {
+    const res = await request(server).post(`/v1/jobs?${query}`).set('content-type', 'text/csv').send(csv).expect(202);
+    return res.body as Job;
+  }
+
+  async function getJob(id: string): Promise<Job> {
+    return (await request(server).get(`/v1/jobs/${id}`).expect(200)).body as Job;
+  }
+
+  async function until(id: string, predicate: (job: Job) => boolean, what: string): Promise<Job> {
+    for (let i = 0; i < 300; i++) {
+      const job = await getJob(id);
+      if (predicate(job)) return job;
+      await sleep(50);
+    }
+    throw new Error(`job ${id}: timed out waiting for ${what}`);
+  }
+
+  const isFinal = (job: Job) => ['COMPLETED', 'FAILED', 'CANCELLED'].includes(job.status);
+  const answered = (job: Job) => job.counts.enriched + job.counts.notFound + job.counts.failed;
+
+  async function allResults(id: string): Promise<ResultItem[]> {
+    const items: ResultItem[] = [];
+    for (let after = 0; ; ) {
+      const res = await request(server).get(`/v1/jobs/${id}/results?after=${after}&limit=1000`).expect(200);
+      items.push(...(res.body.items as ResultItem[]));
+      if (res.body.nextAfter === undefined) return items;
+      after = res.body.nextAfter as number;
+    }
+  }
+
+  /** A row is either untouched (pending, no fields) or final with all of its fields. */
+  function expectWhole(rows: ResultItem[]) {
+    for (const row of rows) {
+      if (row.status === 'ENRICHED') expect(row.fields.map((f) => f.field).sort()).toEqual([...DEMOGRAPHICS].sort());
+      else expect(row.fields).toEqual([]);
+    }
+  }
+
+  it('pauses a running job (no new page starts, pages in flight finish) and resumes it to completion', async () => {
+    const { id } = await submit(customersCsv({ rows: 80, seed: 21 }), 'pageSize=10&windowSize=1');
+    await until(id, (job) => answered(job) > 0, 'the first rows');
+
+    const paused = await request(server).post(`/v1/jobs/${id}/pause`).expect(202);
+    expect(paused.body).toMatchObject({ id, status: 'RUNNING', progress: { paused: true, etaSeconds: null, phase: 'enriching' } });
+
+    const settled = await until(id, (job) => job.progress.pagesInFlight === 0, 'the page in flight to finish');
+    await sleep(700);
+    const later = await getJob(id);
+    expect(later).toMatchObject({ status: 'RUNNING', progress: { paused: true, pagesInFlight: 0, nextRow: settled.progress.nextRow } });
+    expect(later.counts).toEqual(settled.counts);
+    expect(later.counts.pending).toBeGreaterThan(0);
+    // Pages are whole: the rows handed out so far are all answered, the rest untouched.
+    expect(answered(later)).toBe((settled.progress.nextRow ?? 0) - 1);
+
+    // Pausing twice changes nothing.
+    await request(server).post(`/v1/jobs/${id}/pause`).expect(202);
+    const resumed = await request(server).post(`/v1/jobs/${id}/resume`).expect(200);
+    expect(resumed.body.progress.paused).toBe(false);
+
+    const done = await until(id, isFinal, 'the end');
+    expect(done).toMatchObject({ status: 'COMPLETED', counts: { total: 80, pending: 0, failed: 0 }, progress: { paused: false, phase: 'completed', percent: 100, etaSeconds: 0 } });
+    expect(answered(done)).toBe(80);
+  });
+
+  it('cancels a running job: CANCELLED, no row half-written, and 409 for any later control', async () => {
+    const { id } = await submit(customersCsv({ rows: 200, seed: 22 }), 'pageSize=10&windowSize=2');
+    await until(id, (job) => answered(job) > 0, 'the first rows');
+
+    const accepted = await request(server).post(`/v1/jobs/${id}/cancel`).expect(202);
+    expect(accepted.body.id).toBe(id);
+    const cancelled = await until(id, isFinal, 'the cancellation');
+    expect(cancelled).toMatchObject({ status: 'CANCELLED', error: 'cancelled by request', progress: { phase: 'cancelled', paused: false } });
+    // Pages in flight stop at their next chunk: give them the time a chunk takes, then look.
+    await sleep(500);
+    const rows = await allResults(id);
+    expect(rows).toHaveLength(200);
+    expect(rows.filter((r) => r.status === 'PENDING').length).toBeGreaterThan(0);
+    expectWhole(rows);
+    expect(rows.filter((r) => r.status === 'PENDING').every((r) => r.lastError === null)).toBe(true);
+
+    for (const action of ['cancel', 'pause', 'resume']) {
+      const res = await request(server).post(`/v1/jobs/${id}/${action}`).expect(409);
+      expect(res.body).toMatchObject({ error: 'conflict', message: `job ${id} is already cancelled`, status: 'CANCELLED' });
+    }
+  });
+
+  it('serves partial results and live progress while the job runs', async () => {
+    const { id } = await submit(customersCsv({ rows: 120, seed: 23 }), 'pageSize=10&windowSize=1');
+    const running = await until(id, (job) => answered(job) >= 10, 'a first page of rows');
+    expect(running.status).toBe('RUNNING');
+    expect(running.progress).toMatchObject({ total: 120, paused: false, phase: 'enriching' });
+    expect(running.progress.done).toBe(answered(running));
+    expect(running.progress.percent).toBeGreaterThan(0);
+    expect(running.progress.percent).toBeLessThan(100);
+    expect(running.progress.rowsPerSecond).toBeGreaterThan(0);
+    expect(running.progress.etaSeconds).toBeGreaterThan(0);
+    expect(running.progress.nextRow).toBeGreaterThan(1);
+
+    const rows = await allResults(id);
+    expect(rows.map((r) => r.rowNumber)).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
+    const final = rows.filter((r) => r.status !== 'PENDING');
+    expect(final.length).toBeGreaterThanOrEqual(10);
+    expect(final.length).toBeLessThan(120);
+    expectWhole(rows);
+    expect(rows.every((r) => typeof r.input.email === 'string' && r.input.email.includes('@'))).toBe(true);
+
+    const csv = await request(server).get(`/v1/jobs/${id}/results.csv`).buffer(true).expect(200);
+    const records = parse(csv.text, { columns: true }) as Array<Record<string, string>>;
+    expect(records).toHaveLength(120);
+    expect(records.filter((r) => r.status !== 'PENDING').length).toBeGreaterThanOrEqual(final.length);
+
+    expect(await until(id, isFinal, 'the end')).toMatchObject({ status: 'COMPLETED' });
+  });
+
+  it('exports every row as a streamed CSV that matches the results API', async () => {
+    const csvIn = `${customersCsv({ rows: 18, seed: 24 })}C-bad,not-an-email,"Eve, ""the"" quoted",Doe,12345,Acme\n`;
+    const { id } = await submit(csvIn, 'pageSize=5&windowSize=4');
+    const job = await until(id, isFinal, 'the end');
+    expect(job).toMatchObject({ status: 'COMPLETED', counts: { total: 19, quarantined: 1 } });
+
+    const res = await request(server).get(`/v1/jobs/${id}/results.csv`).buffer(true).expect(200);
+    expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(res.headers['content-disposition']).toBe(`attachment; filename=job-${id}-results.csv`);
+    const header = res.text.slice(0, res.text.indexOf('\n')).split(',');
+    expect(header.slice(0, 11)).toEqual(['row_number', 'customer_id', 'email', 'first_name', 'last_name', 'postal_code', 'phone', 'company', 'domain', 'status', 'error']);
+    expect(header.slice(11)).toEqual(DEMOGRAPHICS.flatMap((f) => [f, `${f}_provider`, `${f}_confidence`]));
+
+    const records = parse(res.text, { columns: true }) as Array<Record<string, string>>;
+    const rows = await allResults(id);
+    expect(records).toHaveLength(rows.length);
+    expect(records.map((r) => Number(r.row_number))).toEqual(rows.map((r) => r.rowNumber));
+    for (const [i, row] of rows.entries()) {
+      const record = records[i];
+      expect({ email: record.email, first_name: record.first_name, status: record.status, error: record.error }).toEqual({
+        email: row.input.email ?? '',
+        first_name: row.input.first_name ?? '',
+        status: row.status,
+        error: row.lastError ?? '',
+      });
+      for (const field of DEMOGRAPHICS) {
+        const enriched = row.fields.find((f) => f.field === field);
+        expect([record[field], record[`${field}_provider`], record[`${field}_confidence`]]).toEqual(
+          enriched ? [String(enriched.value), enriched.provider, String(enriched.confidence)] : ['', '', ''],
+        );
+      }
+    }
+    expect(records.at(-1)).toMatchObject({ status: 'QUARANTINED', first_name: 'Eve, "the" quoted', email: 'not-an-email' });
+    expect(records.filter((r) => r.status === 'ENRICHED').length).toBeGreaterThan(0);
+  });
+
+  it('exports a header alone for a job without rows, and 404s unknown jobs', async () => {
+    const { id } = await submit('email,first_name\n', '');
+    await until(id, isFinal, 'the end');
+    const res = await request(server).get(`/v1/jobs/${id}/results.csv`).buffer(true).expect(200);
+    expect(res.text.trim().split('\n')).toHaveLength(1);
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    for (const [method, path] of [
+      ['get', 'results.csv'],
+      ['post', 'pause'],
+      ['post', 'resume'],
+      ['post', 'cancel'],
+    ] as const) {
+      const missing = await request(server)[method](`/v1/jobs/${unknown}/${path}`).expect(404);
+      expect(missing.body.error).toBe('not_found');
+    }
+  });
+
+  it('refuses tuning values out of range, naming the parameter', async () => {
+    const res = await request(server).post('/v1/jobs?pageSize=0').set('content-type', 'text/csv').send('email\na@b.co\n').expect(400);
+    expect(res.body).toMatchObject({ error: 'invalid_request', issues: [{ path: 'pageSize' }] });
+    await request(server).post('/v1/jobs?windowSize=lots').set('content-type', 'text/csv').send('email\na@b.co\n').expect(400);
+  });
+
+  it('documents the control and export routes', async () => {
+    const doc = await request(server).get('/openapi.json').expect(200);
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/v1/jobs/{id}/results.csv', '/v1/jobs/{id}/pause', '/v1/jobs/{id}/resume', '/v1/jobs/{id}/cancel']),
+    );
+    expect(Object.keys(doc.body.paths['/v1/jobs/{id}/cancel'].post.responses)).toEqual(expect.arrayContaining(['202', '404', '409']));
+    expect(doc.body.components.schemas.JobProgress.required).toEqual(expect.arrayContaining(['done', 'total', 'percent', 'rowsPerSecond', 'etaSeconds', 'paused', 'phase']));
+  });
+
+  describe('the enrich CLI', () => {
+    let dir: string;
+    beforeAll(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'enrich-cli-'));
+    });
+    afterAll(() => rm(dir, { recursive: true, force: true }));
+
+    async function cli(...args: string[]): Promise<string> {
+      let stderr = '';
+      const write = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        stderr += String(chunk);
+        return true;
+      });
+      try {
+        const { port } = server.address() as AddressInfo;
+        await buildCli().exitOverride().parseAsync(['--api', `http://127.0.0.1:${port}`, ...args], { from: 'user' });
+      } finally {
+        write.mockRestore();
+      }
+      return stderr;
+    }
+
+    it('pauses, resumes and cancels a job, and exports it to a file', async () => {
+      const { id } = await submit(customersCsv({ rows: 200, seed: 25 }), 'pageSize=10&windowSize=1');
+      await until(id, (job) => answered(job) > 0, 'the first rows');
+      expect(await cli('jobs', 'pause', id)).toBe(`job ${id}: RUNNING (paused)\n`);
+      expect((await getJob(id)).progress.paused).toBe(true);
+      expect(await cli('jobs', 'resume', id)).toBe(`job ${id}: RUNNING\n`);
+      await cli('jobs', 'cancel', id);
+      await until(id, isFinal, 'the cancellation');
+      await expect(cli('jobs', 'cancel', id)).rejects.toThrow(`job ${id} is already cancelled`);
+
+      const file = join(dir, 'out.csv');
+      expect(await cli('jobs', 'export', id, '-o', file)).toBe(`wrote ${file}\n`);
+      const http = await request(server).get(`/v1/jobs/${id}/results.csv`).buffer(true).expect(200);
+      expect(await readFile(file, 'utf8')).toBe(http.text);
+      expect(parse(http.text, { columns: true })).toHaveLength(200);
+    });
+
+    it('formats the ETA of the progress bar', () => {
+      expect([formatEta(null), formatEta(0), formatEta(59), formatEta(61), formatEta(3_725)]).toEqual(['–', '0s', '59s', '1m 01s', '1h 02m']);
+    });
+  });
+});
