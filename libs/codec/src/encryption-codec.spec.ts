@@ -62,6 +62,8 @@ describe('EncryptionCodec', () => {
     const encoded = await codec.encode(payloads);
     const decoded = await codec.decode(encoded);
     expect(decoded.map(normalized)).toEqual(payloads.map(normalized));
+    // Empty data must come back as bytes too (the codec server and the SDK read `.buffer`).
+    expect(decoded.every((p) => p.data instanceof Uint8Array)).toBe(true);
     expect(fromPayload(decoded[0])).toEqual({ email: SECRET, n: 1 });
     expect(Buffer.from(fromPayload(decoded[3]) as Uint8Array).equals(Buffer.from(big))).toBe(true);
   });

@@ -157,7 +157,9 @@ export class EncryptionCodec implements PayloadCodec {
       throw error;
     }
     try {
-      return ProtoPayload.decode(plaintext);
+      const inner = ProtoPayload.decode(plaintext);
+      // protobufjs leaves an absent bytes field as a shared empty array, not a Uint8Array.
+      return { ...inner, metadata: inner.metadata ?? {}, data: inner.data instanceof Uint8Array ? inner.data : new Uint8Array(inner.data ?? []) } as Payload;
     } catch (error) {
       throw new PayloadDecodeError(`Cannot decode ${which}: it decrypted but is not a Payload protobuf.`, keyId, { cause: error });
     }

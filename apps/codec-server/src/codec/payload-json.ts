@@ -87,8 +87,8 @@ function payloadToJson(payload: Payload): PayloadJson {
   return json;
 }
 
-function base64(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+function base64(bytes: Uint8Array | ArrayLike<number>): string {
+  return (ArrayBuffer.isView(bytes) ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : Buffer.from(Array.from(bytes))).toString('base64');
 }
 
 /** `['payloads', 2, 'metadata', 'encoding']` → `payloads[2].metadata.encoding`. */
