@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { createEnrichmentWorker } from './worker';
+import { startEnrichmentWorker } from './test-support/enrichment-worker';
 
 /**
  * The batch workflow on the run's real Temporal dev server, with the real activities, a fresh
@@ -43,18 +43,7 @@ describe('batchEnrichmentWorkflow', () => {
   }
 
   function startWorker(taskQueue: string, knobs?: Record<string, number>) {
-    return createEnrichmentWorker({
-      config: {
-        temporal: { address: env.temporal.address, namespace: env.temporal.namespace, taskQueue },
-        providers: { mockEnrichmentUrl: env.mockEnrichmentUrl, concurrency: 4, timeoutMs: 5_000, rateLimitPerSecond: 0, maxInFlight: 16, cacheTtlMs: 3_600_000 },
-        blobDir,
-        worker: { maxConcurrentActivities: 10, maxConcurrentWorkflowTasks: 10, workflowBundlePath: undefined },
-      },
-      connection: temporal.nativeConnection,
-      prisma: db.prisma,
-      codec: testCodec(),
-      providerHeaders: knobs ? { 'x-mock-knobs': JSON.stringify(knobs) } : undefined,
-    });
+    return startEnrichmentWorker({ connection: temporal.nativeConnection, prisma: db.prisma, taskQueue, blobDir, knobs });
   }
 
   /** Stores `csv` as a job's upload and runs the workflow to completion on a fresh worker. */

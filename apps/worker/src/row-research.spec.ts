@@ -3,7 +3,7 @@ import { PERSONAL_CUSTOMER_FIELDS } from '@enrich/domain';
 import { connectTemporal, createTestDatabase, testCodec, testEnv, uniqueTaskQueue, type TestDatabase } from '@enrich/testing';
 import type { RowResearchInput, RowResearchResult, rowResearchWorkflow } from '@enrich/workflows';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createEnrichmentWorker } from './worker';
+import { startEnrichmentWorker } from './test-support/enrichment-worker';
 
 const WEB_FIELDS = ['company_description', 'headcount', 'linkedin_url'];
 
@@ -39,17 +39,12 @@ describe('rowResearchWorkflow', () => {
 
   async function research(rowNumber: number, extra: Partial<RowResearchInput> = {}) {
     const taskQueue = uniqueTaskQueue('research');
-    const worker = await createEnrichmentWorker({
-      config: {
-        temporal: { address: env.temporal.address, namespace: env.temporal.namespace, taskQueue },
-        providers: { mockEnrichmentUrl: env.mockEnrichmentUrl, concurrency: 4, timeoutMs: 5_000, rateLimitPerSecond: 0, maxInFlight: 16, cacheTtlMs: 0 },
-        blobDir: '/nonexistent',
-        worker: { maxConcurrentActivities: 10, maxConcurrentWorkflowTasks: 10, workflowBundlePath: undefined },
-      },
+    const worker = await startEnrichmentWorker({
       connection: temporal.nativeConnection,
       prisma: db.prisma,
-      codec: testCodec(),
-      providerHeaders: { 'x-mock-knobs': JSON.stringify({ latencyMs: 0, jitterMs: 0, notFoundRate: 0 }) },
+      taskQueue,
+      knobs: { latencyMs: 0, jitterMs: 0, notFoundRate: 0 },
+      cacheTtlMs: 0,
     });
     return worker.runUntil(async () => {
       const handle = await temporal.client.workflow.start<typeof rowResearchWorkflow>('rowResearchWorkflow', {

@@ -1,20 +1,14 @@
-import { FileBlobStore, JobExportRepository, JobRepository } from '@enrich/db';
 import { GROUP_FIELDS } from '@enrich/domain';
-import { connectTemporal, createTestDatabase, createTestWorker, customersCsv, testCodec, testEnv, uniqueTaskQueue, type TestDatabase } from '@enrich/testing';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
+import { customersCsv } from '@enrich/testing';
 import { parse } from 'csv-parse/sync';
-import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import request from 'supertest';
-import { createGatewayApp } from '../app';
+import { type GatewayFixture, startGateway } from '../test-support/gateway-fixture';
 import { buildCli, formatEta } from '../cli/enrich';
-import { JobsService } from './jobs.service';
 
 interface Job {
   id: string;
@@ -38,44 +32,16 @@ const DEMOGRAPHICS = GROUP_FIELDS.demographics;
  * export, with a real worker whose provider answers take 50 ms, so jobs run long enough to steer.
  */
 describe('/v1/jobs control, progress and export', () => {
-  const env = testEnv();
-  let temporal: TestWorkflowEnvironment;
-  let db: TestDatabase;
-  let blobDir: string;
+  let fixture: GatewayFixture;
   let server: Server;
-  let worker: Worker;
-  let workerRun: Promise<void>;
 
   beforeAll(async () => {
-    temporal = await connectTemporal(env);
-    db = await createTestDatabase(env.databaseUrl, env.templateDatabase);
-    blobDir = await mkdtemp(join(tmpdir(), 'gateway-control-blobs-'));
-    const taskQueue = uniqueTaskQueue('gateway-control');
-    worker = await createTestWorker({ temporal, taskQueue, prisma: db.prisma, blobDir, knobs: { latencyMs: 50, jitterMs: 0, notFoundRate: 0.2 } });
-    workerRun = worker.run();
-    const jobs = new JobsService({
-      jobs: new JobRepository(db.prisma),
-      exports: new JobExportRepository(db.prisma),
-      // Small export pages, so a short file still takes several keyset reads.
-      exportPageSize: 7,
-      blobs: new FileBlobStore(blobDir),
-      temporal: temporal.client,
-      taskQueue,
-      sealer: testCodec().sealer,
-    });
-    server = createGatewayApp({ jobs, logger: pino({ level: 'silent' }), maxUploadBytes: 1024 * 1024 }).listen(0, '127.0.0.1');
-    // Listening before the first request, so the CLI can be given its port.
-    await once(server, 'listening');
+    // Small export pages, so a short file still takes several keyset reads.
+    fixture = await startGateway({ knobs: { latencyMs: 50, jitterMs: 0, notFoundRate: 0.2 }, maxUploadBytes: 1024 * 1024, exportPageSize: 7 });
+    ({ server } = fixture);
   });
 
-  afterAll(async () => {
-    server?.close();
-    worker?.shutdown();
-    await workerRun;
-    await db?.drop();
-    await temporal?.teardown();
-    await rm(blobDir, { recursive: true, force: true });
-  });
+  afterAll(() => fixture?.close());
 
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,48 +1,26 @@
-import { FileBlobStore, JobExportRepository, JobRepository } from '@enrich/db';
-import { connectTemporal, createTestDatabase, createTestWorker, customersCsv, testEnv, uniqueTaskQueue, testCodec, type TestDatabase } from '@enrich/testing';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
+import { customersCsv, type TestDatabase } from '@enrich/testing';
+import { readdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import request from 'supertest';
-import { createGatewayApp } from '../app';
-import { JobsService } from './jobs.service';
+import { type GatewayFixture, startGateway } from '../test-support/gateway-fixture';
 
 /**
  * The gateway over real HTTP (port 0), with real PostgreSQL, the run's Temporal dev server, a real
  * worker hosted in-process and the mock-enrichment app over HTTP.
  */
 describe('/v1/jobs', () => {
-  const env = testEnv();
-  let temporal: TestWorkflowEnvironment;
+  let fixture: GatewayFixture;
+  let server: Server;
   let db: TestDatabase;
   let blobDir: string;
-  let server: Server;
-  let worker: Worker;
-  let workerRun: Promise<void>;
 
   beforeAll(async () => {
-    temporal = await connectTemporal(env);
-    db = await createTestDatabase(env.databaseUrl, env.templateDatabase);
-    blobDir = await mkdtemp(join(tmpdir(), 'gateway-blobs-'));
-    const taskQueue = uniqueTaskQueue('gateway');
-    worker = await createTestWorker({ temporal, taskQueue, prisma: db.prisma, blobDir, knobs: { latencyMs: 0, jitterMs: 0, notFoundRate: 0.1 } });
-    workerRun = worker.run();
-    const jobs = new JobsService({ jobs: new JobRepository(db.prisma), exports: new JobExportRepository(db.prisma), blobs: new FileBlobStore(blobDir), temporal: temporal.client, taskQueue, sealer: testCodec().sealer });
-    server = createGatewayApp({ jobs, logger: pino({ level: 'silent' }), maxUploadBytes: 64 * 1024 }).listen(0, '127.0.0.1');
+    fixture = await startGateway({ knobs: { latencyMs: 0, jitterMs: 0, notFoundRate: 0.1 }, maxUploadBytes: 64 * 1024 });
+    ({ server, db, blobDir } = fixture);
   });
 
-  afterAll(async () => {
-    server?.close();
-    worker?.shutdown();
-    await workerRun;
-    await db?.drop();
-    await temporal?.teardown();
-    await rm(blobDir, { recursive: true, force: true });
-  });
+  afterAll(() => fixture?.close());
 
   async function waitForJob(id: string) {
     for (let i = 0; i < 200; i++) {

@@ -1,0 +1,31 @@
+import type { PrismaClient } from '@enrich/db';
+import { testCodec, testEnv } from '@enrich/testing';
+import type { NativeConnection } from '@temporalio/worker';
+import { createEnrichmentWorker } from '../worker';
+
+/**
+ * The production worker factory on the run's services: a task queue of its own, the run's codec,
+ * and the mock providers' knobs sent with every call.
+ */
+export function startEnrichmentWorker(options: {
+  connection: NativeConnection;
+  prisma: PrismaClient;
+  taskQueue: string;
+  blobDir?: string;
+  knobs?: Record<string, number>;
+  cacheTtlMs?: number;
+}) {
+  const env = testEnv();
+  return createEnrichmentWorker({
+    config: {
+      temporal: { address: env.temporal.address, namespace: env.temporal.namespace, taskQueue: options.taskQueue },
+      providers: { mockEnrichmentUrl: env.mockEnrichmentUrl, concurrency: 4, timeoutMs: 5_000, rateLimitPerSecond: 0, maxInFlight: 16, cacheTtlMs: options.cacheTtlMs ?? 3_600_000 },
+      blobDir: options.blobDir ?? '/nonexistent',
+      worker: { maxConcurrentActivities: 10, maxConcurrentWorkflowTasks: 10, workflowBundlePath: undefined },
+    },
+    connection: options.connection,
+    prisma: options.prisma,
+    codec: testCodec(),
+    providerHeaders: options.knobs ? { 'x-mock-knobs': JSON.stringify(options.knobs) } : undefined,
+  });
+}
