@@ -32,7 +32,7 @@ describe('runWaterfall', () => {
     });
     const outcomes = await runWaterfall([rec('sure@x.io'), rec('unsure@x.io'), rec('nobody@x.io')], ['contact'], {
       providers: { first, second },
-      waterfall: { demographics: [], firmographics: [], contact: ['first', 'second'] },
+      waterfall: { demographics: [], firmographics: [], contact: ['first', 'second'], web: [] },
       threshold: 0.6,
     }, signal);
     expect(first.asked).toEqual(['sure@x.io', 'unsure@x.io', 'nobody@x.io']);
@@ -51,7 +51,7 @@ describe('runWaterfall', () => {
     const firmo = stub('firmo', {});
     const outcomes = await runWaterfall([rec('a@x.io'), rec('down@x.io'), rec('bad@x.io'), rec('none@x.io')], ['demographics', 'firmographics'], {
       providers: { demo, firmo },
-      waterfall: { demographics: ['demo'], firmographics: ['firmo'], contact: [] },
+      waterfall: { demographics: ['demo'], firmographics: ['firmo'], contact: [], web: [] },
       threshold: 0.6,
     }, signal);
     expect(outcomes[0]).toEqual({ kind: 'done', outcome: { kind: 'enriched', fields: [f('region', 'north', 0.9, 'd')] } });
@@ -63,7 +63,7 @@ describe('runWaterfall', () => {
 
   it('refuses a waterfall naming a provider it has no client for', async () => {
     await expect(
-      runWaterfall([rec('a@x.io')], ['contact'], { providers: {}, waterfall: { demographics: [], firmographics: [], contact: ['ghost'] }, threshold: 0.6 }, signal),
+      runWaterfall([rec('a@x.io')], ['contact'], { providers: {}, waterfall: { demographics: [], firmographics: [], contact: ['ghost'], web: [] }, threshold: 0.6 }, signal),
     ).rejects.toBeInstanceOf(UnknownProviderError);
   });
 });
