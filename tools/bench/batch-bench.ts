@@ -222,6 +222,8 @@ async function startWorker(options: {
       MOCK_ENRICHMENT_URL: options.mockUrl,
       BLOB_DIR: options.blobDir,
       PROVIDER_CONCURRENCY: String(options.settings.providerConcurrency),
+      // The process-wide bound per provider: the platform gets exactly the baseline's calls in flight.
+      PROVIDER_MAX_IN_FLIGHT: String(options.settings.providerConcurrency),
       WORKFLOW_BUNDLE_PATH: options.bundlePath,
       LOG_LEVEL: 'info',
     },
