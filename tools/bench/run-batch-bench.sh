@@ -43,24 +43,8 @@ fi
 say "building the worker, mock-enrichment and the libs they use"
 npx tsc -b apps/worker/tsconfig.app.json apps/mock-enrichment/tsconfig.app.json libs/testing/tsconfig.lib.json
 
-# No @enrich/source condition here: the bench compiles alone against the built declarations.
-cat >"$OUT/tsconfig.json" <<JSON
-{
-  "extends": "$root/tsconfig.base.json",
-  "compilerOptions": {
-    "composite": false,
-    "declaration": false,
-    "declarationMap": false,
-    "sourceMap": false,
-    "customConditions": [],
-    "typeRoots": ["$root/node_modules/@types"],
-    "rootDir": "$root/tools/bench",
-    "outDir": "$OUT/js"
-  },
-  "files": ["$root/tools/bench/batch-bench.ts"]
-}
-JSON
-npx tsc -p "$OUT/tsconfig.json"
+# tools/bench/tsconfig.json has no @enrich/source condition: benches compile against the built libs.
+npx tsc -p tools/bench/tsconfig.json --outDir "$OUT/js"
 
 args=(--rows "${BENCH_ROWS:-100000}")
 [ "${BENCH_SCALE:-}" = "1" ] && args+=(--scale)

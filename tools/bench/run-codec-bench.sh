@@ -14,24 +14,8 @@ trap 'rm -rf "$OUT"' EXIT
 # The libs' dist/ is what node runs; tsc -b rebuilds only what changed.
 npx tsc -b libs/codec/tsconfig.lib.json
 
-# No @enrich/source condition here: the bench compiles alone against the built declarations.
-cat >"$OUT/tsconfig.json" <<JSON
-{
-  "extends": "$REPO_ROOT/tsconfig.base.json",
-  "compilerOptions": {
-    "composite": false,
-    "declaration": false,
-    "declarationMap": false,
-    "sourceMap": false,
-    "customConditions": [],
-    "typeRoots": ["$REPO_ROOT/node_modules/@types"],
-    "rootDir": "$REPO_ROOT/tools/bench",
-    "outDir": "$OUT/js"
-  },
-  "files": ["$REPO_ROOT/tools/bench/codec-bench.ts"]
-}
-JSON
-npx tsc -p "$OUT/tsconfig.json"
+# tools/bench/tsconfig.json has no @enrich/source condition: benches compile against the built libs.
+npx tsc -p "$REPO_ROOT/tools/bench/tsconfig.json" --outDir "$OUT/js"
 
 # Compiled into a temp dir, so bare imports resolve through the repo's node_modules.
 NODE_PATH="$REPO_ROOT/node_modules" node "$OUT/js/codec-bench.js" "$@"
