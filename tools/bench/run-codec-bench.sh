@@ -14,8 +14,11 @@ trap 'rm -rf "$OUT"' EXIT
 # The libs' dist/ is what node runs; tsc -b rebuilds only what changed.
 npx tsc -b libs/codec/tsconfig.lib.json
 
-# tools/bench/tsconfig.json has no @enrich/source condition: benches compile against the built libs.
-npx tsc -p "$REPO_ROOT/tools/bench/tsconfig.json" --outDir "$OUT/js"
+# Compile this bench alone (the others may need libs not built yet) with tools/bench/tsconfig.json:
+# no @enrich/source condition, so it runs against the built libs.
+printf '{"extends":"%s","include":[],"files":["%s"],"compilerOptions":{"rootDir":"%s","outDir":"%s"}}' \
+  "$REPO_ROOT/tools/bench/tsconfig.json" "$REPO_ROOT/tools/bench/codec-bench.ts" "$REPO_ROOT/tools/bench" "$OUT/js" >"$OUT/tsconfig.json"
+npx tsc -p "$OUT/tsconfig.json"
 
 # Compiled into a temp dir, so bare imports resolve through the repo's node_modules.
 NODE_PATH="$REPO_ROOT/node_modules" node "$OUT/js/codec-bench.js" "$@"
