@@ -175,17 +175,7 @@ export class JobRepository {
     const fields = results.flatMap((r) => r.fields.map((f) => ({ rowNumber: r.rowNumber, ...f })));
     const statements: Prisma.PrismaPromise<unknown>[] = [];
     if (fields.length > 0) {
-      statements.push(this.prisma.$executeRaw`
-        INSERT INTO enrichment_result (job_id, row_number, field, value, provider, confidence, fetched_at, from_cache)
-        VALUES ${Prisma.join(
-          fields.map(
-            (f) =>
-              Prisma.sql`(${jobId}::uuid, ${f.rowNumber}, ${f.field}, ${JSON.stringify(f.value)}::jsonb, ${f.provider}, ${f.confidence}, ${new Date(f.fetchedAt)}, ${f.fromCache ?? false})`,
-          ),
-        )}
-        ON CONFLICT (job_id, row_number, field) DO UPDATE
-          SET value = EXCLUDED.value, provider = EXCLUDED.provider, confidence = EXCLUDED.confidence,
-              fetched_at = EXCLUDED.fetched_at, from_cache = EXCLUDED.from_cache`);
+      statements.push(upsertResults(this.prisma, jobId, fields));
     }
     statements.push(this.prisma.$executeRaw`
       UPDATE job_row AS r
@@ -211,11 +201,7 @@ export class JobRepository {
     const found = fields.length > 0;
     await this.prisma.$transaction(async (tx) => {
       if (found) {
-        await tx.$executeRaw`
-          INSERT INTO enrichment_result (job_id, row_number, field, value, provider, confidence, fetched_at, from_cache)
-          VALUES ${Prisma.join(fields.map((f) => Prisma.sql`(${jobId}::uuid, ${rowNumber}, ${f.field}, ${JSON.stringify(f.value)}::jsonb, ${f.provider}, ${f.confidence}, ${new Date(f.fetchedAt)}, false)`))}
-          ON CONFLICT (job_id, row_number, field) DO UPDATE
-            SET value = EXCLUDED.value, provider = EXCLUDED.provider, confidence = EXCLUDED.confidence, fetched_at = EXCLUDED.fetched_at, from_cache = false`;
+        await upsertResults(tx, jobId, fields.map((f) => ({ ...f, rowNumber, fromCache: false })));
       }
       await tx.jobRow.updateMany({
         where: { jobId, rowNumber, status: found ? { in: ['PENDING', 'NOT_FOUND'] } : 'PENDING' },
@@ -281,4 +267,26 @@ export class JobRepository {
       fields: results.map((r) => ({ ...r, value: r.value as EnrichedField['value'], fetchedAt: r.fetchedAt.toISOString() })),
     }));
   }
+}
+
+/**
+ * Upserts enriched fields keyed by (job, row, field): a replayed write changes nothing, and a newer
+ * answer replaces the stored one with its provenance.
+ */
+function upsertResults(
+  db: Pick<Prisma.TransactionClient, '$executeRaw'>,
+  jobId: string,
+  fields: ReadonlyArray<EnrichedField & { rowNumber: number }>,
+): Prisma.PrismaPromise<number> {
+  return db.$executeRaw`
+    INSERT INTO enrichment_result (job_id, row_number, field, value, provider, confidence, fetched_at, from_cache)
+    VALUES ${Prisma.join(
+      fields.map(
+        (f) =>
+          Prisma.sql`(${jobId}::uuid, ${f.rowNumber}, ${f.field}, ${JSON.stringify(f.value)}::jsonb, ${f.provider}, ${f.confidence}, ${new Date(f.fetchedAt)}, ${f.fromCache ?? false})`,
+      ),
+    )}
+    ON CONFLICT (job_id, row_number, field) DO UPDATE
+      SET value = EXCLUDED.value, provider = EXCLUDED.provider, confidence = EXCLUDED.confidence,
+          fetched_at = EXCLUDED.fetched_at, from_cache = EXCLUDED.from_cache`;
 }

@@ -88,6 +88,23 @@ export function providerPath(name: string, operation = 'lookup'): string {
   return `/v1/providers/${name}/${operation}`;
 }
 
+/**
+ * The `prepare` of every provider: validate the body, then key the record and defer the answer
+ * until the simulator has its hash.
+ */
+function preparer<Request extends z.ZodType, Answer extends ProviderResponse | undefined>(
+  schema: Request,
+  recordKey: (request: z.output<Request>) => string,
+  answer: (request: z.output<Request>, hash: RecordHash) => Answer,
+): MockProvider<Answer>['prepare'] {
+  return (body) => {
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) return { success: false, error: parsed.error };
+    const request = parsed.data;
+    return { success: true, lookup: { key: recordKey(request), answer: (hash) => answer(request, hash) } };
+  };
+}
+
 const RECORD_NOT_FOUND = 'not_found: the provider does not know this record (always the same records, by hash).';
 
 /** Builds a {@link MockProvider} from its definition, adding the shared envelope and schemas. */
@@ -117,27 +134,16 @@ export function defineProvider<Request extends z.ZodType, Attributes extends z.Z
     notFoundDescription: RECORD_NOT_FOUND,
     requestSchema,
     responseSchema,
-    prepare(body) {
-      const parsed = definition.requestSchema.safeParse(body);
-      if (!parsed.success) return { success: false, error: parsed.error };
-      const request = parsed.data;
+    prepare: preparer(definition.requestSchema, definition.recordKey, (request, hash) => {
+      const { confidence, attributes } = definition.answer(request, hash);
+      // Fixed key order: answers must be byte-identical, not merely deep-equal.
       return {
-        success: true,
-        lookup: {
-          key: definition.recordKey(request),
-          answer(hash) {
-            const { confidence, attributes } = definition.answer(request, hash);
-            // Fixed key order: answers must be byte-identical, not merely deep-equal.
-            return {
-              provider: definition.label,
-              record_id: `${definition.recordIdPrefix}_${hash.hex.slice(0, 24)}`,
-              confidence: round2(confidence),
-              attributes,
-            };
-          },
-        },
+        provider: definition.label,
+        record_id: `${definition.recordIdPrefix}_${hash.hex.slice(0, 24)}`,
+        confidence: round2(confidence),
+        attributes,
       };
-    },
+    }),
   };
 }
 
@@ -185,21 +191,10 @@ export function defineOperation<Request extends z.ZodType, Body extends z.ZodObj
     notFoundDescription: definition.notFoundDescription ?? RECORD_NOT_FOUND,
     requestSchema,
     responseSchema,
-    prepare(body) {
-      const parsed = definition.requestSchema.safeParse(body);
-      if (!parsed.success) return { success: false, error: parsed.error };
-      const request = parsed.data;
-      return {
-        success: true,
-        lookup: {
-          key: definition.recordKey(request),
-          answer(hash) {
-            const answer = definition.answer(request, hash);
-            return answer === undefined ? undefined : { provider: definition.label, ...answer };
-          },
-        },
-      };
-    },
+    prepare: preparer(definition.requestSchema, definition.recordKey, (request, hash) => {
+      const answer = definition.answer(request, hash);
+      return answer === undefined ? undefined : { provider: definition.label, ...answer };
+    }),
   };
 }
 
