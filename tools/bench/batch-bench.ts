@@ -211,7 +211,9 @@ async function startWorker(options: {
   const env = testEnv();
   const taskQueue = uniqueTaskQueue(`bench-${options.name}`);
   const logPath = join(options.logDir, `${options.name}-worker.log`);
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'apps/worker/dist/main.js')], {
+  // BENCH_WORKER_NODE_ARGS: extra node flags for the worker only (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
+  const nodeArgs = process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, join(REPO_ROOT, 'apps/worker/dist/main.js')], {
     cwd: REPO_ROOT,
     env: {
       ...process.env,

@@ -42,15 +42,15 @@ describe('batchEnrichmentWorkflow', () => {
     return (await jobs.create({ sourceName: 'test.csv', blobKey, fields: ['demographics'] })).id;
   }
 
-  function startWorker(taskQueue: string, knobs?: Record<string, number>) {
-    return startEnrichmentWorker({ connection: temporal.nativeConnection, prisma: db.prisma, taskQueue, blobDir, knobs });
+  function startWorker(taskQueue: string, knobs?: Record<string, number>, stagingBatchRows?: number) {
+    return startEnrichmentWorker({ connection: temporal.nativeConnection, prisma: db.prisma, taskQueue, blobDir, knobs, stagingBatchRows });
   }
 
   /** Stores `csv` as a job's upload and runs the workflow to completion on a fresh worker. */
-  async function runJob(csv: string, options: { knobs?: Record<string, number>; workflow?: Partial<BatchEnrichmentInput> } = {}) {
+  async function runJob(csv: string, options: { knobs?: Record<string, number>; workflow?: Partial<BatchEnrichmentInput>; stagingBatchRows?: number } = {}) {
     const jobId = await createJob(csv);
     const taskQueue = uniqueTaskQueue('batch');
-    const worker = await startWorker(taskQueue, options.knobs);
+    const worker = await startWorker(taskQueue, options.knobs, options.stagingBatchRows);
     const workflowId = `job-${jobId}`;
     const outcome = await worker.runUntil(async () => {
       const handle = await temporal.client.workflow.start<typeof batchEnrichmentWorkflow>('batchEnrichmentWorkflow', {
@@ -238,6 +238,65 @@ describe('batchEnrichmentWorkflow', () => {
     const job = await jobs.get(jobId);
     expect(job?.status).toBe('FAILED');
     expect(job?.error).toMatch(/^line \d+: Quote Not Closed/);
+  });
+
+  describe('staging and enrichment side by side', () => {
+    // Small staging batches: a 1,500-row file takes 150 inserts, so pages have time to start.
+    const overlapped = { knobs: { notFoundRate: 0, latencyMs: 0, jitterMs: 0 }, stagingBatchRows: 10, workflow: { pageSize: 50, windowSize: 4 } };
+
+    /** Event ids of a history, by what happened: staging's end, rows-staged signals, page schedules. */
+    async function timeline(workflowId: string) {
+      const history = await temporal.client.workflow.getHandle(workflowId).fetchHistory();
+      const events = history.events ?? [];
+      const activityType = new Map<string, string>();
+      for (const e of events) {
+        const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
+        if (name) activityType.set(String(e.eventId), name);
+      }
+      const ids = (pick: (e: temporal_api.api.history.v1.IHistoryEvent) => boolean) => events.filter(pick).map((e) => Number(e.eventId));
+      const completedOf = (type: string) => (e: temporal_api.api.history.v1.IHistoryEvent) =>
+        activityType.get(String(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? e.activityTaskFailedEventAttributes?.scheduledEventId)) === type;
+      return {
+        stagingOver: ids(completedOf('stageJob'))[0] ?? Infinity,
+        signals: ids((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'rowsStaged'),
+        pagesScheduled: ids((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'enrichPage'),
+        pagesOver: ids(completedOf('enrichPage')),
+        finishScheduled: ids((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'finishJob'),
+      };
+    }
+
+    it('starts pages on staged rows while the rest of the file is still being staged', async () => {
+      const { jobId, counts, error } = await runJob(customersCsv({ rows: 1_500, seed: 21 }), overlapped);
+      expect(error).toBeUndefined();
+      expect(counts).toMatchObject({ total: 1_500, enriched: 1_500, pending: 0, failed: 0 });
+      // Every row once: one result per field, every row enriched in its first attempt.
+      expect(await db.prisma.enrichmentResult.count({ where: { jobId } })).toBe(1_500 * 7);
+      expect(await db.prisma.jobRow.count({ where: { jobId, attempts: { not: 1 } } })).toBe(0);
+      const t = await timeline(`job-${jobId}`);
+      expect(t.signals.length).toBeGreaterThan(0);
+      expect(t.pagesScheduled[0]).toBeLessThan(t.stagingOver);
+      expect(t.pagesScheduled).toHaveLength(30);
+    });
+
+    it('fails the job at a bad line found after pages started, once the pages in flight are done', async () => {
+      const csv = customersCsv({ rows: 1_500, seed: 22 }) + 'broken@example.com,"Broken\n';
+      const { jobId, error } = await runJob(csv, overlapped);
+      expect(error).toBeInstanceOf(WorkflowFailedError);
+      const job = await jobs.get(jobId);
+      expect(job?.status).toBe('FAILED');
+      expect(job?.error).toMatch(/^line 1502: Quote Not Closed/);
+      const t = await timeline(`job-${jobId}`);
+      expect(t.pagesScheduled[0]).toBeLessThan(t.stagingOver);
+      // No page starts after the failure, and every page started has finished before the job is failed.
+      expect(t.pagesScheduled.every((id) => id < t.stagingOver)).toBe(true);
+      expect(t.pagesOver).toHaveLength(t.pagesScheduled.length);
+      expect(Math.max(...t.pagesOver)).toBeLessThan(t.finishScheduled[0]);
+      // Rows enriched before the bad line keep their results; the other staged rows stay pending.
+      const enriched = t.pagesScheduled.length * 50;
+      expect(job?.counts).toMatchObject({ enriched, failed: 0, notFound: 0 });
+      expect(job?.counts.total).toBeGreaterThan(enriched);
+      expect(job?.counts.pending).toBe((job?.counts.total ?? 0) - enriched);
+    });
   });
 
   describe('data protection', () => {

@@ -5,7 +5,7 @@ import type { PrismaClient } from '@enrich/db';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 
 export interface EnrichmentWorkerOptions {
-  config: Pick<WorkerConfig, 'temporal' | 'providers' | 'blobDir' | 'worker'>;
+  config: Pick<WorkerConfig, 'temporal' | 'providers' | 'blobDir' | 'staging' | 'worker'>;
   connection: NativeConnection;
   prisma: PrismaClient;
   /** Headers added to every provider call (API keys; `x-mock-knobs` in tests). */
@@ -28,6 +28,7 @@ export async function createEnrichmentWorker(options: EnrichmentWorkerOptions): 
     prisma,
     sealer: options.codec.sealer,
     blobDir: config.blobDir,
+    stagingBatchRows: config.staging.batchRows,
     providers: {
       baseUrl: config.providers.mockEnrichmentUrl,
       timeoutMs: config.providers.timeoutMs,

@@ -12,6 +12,8 @@ export interface ActivitiesForDatabaseOptions {
   sealer: FieldSealer;
   /** Directory of the blob store holding uploads (shared with the gateway). */
   blobDir: string;
+  /** Rows per multi-row insert while staging (default 1,000). */
+  stagingBatchRows?: number;
   providers: {
     baseUrl: string;
     timeoutMs: number;
@@ -32,7 +34,7 @@ export interface ActivitiesForDatabaseOptions {
  * The platform's activities over PostgreSQL, a file blob store and the HTTP providers. Call it once
  * per process: each provider's rate budget is shared by every activity it returns.
  */
-export function createActivitiesForDatabase({ prisma, sealer, blobDir, providers }: ActivitiesForDatabaseOptions) {
+export function createActivitiesForDatabase({ prisma, sealer, blobDir, stagingBatchRows, providers }: ActivitiesForDatabaseOptions) {
   const cacheTtlMs = providers.cacheTtlMs ?? 30 * 24 * 3_600_000;
   const cache = cacheTtlMs > 0 ? new LookupCacheRepository(prisma) : undefined;
   const http = { baseUrl: providers.baseUrl, timeoutMs: providers.timeoutMs, headers: providers.headers };
@@ -57,5 +59,6 @@ export function createActivitiesForDatabase({ prisma, sealer, blobDir, providers
     waterfall: { providers: services, waterfall: DEFAULT_WATERFALL, threshold: DEFAULT_CONFIDENCE_THRESHOLD },
     demographics: services['demographics'],
     chunkSize: Math.max(providers.concurrency * 2, 10),
+    stagingBatchRows,
   });
 }

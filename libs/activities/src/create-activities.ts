@@ -24,12 +24,14 @@ export interface ActivityDeps {
   webProviders: HttpProviderOptions;
   /** Rows looked up together within a page (bounded further by the provider's budget). */
   chunkSize: number;
+  /** Rows per multi-row insert while staging. */
+  stagingBatchRows?: number;
 }
 
 /** Builds the worker's activities over their dependencies (samples-typescript style). */
 export function createActivities(deps: ActivityDeps) {
   return {
-    ...createStagingActivities(deps),
+    ...createStagingActivities({ ...deps, insertBatchSize: deps.stagingBatchRows }),
     ...createEnrichmentActivities({ jobs: deps.jobs, waterfall: deps.waterfall, sealer: deps.sealer, chunkSize: deps.chunkSize }),
     ...createJobActivities(deps),
     ...createResearchActivities({ jobs: deps.jobs, sealer: deps.sealer, http: deps.webProviders }),

@@ -1,7 +1,7 @@
-import { ApplicationFailure, heartbeat, activityInfo, log } from '@temporalio/activity';
+import { ApplicationFailure, Context, heartbeat, activityInfo, log } from '@temporalio/activity';
 import type { FieldSealer } from '@enrich/codec';
 import type { BlobStore, JobRepository, StagedRow } from '@enrich/db';
-import { PERSONAL_CUSTOMER_FIELDS } from '@enrich/domain';
+import { PERSONAL_CUSTOMER_FIELDS, ROWS_STAGED_SIGNAL, type RowsStaged } from '@enrich/domain';
 import { CsvFormatError, readCustomerRows } from './csv/read-customers';
 
 export interface StageJobInput {
@@ -20,6 +20,8 @@ export interface StagingDeps {
   sealer: Pick<FieldSealer, 'sealRecord'>;
   /** Rows per multi-row insert. */
   insertBatchSize?: number;
+  /** Least time between two {@link ROWS_STAGED_SIGNAL}s to the job's workflow (the first goes at once). */
+  signalEveryMs?: number;
 }
 
 /** Heartbeat details: the last row written, so a retried attempt skips what is already staged. */
@@ -30,18 +32,21 @@ interface StagingProgress {
 /** Failure type of a file that can never be staged; the workflow fails the job with its message. */
 export const CSV_FORMAT_FAILURE = 'CsvFormatError';
 
-export function createStagingActivities({ jobs, blobs, sealer, insertBatchSize = 1_000 }: StagingDeps) {
+export function createStagingActivities({ jobs, blobs, sealer, insertBatchSize = 1_000, signalEveryMs = 1_000 }: StagingDeps) {
   return {
     /**
      * Streams the job's file into `job_row` in batches: valid rows as PENDING, invalid ones as
      * QUARANTINED with their line and reason. Inserts skip rows already there, and the heartbeat
-     * records the last batch, so a retry after a crash resumes instead of starting over.
+     * records the last batch, so a retry after a crash resumes instead of starting over. As batches
+     * land, the job's workflow is told how far staging got, so its pages start before the end of
+     * the file.
      */
     async stageJob({ jobId }: StageJobInput): Promise<StageJobResult> {
       const source = await jobs.source(jobId);
       if (!source) throw ApplicationFailure.nonRetryable(`job ${jobId} does not exist`, 'JobNotFound');
       const resumeFrom = (activityInfo().heartbeatDetails as StagingProgress | undefined)?.stagedRows ?? 0;
-      if (resumeFrom === 0) await jobs.markStatus(jobId, 'STAGING');
+      if (resumeFrom === 0) await jobs.markStaging(jobId);
+      const notify = stagedRowsNotifier(signalEveryMs);
       let batch: StagedRow[] = [];
       let lastRow = resumeFrom;
       const flush = async () => {
@@ -49,6 +54,7 @@ export function createStagingActivities({ jobs, blobs, sealer, insertBatchSize =
         lastRow = batch.at(-1)?.rowNumber ?? lastRow;
         batch = [];
         heartbeat({ stagedRows: lastRow } satisfies StagingProgress);
+        await notify(lastRow);
       };
       try {
         for await (const row of readCustomerRows(await blobs.get(source.blobKey), { afterRow: resumeFrom, mapping: source.columnMapping })) {
@@ -77,5 +83,30 @@ export function createStagingActivities({ jobs, blobs, sealer, insertBatchSize =
       log.info('staged job', { jobId, totalRows: counts.total, quarantined: counts.quarantined, resumedFrom: resumeFrom });
       return { totalRows: counts.total, quarantined: counts.quarantined };
     },
+  };
+}
+
+/**
+ * Signals the workflow that scheduled the current activity with the last staged row: at once the
+ * first time, then at most every `everyMs`, so a file of millions of rows adds a few hundred history
+ * events, not one per batch. A signal that cannot be delivered is only logged: the activity's result
+ * carries the final count anyway.
+ */
+function stagedRowsNotifier(everyMs: number): (through: number) => Promise<void> {
+  const { workflowExecution } = activityInfo();
+  // Run outside a workflow (a standalone activity), there is nobody to tell.
+  if (!workflowExecution) return async () => undefined;
+  const workflow = Context.current().client.workflow.getHandle(workflowExecution.workflowId, workflowExecution.runId);
+  let lastSent = 0;
+  let lastAt = -Infinity;
+  return async (through) => {
+    if (through <= lastSent || performance.now() - lastAt < everyMs) return;
+    lastAt = performance.now();
+    try {
+      await workflow.signal<[RowsStaged]>(ROWS_STAGED_SIGNAL, { through });
+      lastSent = through;
+    } catch (error) {
+      log.warn('could not tell the workflow how far staging got', { through, error: (error as Error).message });
+    }
   };
 }

@@ -21,6 +21,8 @@ export const workerEnvSchema = z
     PROVIDER_MAX_IN_FLIGHT: positiveInt(64),
     /** How long a provider's answer is reused for the same contact; 0 turns the cache off. */
     LOOKUP_CACHE_TTL_HOURS: z.coerce.number().min(0).default(720),
+    /** Rows per multi-row insert while staging a file; the workflow hears about each batch. */
+    STAGING_BATCH_ROWS: positiveInt(1_000),
     MAX_CONCURRENT_ACTIVITIES: positiveInt(20),
     MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt(10),
     /** Prebuilt workflow bundle (from `nx build worker`); when unset the worker bundles at start. */
@@ -42,6 +44,7 @@ export const workerEnvSchema = z
       cacheTtlMs: env.LOOKUP_CACHE_TTL_HOURS * 3_600_000,
     },
     blobDir: env.BLOB_DIR,
+    staging: { batchRows: env.STAGING_BATCH_ROWS },
     worker: {
       maxConcurrentActivities: env.MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTasks: env.MAX_CONCURRENT_WORKFLOW_TASKS,

@@ -129,10 +129,18 @@ export class JobRepository {
       data: {
         status,
         ...(error !== undefined ? { error } : {}),
-        ...(status === 'RUNNING' || status === 'STAGING' ? { startedAt: now } : {}),
+        ...(status === 'RUNNING' ? { startedAt: now } : {}),
         ...(status === 'COMPLETED' || status === 'FAILED' || status === 'CANCELLED' ? { completedAt: now } : {}),
       },
     });
+  }
+
+  /**
+   * Marks a job STAGING when its staging starts, unless pages already moved it on (a staging
+   * attempt retried while its first rows are being enriched must not set the job back).
+   */
+  async markStaging(jobId: string): Promise<void> {
+    await this.prisma.job.updateMany({ where: { id: jobId, status: 'PENDING' }, data: { status: 'STAGING', startedAt: new Date() } });
   }
 
   /** Records the number of data rows once staging is complete. */

@@ -37,6 +37,17 @@ export interface RowRange {
 }
 
 /**
+ * Name of the signal the staging activity sends its job's workflow as rows land in `job_row`, so
+ * pages start while the rest of the file is still being staged. Carries {@link RowsStaged}.
+ */
+export const ROWS_STAGED_SIGNAL = 'rowsStaged';
+
+/** Payload of {@link ROWS_STAGED_SIGNAL}: every row numbered up to `through` is in `job_row`. */
+export interface RowsStaged {
+  through: number;
+}
+
+/**
  * The page that starts at `from` (row numbers start at 1), or `undefined` past the last row.
  * Pages are contiguous and never overlap, so every row belongs to exactly one page.
  */

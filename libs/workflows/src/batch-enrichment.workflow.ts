@@ -1,4 +1,4 @@
-import { type JobCounts, EMPTY_COUNTS, GROUP_FIELDS, pageAt, RESEARCH_GROUPS, type RowRange } from '@enrich/domain';
+import { type JobCounts, EMPTY_COUNTS, GROUP_FIELDS, pageAt, RESEARCH_GROUPS, ROWS_STAGED_SIGNAL, type RowRange, type RowsStaged } from '@enrich/domain';
 import { DEFAULT_RESEARCH_ROUNDS, rowResearchWorkflow, rowResearchWorkflowId } from './row-research.workflow';
 import type { Activities } from '@enrich/activities';
 import {
@@ -8,6 +8,7 @@ import {
   condition,
   continueAsNew,
   defineQuery,
+  defineSignal,
   defineUpdate,
   executeChild,
   isCancellation,
@@ -38,7 +39,10 @@ export type BatchPhase = 'staging' | 'enriching' | 'researching' | 'finishing' |
 export interface BatchProgress {
   jobId: string;
   phase: BatchPhase;
+  /** Rows of the file; 0 until staging is done. */
   totalRows: number;
+  /** Rows already in `job_row`: pages start on them while the rest of the file is staged. */
+  stagedRows: number;
   /** First row not yet handed to a page. */
   nextRow: number;
   /** Rows in a final status, by status, from finished pages. */
@@ -52,6 +56,9 @@ export interface BatchProgress {
 }
 
 export const progressQuery = defineQuery<BatchProgress>('progress');
+
+/** From the staging activity: rows up to `through` are staged, so their pages can start. */
+export const rowsStagedSignal = defineSignal<[RowsStaged]>(ROWS_STAGED_SIGNAL);
 
 /**
  * Stops handing out new pages; pages in flight finish. Answers the progress after the change.
@@ -95,8 +102,9 @@ const { failPendingRows, finishJob } = proxyActivities<Activities>({
 });
 
 /**
- * Enriches one CSV job: stages its file into rows, then runs a sliding window of page activities
- * over row-number ranges, and records the final status. Holds counters and cursors only; continues
+ * Enriches one CSV job: stages its file into rows and runs a sliding window of page activities over
+ * row-number ranges (the first pages start as soon as their rows are staged, while the rest of the
+ * file is still being read), then records the final status. Holds counters and cursors only; continues
  * as new when the server suggests it or after `pagesPerRun` pages. Workflow id: `job-<jobId>`.
  */
 export async function batchEnrichmentWorkflow(input: BatchEnrichmentInput): Promise<JobCounts> {
@@ -110,6 +118,7 @@ export async function batchEnrichmentWorkflow(input: BatchEnrichmentInput): Prom
     jobId: input.jobId,
     phase: input.resume ? 'enriching' : 'staging',
     totalRows: input.resume?.totalRows ?? 0,
+    stagedRows: input.resume?.totalRows ?? 0,
     nextRow: input.resume?.nextRow ?? 1,
     done: input.resume?.done ?? { ...EMPTY_COUNTS },
     pagesInFlight: 0,
@@ -131,14 +140,19 @@ export async function batchEnrichmentWorkflow(input: BatchEnrichmentInput): Prom
   setHandler(resumeUpdate, setPaused(false), { validator: controllable });
 
   try {
-    if (!input.resume) {
-      const staged = await stageJob({ jobId: input.jobId });
-      state.totalRows = staged.totalRows;
-      state.done = { ...EMPTY_COUNTS, total: staged.totalRows, quarantined: staged.quarantined };
+    const staging = input.resume ? undefined : stageRows(input.jobId, state);
+    let running = input.resume !== undefined;
+    const markRunning = async () => {
+      running = true;
       state.phase = 'enriching';
       await markJobRunning({ jobId: input.jobId });
-      // Research only: no lookup pages to run.
-      if (lookupFields.length === 0) state.nextRow = state.totalRows + 1;
+    };
+    if (staging && lookupFields.length === 0) {
+      // Research only: rows are researched once the whole file is staged; no lookup pages to run.
+      await staging.settled;
+      staging.throwIfFailed();
+      await markRunning();
+      state.nextRow = state.totalRows + 1;
     }
 
     const inFlight = new Map<number, Promise<void>>();
@@ -156,9 +170,16 @@ export async function batchEnrichmentWorkflow(input: BatchEnrichmentInput): Prom
     };
 
     for (;;) {
-      const canContinue = pagesStarted < pagesPerRun && !workflowInfo().continueAsNewSuggested;
-      const page = canContinue ? pageAt(state.nextRow, state.totalRows, pageSize) : undefined;
+      // A job staged before its first page starts (a small file) runs in the order staged → running → pages.
+      if (staging?.over && !staging.failure && !running) await markRunning();
+      const stagingRows = staging?.over === false;
+      // A file that cannot be staged starts no more pages; the ones in flight finish first.
+      const canContinue = !staging?.failure && pagesStarted < pagesPerRun && !workflowInfo().continueAsNewSuggested;
+      let page = canContinue ? pageAt(state.nextRow, stagingRows ? state.stagedRows : state.totalRows, pageSize) : undefined;
+      // While staging, only whole pages start: the rows staged so far may end mid-page.
+      if (page && stagingRows && page.to - page.from < pageSize) page = undefined;
       if (page && inFlight.size < windowSize && !state.paused) {
+        if (!running) await markRunning();
         state.nextRow = page.to;
         pagesStarted++;
         const promise = runPage(page).finally(() => inFlight.delete(page.from));
@@ -166,13 +187,17 @@ export async function batchEnrichmentWorkflow(input: BatchEnrichmentInput): Prom
         state.pagesInFlight = inFlight.size;
         continue;
       }
-      if (inFlight.size > 0) {
-        // While paused, a resume wakes the loop at once rather than at the next finished page.
-        // Waiting on a condition adds no command, so runs that are never paused replay as before.
-        await Promise.race(state.paused ? [...inFlight.values(), condition(() => !state.paused)] : inFlight.values());
+      // Wake on a finished page, on staging progress, and (while paused) on resume. Waiting on a
+      // condition or a signal adds no command, so runs that are never paused replay as before.
+      const waits: Array<Promise<unknown>> = [...inFlight.values()];
+      if (staging && stagingRows) waits.push(staging.progressed());
+      if (waits.length > 0) {
+        if (state.paused) waits.push(condition(() => !state.paused));
+        await Promise.race(waits);
         state.pagesInFlight = inFlight.size;
         continue;
       }
+      staging?.throwIfFailed();
       // Nothing in flight: either paused with rows left, or done with this run.
       if (!page || !state.paused) break;
       await condition(() => !state.paused || workflowInfo().continueAsNewSuggested);
@@ -255,6 +280,63 @@ async function researchRows(input: BatchEnrichmentInput, state: BatchProgress, f
       resume: { totalRows: state.totalRows, nextRow: state.nextRow, done: state.done, runs: state.runs, paused: state.paused, researchNext: state.researchNext },
     });
   }
+}
+
+/** The staging activity as the page loop sees it. */
+interface StagingRun {
+  /** Staging finished, successfully or not. */
+  over: boolean;
+  /** Why staging failed (an unreadable file, a cancellation), once it has. */
+  failure?: unknown;
+  /** Resolves when staging is over, never rejects. */
+  settled: Promise<void>;
+  /** Resolves at the next {@link rowsStagedSignal} or when staging is over. */
+  progressed(): Promise<void>;
+  throwIfFailed(): void;
+}
+
+/**
+ * Starts the staging activity and follows its {@link rowsStagedSignal}s in `state.stagedRows`, so
+ * pages can start on the rows already staged. One pending promise at a time stands for "more rows
+ * staged", however often the loop waits on it.
+ */
+function stageRows(jobId: string, state: BatchProgress): StagingRun {
+  let wake: () => void = () => undefined;
+  let tick = new Promise<void>((resolve) => (wake = resolve));
+  const progressed = () => {
+    wake();
+    tick = new Promise<void>((resolve) => (wake = resolve));
+  };
+  const run: StagingRun = {
+    over: false,
+    settled: stageJob({ jobId })
+      .then(
+        (staged) => {
+          state.totalRows = staged.totalRows;
+          state.stagedRows = staged.totalRows;
+          // Pages that finished while staging ran have already added their counts.
+          state.done.total = staged.totalRows;
+          state.done.quarantined = staged.quarantined;
+        },
+        (error: unknown) => {
+          run.failure = error;
+        },
+      )
+      .finally(() => {
+        run.over = true;
+        progressed();
+      }),
+    progressed: () => tick,
+    throwIfFailed: () => {
+      if (run.failure) throw run.failure;
+    },
+  };
+  setHandler(rowsStagedSignal, ({ through }) => {
+    if (run.over || through <= state.stagedRows) return;
+    state.stagedRows = through;
+    progressed();
+  });
+  return run;
 }
 
 function addCounts(target: JobCounts, page: JobCounts): void {

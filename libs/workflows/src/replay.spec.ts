@@ -22,6 +22,8 @@ describe('workflow determinism', () => {
         'batch-enrichment-completed',
         'batch-enrichment-continued_as_new',
         'batch-enrichment-failed',
+        'batch-enrichment-staging-overlap-completed',
+        'batch-enrichment-staging-overlap-failed',
         'batch-enrichment-web-research-completed',
         'customer-refresh-completed',
         'row-research-completed',

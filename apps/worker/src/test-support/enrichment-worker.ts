@@ -14,6 +14,8 @@ export function startEnrichmentWorker(options: {
   blobDir?: string;
   knobs?: Record<string, number>;
   cacheTtlMs?: number;
+  /** Rows per staging insert (and per rows-staged signal to the workflow). */
+  stagingBatchRows?: number;
 }) {
   const env = testEnv();
   return createEnrichmentWorker({
@@ -21,6 +23,7 @@ export function startEnrichmentWorker(options: {
       temporal: { address: env.temporal.address, namespace: env.temporal.namespace, taskQueue: options.taskQueue },
       providers: { mockEnrichmentUrl: env.mockEnrichmentUrl, concurrency: 4, timeoutMs: 5_000, rateLimitPerSecond: 0, maxInFlight: 16, cacheTtlMs: options.cacheTtlMs ?? 3_600_000 },
       blobDir: options.blobDir ?? '/nonexistent',
+      staging: { batchRows: options.stagingBatchRows ?? 1_000 },
       worker: { maxConcurrentActivities: 10, maxConcurrentWorkflowTasks: 10, workflowBundlePath: undefined },
     },
     connection: options.connection,
