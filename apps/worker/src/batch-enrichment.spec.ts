@@ -5,9 +5,12 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Client, WorkflowFailedError } from '@temporalio/client';
 import { isSealed } from '@enrich/domain';
 import { temporal as temporal_api } from '@temporalio/proto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Readable } from 'node:stream';
 import { startEnrichmentWorker } from './test-support/enrichment-worker';
 
@@ -47,10 +50,10 @@ describe('batchEnrichmentWorkflow', () => {
   }
 
   /** Stores `csv` as a job's upload and runs the workflow to completion on a fresh worker. */
-  async function runJob(csv: string, options: { knobs?: Record<string, number>; workflow?: Partial<BatchEnrichmentInput>; stagingBatchRows?: number } = {}) {
+  async function runJob(csv: string, options: { knobs?: Record<string, number>; workflow?: Partial<BatchEnrichmentInput> } = {}) {
     const jobId = await createJob(csv);
     const taskQueue = uniqueTaskQueue('batch');
-    const worker = await startWorker(taskQueue, options.knobs, options.stagingBatchRows);
+    const worker = await startWorker(taskQueue, options.knobs);
     const workflowId = `job-${jobId}`;
     const outcome = await worker.runUntil(async () => {
       const handle = await temporal.client.workflow.start<typeof batchEnrichmentWorkflow>('batchEnrichmentWorkflow', {
@@ -241,8 +244,8 @@ describe('batchEnrichmentWorkflow', () => {
   });
 
   describe('staging and enrichment side by side', () => {
-    // Small staging batches: a 1,500-row file takes 150 inserts, so pages have time to start.
-    const overlapped = { knobs: { notFoundRate: 0, latencyMs: 0, jitterMs: 0 }, stagingBatchRows: 10, workflow: { pageSize: 50, windowSize: 4 } };
+    const knobs = { notFoundRate: 0, latencyMs: 0, jitterMs: 0 };
+    const workflow = { pageSize: 50, windowSize: 4 };
 
     /** Event ids of a history, by what happened: staging's end, rows-staged signals, page schedules. */
     async function timeline(workflowId: string) {
@@ -254,48 +257,79 @@ describe('batchEnrichmentWorkflow', () => {
         if (name) activityType.set(String(e.eventId), name);
       }
       const ids = (pick: (e: temporal_api.api.history.v1.IHistoryEvent) => boolean) => events.filter(pick).map((e) => Number(e.eventId));
-      const completedOf = (type: string) => (e: temporal_api.api.history.v1.IHistoryEvent) =>
+      const closedOf = (type: string) => (e: temporal_api.api.history.v1.IHistoryEvent) =>
         activityType.get(String(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? e.activityTaskFailedEventAttributes?.scheduledEventId)) === type;
       return {
-        stagingOver: ids(completedOf('stageJob'))[0] ?? Infinity,
+        stagingOver: ids(closedOf('stageJob'))[0] ?? Infinity,
         signals: ids((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'rowsStaged'),
         pagesScheduled: ids((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'enrichPage'),
-        pagesOver: ids(completedOf('enrichPage')),
+        pagesOver: ids(closedOf('enrichPage')),
         finishScheduled: ids((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'finishJob'),
       };
     }
 
+    /**
+     * Runs a job whose upload is a named pipe: staging reads `head` and then waits for the rest of
+     * the file, which is written only once a page has been scheduled. So the test proves pages start
+     * while the file is still being staged, with no race on timing.
+     */
+    async function runPipedJob(head: string, tail: string) {
+      const blobKey = `uploads/${Math.random().toString(36).slice(2)}.csv`;
+      const path = join(blobDir, blobKey);
+      await mkdir(dirname(path), { recursive: true });
+      execFileSync('mkfifo', [path]);
+      const { id: jobId } = await jobs.create({ sourceName: 'piped.csv', blobKey, fields: ['demographics'] });
+      const workflowId = `job-${jobId}`;
+      const taskQueue = uniqueTaskQueue('batch');
+      // Staging batches of one page: the first batch staged lets the first page start.
+      const worker = await startWorker(taskQueue, knobs, workflow.pageSize);
+      const outcome = await worker.runUntil(async () => {
+        const handle = await temporal.client.workflow.start<typeof batchEnrichmentWorkflow>('batchEnrichmentWorkflow', {
+          workflowId,
+          taskQueue,
+          args: [{ jobId, fields: ['demographics'], ...workflow }],
+        });
+        const pipe = createWriteStream(path);
+        pipe.write(head);
+        const deadline = Date.now() + 30_000;
+        while ((await timeline(workflowId)).pagesScheduled.length === 0 && Date.now() < deadline) await sleep(100);
+        const whileStaging = await timeline(workflowId);
+        pipe.end(tail);
+        const error = await handle.result().then(() => undefined, (e: unknown) => e);
+        return { whileStaging, error };
+      });
+      return { jobId, ...outcome, after: await timeline(workflowId), job: await jobs.get(jobId) };
+    }
+
+    const [header, ...lines] = customersCsv({ rows: 600, seed: 21 }).trimEnd().split('\n');
+    const head = [header, ...lines.slice(0, 200)].join('\n') + '\n';
+
     it('starts pages on staged rows while the rest of the file is still being staged', async () => {
-      const { jobId, counts, error } = await runJob(customersCsv({ rows: 1_500, seed: 21 }), overlapped);
+      const { jobId, whileStaging, error, after, job } = await runPipedJob(head, lines.slice(200).join('\n') + '\n');
+      expect(whileStaging.pagesScheduled.length).toBeGreaterThan(0);
+      expect(whileStaging.stagingOver).toBe(Infinity);
+      expect(whileStaging.signals.length).toBeGreaterThan(0);
       expect(error).toBeUndefined();
-      expect(counts).toMatchObject({ total: 1_500, enriched: 1_500, pending: 0, failed: 0 });
+      expect(job?.counts).toMatchObject({ total: 600, enriched: 600, pending: 0, failed: 0 });
+      expect(after.pagesScheduled).toHaveLength(12);
       // Every row once: one result per field, every row enriched in its first attempt.
-      expect(await db.prisma.enrichmentResult.count({ where: { jobId } })).toBe(1_500 * 7);
+      expect(await db.prisma.enrichmentResult.count({ where: { jobId } })).toBe(600 * 7);
       expect(await db.prisma.jobRow.count({ where: { jobId, attempts: { not: 1 } } })).toBe(0);
-      const t = await timeline(`job-${jobId}`);
-      expect(t.signals.length).toBeGreaterThan(0);
-      expect(t.pagesScheduled[0]).toBeLessThan(t.stagingOver);
-      expect(t.pagesScheduled).toHaveLength(30);
     });
 
     it('fails the job at a bad line found after pages started, once the pages in flight are done', async () => {
-      const csv = customersCsv({ rows: 1_500, seed: 22 }) + 'broken@example.com,"Broken\n';
-      const { jobId, error } = await runJob(csv, overlapped);
+      const { whileStaging, error, after, job } = await runPipedJob(head, 'broken@example.com,"Broken\n');
+      expect(whileStaging.pagesScheduled.length).toBeGreaterThan(0);
       expect(error).toBeInstanceOf(WorkflowFailedError);
-      const job = await jobs.get(jobId);
       expect(job?.status).toBe('FAILED');
-      expect(job?.error).toMatch(/^line 1502: Quote Not Closed/);
-      const t = await timeline(`job-${jobId}`);
-      expect(t.pagesScheduled[0]).toBeLessThan(t.stagingOver);
+      expect(job?.error).toMatch(/^line 202: Quote Not Closed/);
       // No page starts after the failure, and every page started has finished before the job is failed.
-      expect(t.pagesScheduled.every((id) => id < t.stagingOver)).toBe(true);
-      expect(t.pagesOver).toHaveLength(t.pagesScheduled.length);
-      expect(Math.max(...t.pagesOver)).toBeLessThan(t.finishScheduled[0]);
+      expect(after.pagesScheduled.every((id) => id < after.stagingOver)).toBe(true);
+      expect(after.pagesOver).toHaveLength(after.pagesScheduled.length);
+      expect(Math.max(...after.pagesOver)).toBeLessThan(after.finishScheduled[0]);
       // Rows enriched before the bad line keep their results; the other staged rows stay pending.
-      const enriched = t.pagesScheduled.length * 50;
-      expect(job?.counts).toMatchObject({ enriched, failed: 0, notFound: 0 });
-      expect(job?.counts.total).toBeGreaterThan(enriched);
-      expect(job?.counts.pending).toBe((job?.counts.total ?? 0) - enriched);
+      const enriched = after.pagesScheduled.length * workflow.pageSize;
+      expect(job?.counts).toMatchObject({ total: 200, enriched, pending: 200 - enriched, failed: 0, notFound: 0 });
     });
   });
 

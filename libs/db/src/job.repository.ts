@@ -148,20 +148,20 @@ export class JobRepository {
     await this.prisma.job.update({ where: { id: jobId }, data: { totalRows } });
   }
 
-  /** Inserts staged rows; rows already staged by an earlier attempt are left as they are. */
+  /**
+   * Inserts staged rows; rows already staged by an earlier attempt are left as they are. Columns go
+   * as arrays (`unnest`), so the statement has six parameters however many rows it carries.
+   */
   async insertRows(jobId: string, rows: readonly StagedRow[]): Promise<void> {
     if (rows.length === 0) return;
-    await this.prisma.jobRow.createMany({
-      data: rows.map((row) => ({
-        jobId,
-        rowNumber: row.rowNumber,
-        lineNumber: row.lineNumber,
-        input: row.input as Prisma.InputJsonValue,
-        status: row.status,
-        lastError: row.error ?? null,
-      })),
-      skipDuplicates: true,
-    });
+    await this.prisma.$executeRaw`
+      INSERT INTO job_row (job_id, row_number, line_number, input, status, last_error)
+      SELECT ${jobId}::uuid, v.row_number, v.line_number, v.input, v.status, v.last_error
+        FROM unnest(${rows.map((r) => r.rowNumber)}::int[], ${rows.map((r) => r.lineNumber)}::int[],
+                    ${rows.map((r) => JSON.stringify(r.input))}::jsonb[], ${rows.map((r) => r.status)}::"RowStatus"[],
+                    ${rows.map((r) => r.error ?? null)}::text[])
+             AS v(row_number, line_number, input, status, last_error)
+      ON CONFLICT (job_id, row_number) DO NOTHING`;
   }
 
   /** Rows of `range` still waiting for enrichment, in row order. */
@@ -187,9 +187,9 @@ export class JobRepository {
     }
     statements.push(this.prisma.$executeRaw`
       UPDATE job_row AS r
-         SET status = v.status::"RowStatus", last_error = v.error, attempts = r.attempts + 1, updated_at = now()
-        FROM (VALUES ${Prisma.join(results.map((r) => Prisma.sql`(${r.rowNumber}::int, ${r.status}::text, ${r.error ?? null}::text)`))})
-             AS v(row_number, status, error)
+         SET status = v.status, last_error = v.error, attempts = r.attempts + 1, updated_at = now()
+        FROM unnest(${results.map((r) => r.rowNumber)}::int[], ${results.map((r) => r.status)}::"RowStatus"[],
+                    ${results.map((r) => r.error ?? null)}::text[]) AS v(row_number, status, error)
        WHERE r.job_id = ${jobId}::uuid AND r.row_number = v.row_number`);
     await this.prisma.$transaction(statements);
   }
@@ -279,7 +279,8 @@ export class JobRepository {
 
 /**
  * Upserts enriched fields keyed by (job, row, field): a replayed write changes nothing, and a newer
- * answer replaces the stored one with its provenance.
+ * answer replaces the stored one with its provenance. Columns go as arrays (`unnest`): a constant
+ * statement with eight parameters, however many fields, which is what keeps page writes cheap.
  */
 function upsertResults(
   db: Pick<Prisma.TransactionClient, '$executeRaw'>,
@@ -288,12 +289,12 @@ function upsertResults(
 ): Prisma.PrismaPromise<number> {
   return db.$executeRaw`
     INSERT INTO enrichment_result (job_id, row_number, field, value, provider, confidence, fetched_at, from_cache)
-    VALUES ${Prisma.join(
-      fields.map(
-        (f) =>
-          Prisma.sql`(${jobId}::uuid, ${f.rowNumber}, ${f.field}, ${JSON.stringify(f.value)}::jsonb, ${f.provider}, ${f.confidence}, ${new Date(f.fetchedAt)}, ${f.fromCache ?? false})`,
-      ),
-    )}
+    SELECT ${jobId}::uuid, v.*
+      FROM unnest(${fields.map((f) => f.rowNumber)}::int[], ${fields.map((f) => f.field)}::text[],
+                  ${fields.map((f) => JSON.stringify(f.value))}::jsonb[], ${fields.map((f) => f.provider)}::text[],
+                  ${fields.map((f) => f.confidence)}::float8[], ${fields.map((f) => new Date(f.fetchedAt).toISOString())}::timestamptz[],
+                  ${fields.map((f) => f.fromCache ?? false)}::boolean[])
+           AS v(row_number, field, value, provider, confidence, fetched_at, from_cache)
     ON CONFLICT (job_id, row_number, field) DO UPDATE
       SET value = EXCLUDED.value, provider = EXCLUDED.provider, confidence = EXCLUDED.confidence,
           fetched_at = EXCLUDED.fetched_at, from_cache = EXCLUDED.from_cache`;

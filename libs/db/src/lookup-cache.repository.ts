@@ -1,5 +1,5 @@
 import type { EnrichedField } from '@enrich/domain';
-import { Prisma, type PrismaClient } from './prisma-client';
+import type { PrismaClient } from './prisma-client';
 
 /** A cached provider answer. */
 export interface CachedAnswer {
@@ -18,11 +18,11 @@ export class LookupCacheRepository {
   /** Unexpired answers for `keys`, by key. */
   async getMany(provider: string, keys: readonly string[], now = new Date()): Promise<Map<string, CachedAnswer>> {
     if (keys.length === 0) return new Map();
-    const rows = await this.prisma.lookupCache.findMany({
-      where: { provider, lookupKey: { in: [...new Set(keys)] }, expiresAt: { gt: now } },
-      select: { lookupKey: true, found: true, fields: true, fetchedAt: true },
-    });
-    return new Map(rows.map((r) => [r.lookupKey, { found: r.found, fields: r.fields as unknown as EnrichedField[], fetchedAt: r.fetchedAt }]));
+    // Raw SQL with the keys as one array parameter: this runs for every chunk of every page.
+    const rows = await this.prisma.$queryRaw<Array<{ lookup_key: string; found: boolean; fields: EnrichedField[]; fetched_at: Date }>>`
+      SELECT lookup_key, found, fields, fetched_at FROM lookup_cache
+       WHERE provider = ${provider} AND lookup_key = ANY(${[...new Set(keys)]}::text[]) AND expires_at > ${now}`;
+    return new Map(rows.map((r) => [r.lookup_key, { found: r.found, fields: r.fields, fetchedAt: r.fetched_at }]));
   }
 
   /** Stores answers (the newest wins), valid for `ttlMs`. */
@@ -30,12 +30,11 @@ export class LookupCacheRepository {
     if (answers.length === 0) return;
     await this.prisma.$executeRaw`
       INSERT INTO lookup_cache (provider, lookup_key, found, fields, fetched_at, expires_at)
-      VALUES ${Prisma.join(
-        answers.map(
-          (a) =>
-            Prisma.sql`(${provider}, ${a.key}, ${a.found}, ${JSON.stringify(a.fields)}::jsonb, ${a.fetchedAt}, ${new Date(a.fetchedAt.getTime() + ttlMs)})`,
-        ),
-      )}
+      SELECT ${provider}, v.*
+        FROM unnest(${answers.map((a) => a.key)}::text[], ${answers.map((a) => a.found)}::boolean[],
+                    ${answers.map((a) => JSON.stringify(a.fields))}::jsonb[], ${answers.map((a) => a.fetchedAt.toISOString())}::timestamptz[],
+                    ${answers.map((a) => new Date(a.fetchedAt.getTime() + ttlMs).toISOString())}::timestamptz[])
+             AS v(lookup_key, found, fields, fetched_at, expires_at)
       ON CONFLICT (provider, lookup_key) DO UPDATE
         SET found = EXCLUDED.found, fields = EXCLUDED.fields, fetched_at = EXCLUDED.fetched_at, expires_at = EXCLUDED.expires_at`;
   }
