@@ -1,6 +1,6 @@
 import type { ColumnMapping, EnrichedField, JobCounts, JobStatus, RowRange, RowStatus } from '@enrich/domain';
 import { EMPTY_COUNTS } from '@enrich/domain';
-import { Prisma, type PrismaClient } from './prisma-client';
+import type { Prisma, PrismaClient } from './prisma-client';
 
 export interface NewJob {
   sourceName: string;
