@@ -52,4 +52,13 @@ export const statsSchema = z
   .object({ providers: z.record(z.string(), outcomeCountsSchema) })
   .meta({ id: 'Stats', description: 'Lookups per provider and outcome since start or the last reset.' });
 
+/** Query of `GET /admin/stats`. */
+export const statsQuerySchema = z.object({
+  api_key: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'Count only the calls that carried this x-api-key (zeros for a key never seen).' }),
+});
+
 export const resetSchema = z.object({ status: z.literal('reset') }).meta({ id: 'ResetResult' });

@@ -5,7 +5,7 @@ import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { createMockEnrichmentApp, type MockEnrichmentApp } from './app';
 import type { Knobs } from './knobs';
-import { demographicsProvider, firmographicsProvider } from './providers';
+import { companyRegistryProvider, demographicsProvider, firmographicsProvider, peopleDataProvider } from './providers';
 
 const quiet: Knobs = { latencyMs: 0, jitterMs: 0, failureRate: 0, notFoundRate: 0, rateLimitPerSecond: 0 };
 
@@ -40,7 +40,9 @@ afterAll(async () => {
 
 const DEMOGRAPHICS = '/v1/providers/demographics/lookup';
 const FIRMOGRAPHICS = '/v1/providers/firmographics/lookup';
-const ALL_PROVIDERS = ['demographics', 'firmographics', 'email-finder', 'phone-finder', 'search', 'crawl', 'extract'];
+const PEOPLE_DATA = '/v1/providers/people-data/lookup';
+const COMPANY_REGISTRY = '/v1/providers/company-registry/lookup';
+const ALL_PROVIDERS = ['demographics', 'people-data', 'firmographics', 'company-registry', 'email-finder', 'phone-finder', 'search', 'crawl', 'extract'];
 
 describe('mock-enrichment over HTTP', () => {
   let mock: Running;
@@ -62,6 +64,17 @@ describe('mock-enrichment over HTTP', () => {
     const res = await mock.http.post(FIRMOGRAPHICS).send({ domain: 'https://www.acme.com' }).expect(200);
     expect(firmographicsProvider.responseSchema.parse(res.body)).toEqual(res.body);
     expect(res.body.provider).toBe('mock-firmographics');
+  });
+
+  it('answers lookups of the second demographics and firmographics vendors', async () => {
+    const person = await mock.http.post(PEOPLE_DATA).send({ email: 'ada@example.com', first_name: 'Ada' }).expect(200);
+    expect(peopleDataProvider.responseSchema.parse(person.body)).toEqual(person.body);
+    expect(person.body.provider).toBe('mock-people-data');
+    const company = await mock.http.post(COMPANY_REGISTRY).send({ company: 'Acme, Inc.', domain: 'acme.com' }).expect(200);
+    expect(companyRegistryProvider.responseSchema.parse(company.body)).toEqual(company.body);
+    expect(company.body.provider).toBe('mock-company-registry');
+    const again = await mock.http.post(COMPANY_REGISTRY).send({ company: 'ACME', domain: 'acme.com' }).expect(200);
+    expect(again.text).toBe(company.text);
   });
 
   it('answers byte-identically across requests and app instances with the same seed, differently with another', async () => {
@@ -116,6 +129,47 @@ describe('mock-enrichment over HTTP', () => {
       .expect(503);
     expect(failed.body).toMatchObject({ error: 'provider_unavailable' });
     await mock.http.post(DEMOGRAPHICS).send({ email: 'ada@example.com' }).expect(200);
+  });
+
+  it('applies knobs of single providers from the x-mock-knobs header, and refuses unknown provider names', async () => {
+    const knobs = JSON.stringify({ notFoundRate: 1, providers: { 'people-data': { notFoundRate: 0 }, 'company-registry': { failureRate: 1 } } });
+    await mock.http.post(DEMOGRAPHICS).set('x-mock-knobs', knobs).send({ email: 'ada@example.com' }).expect(404);
+    await mock.http.post(PEOPLE_DATA).set('x-mock-knobs', knobs).send({ email: 'ada@example.com' }).expect(200);
+    await mock.http.post(COMPANY_REGISTRY).set('x-mock-knobs', knobs).send({ company: 'Acme' }).expect(503);
+    const unknown = await mock.http
+      .post(PEOPLE_DATA)
+      .set('x-mock-knobs', '{"providers":{"horoscope":{"notFoundRate":1}}}')
+      .send({ email: 'ada@example.com' })
+      .expect(400);
+    expect(unknown.body.issues).toEqual([{ path: 'x-mock-knobs.providers.horoscope', message: expect.stringContaining('people-data') }]);
+  });
+
+  it('starts single providers with the knobs configured for them, and keeps them on reset', async () => {
+    const configured = createMockEnrichmentApp({ seed: 'component-seed', defaultKnobs: quiet, providerKnobs: { demographics: { notFoundRate: 1 } } });
+    const server = configured.app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    servers.push(server);
+    const http = request(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    await http.post(DEMOGRAPHICS).send({ email: 'ada@example.com' }).expect(404);
+    await http.post(PEOPLE_DATA).send({ email: 'ada@example.com' }).expect(200);
+    await http.post('/admin/reset').expect(200);
+    const listed = await http.get('/admin/providers').expect(200);
+    expect(listed.body.providers[0]).toMatchObject({ name: 'demographics', knobs: { ...quiet, notFoundRate: 1 }, overrides: {} });
+    expect(() => createMockEnrichmentApp({ seed: 's', defaultKnobs: quiet, providerKnobs: { demographics: { notFoundRate: 2 } } })).toThrow();
+  });
+
+  it('counts the calls of one API key on their own', async () => {
+    await mock.http.post(DEMOGRAPHICS).set('x-api-key', 'suite-a').send({ email: 'ada@example.com' }).expect(200);
+    await mock.http.post(PEOPLE_DATA).set('x-api-key', 'suite-a').set('content-type', 'application/json').send('{"email":').expect(400);
+    await mock.http.post(DEMOGRAPHICS).set('x-api-key', 'suite-b').send({ email: 'ada@example.com' }).expect(200);
+    await mock.http.post(DEMOGRAPHICS).send({ email: 'ada@example.com' }).expect(200);
+    const zero = { ok: 0, not_found: 0, rate_limited: 0, failed: 0, invalid: 0 };
+    const own = await mock.http.get('/admin/stats').query({ api_key: 'suite-a' }).expect(200);
+    expect(own.body.providers).toMatchObject({ demographics: { ...zero, ok: 1 }, 'people-data': { ...zero, invalid: 1 } });
+    const all = await mock.http.get('/admin/stats').expect(200);
+    expect(all.body.providers.demographics).toEqual({ ...zero, ok: 3 });
+    const bad = await mock.http.get('/admin/stats?api_key=').expect(400);
+    expect(bad.body.issues[0].path).toBe('api_key');
   });
 
   it('answers 400 to a malformed x-mock-knobs header', async () => {
@@ -177,7 +231,12 @@ describe('mock-enrichment over HTTP', () => {
       providers: {
         demographics: { ok: 0, not_found: 0, rate_limited: 0, failed: 1, invalid: 1 },
         firmographics: { ok: 1, not_found: 0, rate_limited: 0, failed: 0, invalid: 0 },
-        ...Object.fromEntries(ALL_PROVIDERS.slice(2).map((name) => [name, { ok: 0, not_found: 0, rate_limited: 0, failed: 0, invalid: 0 }])),
+        ...Object.fromEntries(
+          ALL_PROVIDERS.filter((name) => name !== 'demographics' && name !== 'firmographics').map((name) => [
+            name,
+            { ok: 0, not_found: 0, rate_limited: 0, failed: 0, invalid: 0 },
+          ]),
+        ),
       },
     });
 
@@ -211,7 +270,9 @@ describe('mock-enrichment over HTTP', () => {
       '/health',
       '/openapi.json',
       DEMOGRAPHICS,
+      PEOPLE_DATA,
       FIRMOGRAPHICS,
+      COMPANY_REGISTRY,
       '/v1/providers/email-finder/lookup',
       '/v1/providers/phone-finder/lookup',
       '/v1/providers/search/query',
@@ -224,8 +285,14 @@ describe('mock-enrichment over HTTP', () => {
       $ref: '#/components/schemas/DemographicsLookupResponse',
     });
     expect(Object.keys(lookup.responses).sort()).toEqual(['200', '400', '404', '429', '503']);
-    expect(lookup.parameters).toContainEqual({ $ref: '#/components/parameters/MockKnobsHeader' });
+    expect(lookup.parameters).toEqual([{ $ref: '#/components/parameters/MockKnobsHeader' }, { $ref: '#/components/parameters/ApiKeyHeader' }]);
     expect(res.body.components.parameters.MockKnobsHeader).toMatchObject({ name: 'x-mock-knobs', in: 'header' });
+    expect(res.body.components.parameters.ApiKeyHeader).toMatchObject({ name: 'x-api-key', in: 'header' });
+    expect(res.body.components.schemas.KnobsHeader.properties.providers.additionalProperties).toEqual({ $ref: '#/components/schemas/KnobsOverride' });
+    expect(res.body.paths['/admin/stats'].get.parameters).toContainEqual(expect.objectContaining({ name: 'api_key', in: 'query' }));
+    expect(res.body.components.schemas.PeopleDataLookupRequest.required).toEqual(['email']);
+    expect(res.body.components.schemas.CompanyRegistryLookupRequest.required).toEqual(['company']);
+    expect(res.body.components.schemas.CompanyRegistryLookupResponse).toBeDefined();
     expect(res.body.components.schemas.DemographicsLookupRequest.required).toEqual(['email']);
     expect(res.body.components.schemas.KnobsOverride.properties).toHaveProperty('failureRate');
   });

@@ -2,7 +2,7 @@ import { requestLogging } from '@enrich/http';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { errorHandler, routeNotFound } from './errors';
-import { knobsSchema, type Knobs } from './knobs';
+import { knobsOverrideSchema, knobsSchema, type Knobs, type KnobsOverride } from './knobs';
 import { buildOpenApiDocument } from './openapi';
 import { builtInProviders, type MockProvider } from './providers';
 import { adminRoutes } from './routes/admin.route';
@@ -16,6 +16,8 @@ export interface MockEnrichmentAppOptions {
   seed: string;
   /** Knobs every provider starts with and returns to on reset. */
   defaultKnobs: Knobs;
+  /** Knobs of single providers by name, on top of `defaultKnobs` (also kept on reset). */
+  providerKnobs?: Readonly<Record<string, KnobsOverride>>;
   /** Request logs go here; silent when omitted. */
   logger?: Logger;
   /** Defaults to {@link builtInProviders}. */
@@ -45,6 +47,9 @@ export function createMockEnrichmentApp(options: MockEnrichmentAppOptions): Mock
     seed: options.seed,
     // Parsed again so a hand-built options object cannot smuggle in a negative latency or rate > 1.
     defaultKnobs: knobsSchema.parse(options.defaultKnobs),
+    providerKnobs: Object.fromEntries(
+      Object.entries(options.providerKnobs ?? {}).map(([name, knobs]) => [name, knobsOverrideSchema.parse(knobs)]),
+    ),
     random: options.random,
     now: options.now,
   });

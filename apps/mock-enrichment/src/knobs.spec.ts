@@ -13,6 +13,15 @@ describe('parseKnobsHeader', () => {
     });
   });
 
+  it('parses knobs of single providers under providers', () => {
+    expect(parseKnobsHeader('{"notFoundRate":0,"providers":{"demographics":{"notFoundRate":0.3}}}')).toEqual({
+      success: true,
+      knobs: { notFoundRate: 0, providers: { demographics: { notFoundRate: 0.3 } } },
+    });
+    const bad = parseKnobsHeader('{"providers":{"demographics":{"notFoundRate":3,"typo":1}}}');
+    expect(!bad.success && bad.issues.map((issue) => issue.path)).toEqual(['x-mock-knobs.providers.demographics.notFoundRate', 'x-mock-knobs.providers.demographics']);
+  });
+
   it('names the header when it is not JSON', () => {
     expect(parseKnobsHeader('{failureRate: 1')).toEqual({
       success: false,

@@ -31,6 +31,27 @@ export const knobsOverrideSchema = knobsSchema.partial().strict().meta({
 /** A subset of the knobs. */
 export type KnobsOverride = z.output<typeof knobsOverrideSchema>;
 
+/**
+ * What the `x-mock-knobs` header carries: knobs for every provider the request reaches, and under
+ * `providers` knobs for one provider only (they win), so one client can make the first vendor of a
+ * waterfall miss while the second answers.
+ */
+export const knobsHeaderSchema = knobsOverrideSchema
+  .extend({
+    providers: z
+      .record(z.string(), knobsOverrideSchema)
+      .optional()
+      .meta({ description: 'Knobs for one provider by name, e.g. {"demographics":{"notFoundRate":0.3}}; unknown names are rejected.' }),
+  })
+  .meta({
+    id: 'KnobsHeader',
+    description:
+      'A subset of the knobs for every provider, e.g. {"failureRate":0.2}, plus per-provider knobs under "providers". Unknown keys are rejected.',
+  });
+
+/** The parsed `x-mock-knobs` header. */
+export type KnobsHeader = z.output<typeof knobsHeaderSchema>;
+
 /** Body of `PUT /admin/providers/:name/knobs`: values are merged into the overrides, `null` drops one. */
 export const knobsPatchSchema = z
   .object({
@@ -67,11 +88,12 @@ export function toIssues(error: z.ZodError, prefix?: string): Issue[] {
 }
 
 /**
- * Parses the `x-mock-knobs` header (JSON of a {@link KnobsOverride}); an absent header is no override.
+ * Parses the `x-mock-knobs` header (JSON of a {@link KnobsHeader}); an absent header is no override.
+ * Provider names under `providers` are checked by the simulator, which knows them.
  */
 export function parseKnobsHeader(
   raw: string | undefined,
-): { success: true; knobs: KnobsOverride } | { success: false; issues: Issue[] } {
+): { success: true; knobs: KnobsHeader } | { success: false; issues: Issue[] } {
   if (raw === undefined || raw.trim() === '') return { success: true, knobs: {} };
   let json: unknown;
   try {
@@ -79,7 +101,7 @@ export function parseKnobsHeader(
   } catch {
     return { success: false, issues: [{ path: KNOBS_HEADER, message: 'must be a JSON object such as {"failureRate":0.2}' }] };
   }
-  const parsed = knobsOverrideSchema.safeParse(json);
+  const parsed = knobsHeaderSchema.safeParse(json);
   return parsed.success
     ? { success: true, knobs: parsed.data }
     : { success: false, issues: toIssues(parsed.error, KNOBS_HEADER) };

@@ -7,11 +7,14 @@ import { createMockEnrichmentApp } from './app';
 async function main(): Promise<void> {
   const config = loadMockEnrichmentConfig();
   const logger = pino({ name: 'mock-enrichment', level: config.logLevel });
-  const { app } = createMockEnrichmentApp({ seed: config.seed, defaultKnobs: config.defaultKnobs, logger });
+  const { app } = createMockEnrichmentApp({ seed: config.seed, defaultKnobs: config.defaultKnobs, providerKnobs: config.providerKnobs, logger });
 
   const server = app.listen(config.http.port, config.http.host);
   await once(server, 'listening');
-  logger.info({ address: server.address(), seed: config.seed, knobs: config.defaultKnobs }, 'mock-enrichment listening');
+  logger.info(
+    { address: server.address(), seed: config.seed, knobs: config.defaultKnobs, providerKnobs: config.providerKnobs },
+    'mock-enrichment listening',
+  );
 
   // A second signal gets Node's default (immediate exit).
   const signal = await nextShutdownSignal(['SIGINT', 'SIGTERM']);

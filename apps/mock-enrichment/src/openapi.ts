@@ -6,10 +6,12 @@ import {
   providerListSchema,
   providerViewSchema,
   resetSchema,
+  statsQuerySchema,
   statsSchema,
 } from './api-schemas';
-import { KNOBS_HEADER, knobsOverrideSchema, knobsPatchSchema, knobsSchema } from './knobs';
+import { KNOBS_HEADER, knobsHeaderSchema, knobsOverrideSchema, knobsPatchSchema, knobsSchema } from './knobs';
 import type { MockProvider } from './providers';
+import { API_KEY_HEADER } from './simulator';
 
 /** The OpenAPI document as served by `GET /openapi.json`. */
 export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
@@ -32,9 +34,20 @@ export function buildOpenApiDocument(providers: readonly MockProvider[]): OpenAp
     in: 'header',
     required: false,
     description:
-      'Per-request knob overrides as JSON, e.g. {"failureRate":0.2,"latencyMs":0}. The raw value also keys the ' +
-      'rate-limit bucket, so parallel test suites sending different values do not share a bucket. 400 if malformed.',
-    content: { 'application/json': { schema: { $ref: '#/components/schemas/KnobsOverride' } } },
+      'Per-request knob overrides as JSON, e.g. {"failureRate":0.2,"latencyMs":0}, with knobs for single providers ' +
+      'under "providers" (they win), e.g. {"notFoundRate":0,"providers":{"demographics":{"notFoundRate":0.3}}}. The raw ' +
+      'value also keys the rate-limit bucket, so parallel test suites sending different values do not share a bucket. ' +
+      '400 if malformed or naming an unknown provider.',
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/KnobsHeader' } } },
+  });
+  registry.registerComponent('parameters', 'ApiKeyHeader', {
+    name: API_KEY_HEADER,
+    in: 'header',
+    required: false,
+    description:
+      "The caller's API key. Any value is accepted; GET /admin/stats?api_key= counts that key's calls alone, as a " +
+      "vendor's usage dashboard does, so a test can count its own calls on a shared server.",
+    schema: { type: 'string' },
   });
   const retryAfter = registry.registerComponent('headers', 'RetryAfter', {
     description: 'Whole seconds (at least 1) until the token bucket has a token again.',
@@ -51,7 +64,7 @@ export function buildOpenApiDocument(providers: readonly MockProvider[]): OpenAp
       description:
         `Deterministic ${provider.label} answer: the same normalized request and server seed always return the same ` +
         'bytes. Every answer except 400 is delayed by latencyMs + uniform(0, jitterMs).',
-      parameters: [{ $ref: '#/components/parameters/MockKnobsHeader' }],
+      parameters: [{ $ref: '#/components/parameters/MockKnobsHeader' }, { $ref: '#/components/parameters/ApiKeyHeader' }],
       request: { body: { required: true, content: json(provider.requestSchema) } },
       responses: {
         200: { description: 'The record.', content: json(provider.responseSchema) },
@@ -102,8 +115,9 @@ export function buildOpenApiDocument(providers: readonly MockProvider[]): OpenAp
     path: '/admin/stats',
     operationId: 'stats',
     tags: ['admin'],
-    summary: 'Lookup counts per provider and outcome.',
-    responses: { 200: { description: 'Counters.', content: json(statsSchema) } },
+    summary: 'Lookup counts per provider and outcome, of every caller or of one API key.',
+    request: { query: statsQuerySchema },
+    responses: { 200: { description: 'Counters.', content: json(statsSchema) }, 400: error('invalid_request: a bad query.') },
   });
   registry.registerPath({
     method: 'get',
@@ -123,8 +137,8 @@ export function buildOpenApiDocument(providers: readonly MockProvider[]): OpenAp
   });
 
   // Listed as definitions (not `registry.register`, which needs the prototype patch): the header
-  // parameter above refers to KnobsOverride by $ref only, so it must be emitted on its own.
-  const schemas = [knobsSchema, knobsOverrideSchema, errorBodySchema].map((schema) => ({ type: 'schema' as const, schema }));
+  // parameter above refers to KnobsHeader by $ref only, so it must be emitted on its own.
+  const schemas = [knobsSchema, knobsOverrideSchema, knobsHeaderSchema, errorBodySchema].map((schema) => ({ type: 'schema' as const, schema }));
   return new OpenApiGeneratorV31([...schemas, ...registry.definitions]).generateDocument({
     openapi: '3.1.0',
     info: {

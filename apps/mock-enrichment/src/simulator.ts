@@ -6,10 +6,16 @@ import {
   RecordNotFoundError,
   UnknownProviderError,
 } from './errors';
-import { applyKnobsPatch, parseKnobsHeader, toIssues, type Knobs, type KnobsOverride, type KnobsPatch } from './knobs';
+import { applyKnobsPatch, KNOBS_HEADER, parseKnobsHeader, toIssues, type Knobs, type KnobsOverride, type KnobsPatch } from './knobs';
 import type { MockProvider, ProviderResponse } from './providers';
 import { RecordHash } from './record-hash';
 import { TokenBuckets } from './token-bucket';
+
+/**
+ * The caller's API key. Any value is accepted; as on a vendor's usage dashboard, `/admin/stats?api_key=`
+ * counts that key's calls alone, so a test can count its own calls on a server other suites share.
+ */
+export const API_KEY_HEADER = 'x-api-key';
 
 /** How a lookup ended, as counted by `/admin/stats`. */
 export const OUTCOMES = ['ok', 'not_found', 'rate_limited', 'failed', 'invalid'] as const;
@@ -21,7 +27,7 @@ export interface ProviderView {
   name: string;
   provider: string;
   path: string;
-  /** Server defaults with this provider's overrides applied. */
+  /** Server defaults, then this provider's configured knobs, then its admin overrides. */
   knobs: Knobs;
   /** What `PUT /admin/providers/:name/knobs` has changed. */
   overrides: KnobsOverride;
@@ -32,6 +38,8 @@ export interface SimulatorOptions {
   providers: readonly MockProvider[];
   seed: string;
   defaultKnobs: Knobs;
+  /** Knobs of single providers on top of `defaultKnobs` (configuration: they survive a reset). */
+  providerKnobs?: Readonly<Record<string, KnobsOverride>>;
   /** Uniform in [0, 1): drives failures and jitter (never the answers). */
   random?: () => number;
   /** Milliseconds, for the token buckets. */
@@ -49,12 +57,18 @@ export class ProviderSimulator {
   private readonly registry: ReadonlyMap<string, MockProvider>;
   private readonly overrides = new Map<string, KnobsOverride>();
   private readonly counts = new Map<string, OutcomeCounts>();
+  /** Counts by API key, then provider: what one caller's calls were, whoever else shares the server. */
+  private readonly countsByKey = new Map<string, Map<string, OutcomeCounts>>();
   private readonly buckets: TokenBuckets;
   private readonly random: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(private readonly options: SimulatorOptions) {
     this.registry = new Map(options.providers.map((provider) => [provider.name, provider]));
+    const unknown = Object.keys(options.providerKnobs ?? {}).filter((name) => !this.registry.has(name));
+    if (unknown.length > 0) {
+      throw new Error(`knobs are configured for unknown provider(s) ${unknown.join(', ')} (known: ${this.providerNames.join(', ')})`);
+    }
     this.buckets = new TokenBuckets(options.now);
     this.random = options.random ?? Math.random;
     this.sleep = options.sleep ?? ((ms) => sleepFor(ms));
@@ -84,53 +98,56 @@ export class ProviderSimulator {
    * is taken on arrival, the latency is served, and the outcome is 429, 503, 404 or 200 in that order.
    *
    * @param knobsHeader raw `x-mock-knobs` value: per-request overrides, and the rate-limit bucket key.
+   * @param apiKey the caller's `x-api-key`, if any: its calls are also counted on their own.
    * @throws {@link HttpError} subclasses for every non-200 outcome.
    */
-  async lookup(name: string, body: unknown, knobsHeader?: string): Promise<ProviderResponse> {
+  async lookup(name: string, body: unknown, knobsHeader?: string, apiKey?: string): Promise<ProviderResponse> {
     const provider = this.provider(name);
-    const requestKnobs = parseKnobsHeader(knobsHeader);
+    const requestKnobs = this.parseRequestKnobs(knobsHeader);
     if (!requestKnobs.success) {
-      this.record(name, 'invalid');
+      this.record(name, 'invalid', apiKey);
       throw new InvalidRequestError(requestKnobs.issues, 'The x-mock-knobs header is invalid.');
     }
     const prepared = provider.prepare(body ?? {});
     if (!prepared.success) {
-      this.record(name, 'invalid');
+      this.record(name, 'invalid', apiKey);
       throw new InvalidRequestError(toIssues(prepared.error), 'The request body is invalid.');
     }
 
-    const knobs = { ...this.knobs(name), ...requestKnobs.knobs };
+    const { providers: perProvider, ...everyProvider } = requestKnobs.knobs;
+    const knobs = { ...this.knobs(name), ...everyProvider, ...perProvider?.[name] };
     const token = this.buckets.take(`${name}\0${knobsHeader ?? ''}`, knobs.rateLimitPerSecond);
     const delay = knobs.latencyMs + (knobs.jitterMs > 0 ? this.random() * knobs.jitterMs : 0);
     if (delay > 0) await this.sleep(delay);
 
     if (!token.allowed) {
-      this.record(name, 'rate_limited');
+      this.record(name, 'rate_limited', apiKey);
       throw new RateLimitedError(provider.label, token.retryAfterSeconds);
     }
     if (knobs.failureRate > 0 && this.random() < knobs.failureRate) {
-      this.record(name, 'failed');
+      this.record(name, 'failed', apiKey);
       throw new ProviderUnavailableError(provider.label);
     }
     const hash = RecordHash.of(this.options.seed, name, prepared.lookup.key);
     // A property of the record, not of the request: the same record is always (or never) unknown.
     if (hash.fraction('not_found') < knobs.notFoundRate) {
-      this.record(name, 'not_found');
+      this.record(name, 'not_found', apiKey);
       throw new RecordNotFoundError(provider.label);
     }
     const answer = prepared.lookup.answer(hash);
     // Nothing at that address (e.g. a crawl of an unknown host): a 404 decided by the request itself.
     if (answer === undefined) {
-      this.record(name, 'not_found');
+      this.record(name, 'not_found', apiKey);
       throw new RecordNotFoundError(provider.label);
     }
-    this.record(name, 'ok');
+    this.record(name, 'ok', apiKey);
     return answer;
   }
 
-  /** Effective knobs of one provider: defaults, then admin overrides. */
+  /** Effective knobs of one provider: defaults, then its configured knobs, then admin overrides. */
   knobs(name: string): Knobs {
-    return { ...this.options.defaultKnobs, ...this.overrides.get(this.provider(name).name) };
+    const provider = this.provider(name).name;
+    return { ...this.options.defaultKnobs, ...this.options.providerKnobs?.[provider], ...this.overrides.get(provider) };
   }
 
   /** Applies an admin patch to one provider's overrides and returns its new view. */
@@ -150,21 +167,41 @@ export class ProviderSimulator {
     return { ...this.options.defaultKnobs };
   }
 
-  /** Outcome counts per provider since start or the last reset. */
-  stats(): Record<string, OutcomeCounts> {
-    return Object.fromEntries(this.providerNames.map((name) => [name, { ...(this.counts.get(name) ?? emptyCounts()) }]));
+  /**
+   * Outcome counts per provider since start or the last reset: of every call, or only of the calls
+   * that carried `apiKey` (zeros for a key never seen).
+   */
+  stats(apiKey?: string): Record<string, OutcomeCounts> {
+    const counts = apiKey === undefined ? this.counts : this.countsByKey.get(apiKey);
+    return Object.fromEntries(this.providerNames.map((name) => [name, { ...(counts?.get(name) ?? emptyCounts()) }]));
   }
 
-  /** Knobs back to defaults, counters and rate-limit buckets cleared. */
+  /** Knobs back to their configuration, counters and rate-limit buckets cleared. */
   reset(): void {
     this.overrides.clear();
     this.counts.clear();
+    this.countsByKey.clear();
     this.buckets.clear();
   }
 
   /** Counts a request refused before it reached {@link lookup} (e.g. a body that is not JSON). */
-  recordInvalid(name: string): void {
-    if (this.registry.has(name)) this.record(name, 'invalid');
+  recordInvalid(name: string, apiKey?: string): void {
+    if (this.registry.has(name)) this.record(name, 'invalid', apiKey);
+  }
+
+  /** The `x-mock-knobs` header, refused when it names a provider that does not exist. */
+  private parseRequestKnobs(knobsHeader: string | undefined): ReturnType<typeof parseKnobsHeader> {
+    const parsed = parseKnobsHeader(knobsHeader);
+    if (!parsed.success) return parsed;
+    const unknown = Object.keys(parsed.knobs.providers ?? {}).filter((name) => !this.registry.has(name));
+    if (unknown.length === 0) return parsed;
+    return {
+      success: false,
+      issues: unknown.map((name) => ({
+        path: `${KNOBS_HEADER}.providers.${name}`,
+        message: `no mock provider named "${name}" (known: ${this.providerNames.join(', ')})`,
+      })),
+    };
   }
 
   private view(name: string): ProviderView {
@@ -178,9 +215,20 @@ export class ProviderSimulator {
     };
   }
 
-  private record(name: string, outcome: Outcome): void {
-    const counts = this.counts.get(name) ?? emptyCounts();
-    counts[outcome] += 1;
-    this.counts.set(name, counts);
+  private record(name: string, outcome: Outcome, apiKey: string | undefined): void {
+    count(this.counts, name, outcome);
+    if (apiKey === undefined) return;
+    let byProvider = this.countsByKey.get(apiKey);
+    if (!byProvider) {
+      byProvider = new Map();
+      this.countsByKey.set(apiKey, byProvider);
+    }
+    count(byProvider, name, outcome);
   }
+}
+
+function count(counts: Map<string, OutcomeCounts>, name: string, outcome: Outcome): void {
+  const entry = counts.get(name) ?? emptyCounts();
+  entry[outcome] += 1;
+  counts.set(name, entry);
 }

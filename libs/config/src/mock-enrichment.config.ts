@@ -5,6 +5,45 @@ import { loadConfig, type Env } from './load-config';
 const rate = (fallback: number) => z.coerce.number().min(0).max(1).default(fallback);
 const ms = (fallback: number) => z.coerce.number().int().min(0).max(600_000).default(fallback);
 
+/** The knobs one provider may set for itself, in the mock's own names and ranges. */
+const providerKnobsSchema = z.record(
+  z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be a provider name such as people-data'),
+  z
+    .object({
+      latencyMs: z.number().int().min(0).max(600_000),
+      jitterMs: z.number().int().min(0).max(600_000),
+      failureRate: z.number().min(0).max(1),
+      notFoundRate: z.number().min(0).max(1),
+      rateLimitPerSecond: z.number().min(0),
+    })
+    .partial()
+    .strict(),
+);
+
+/**
+ * `MOCK_PROVIDER_KNOBS`: JSON such as `{"demographics":{"notFoundRate":0.3}}`. Each problem is
+ * reported on the variable itself, naming the entry, so the message says what to fix.
+ */
+const providerKnobs = z
+  .string()
+  .default('{}')
+  .transform((text, context) => {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      context.addIssue({ code: 'custom', message: 'must be JSON such as {"people-data":{"notFoundRate":0.3}}' });
+      return z.NEVER;
+    }
+    const parsed = providerKnobsSchema.safeParse(json);
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues) {
+      const entry = issue.path.map(String).join('.');
+      context.addIssue({ code: 'custom', message: entry ? `${entry}: ${issue.message}` : issue.message });
+    }
+    return z.NEVER;
+  });
+
 /** Knobs applied to every mock provider unless overridden per request or through the admin API. */
 export const mockEnrichmentEnvSchema = z
   .object({
@@ -17,6 +56,8 @@ export const mockEnrichmentEnvSchema = z
     MOCK_NOT_FOUND_RATE: rate(0.05),
     /** Requests per second per provider before 429 with Retry-After; 0 = unlimited. */
     MOCK_RATE_LIMIT_RPS: z.coerce.number().min(0).default(0),
+    /** Knobs of single providers on top of the MOCK_* defaults, e.g. a first vendor that misses more often. */
+    MOCK_PROVIDER_KNOBS: providerKnobs,
     /** Changes every deterministic answer at once (a different "provider database"). */
     MOCK_SEED: z.string().default('enrich'),
   })
@@ -31,6 +72,7 @@ export const mockEnrichmentEnvSchema = z
       notFoundRate: env.MOCK_NOT_FOUND_RATE,
       rateLimitPerSecond: env.MOCK_RATE_LIMIT_RPS,
     },
+    providerKnobs: env.MOCK_PROVIDER_KNOBS,
   }));
 
 export type MockEnrichmentConfig = z.output<typeof mockEnrichmentEnvSchema>;

@@ -55,6 +55,17 @@ describe('firmographics provider', () => {
     expect(both.confidence).toBeGreaterThan(answer({ domain: 'acme.com' }).confidence);
   });
 
+  it('is surer of a domain than of a name alone, which is sometimes below 0.6', () => {
+    fc.assert(
+      fc.property(fc.domain(), (domain) => {
+        expect(answer({ domain }).confidence).toBeGreaterThanOrEqual(0.65);
+      }),
+    );
+    const byName = Array.from({ length: 200 }, (_, i) => answer({ company: `Company ${i}` }).confidence);
+    expect(Math.min(...byName)).toBeGreaterThanOrEqual(0.55);
+    expect(byName.some((confidence) => confidence < 0.6)).toBe(true);
+  });
+
   it('answers differently under a different seed', () => {
     expect(answer({ domain: 'acme.com' }, 'seed-b').record_id).not.toBe(answer({ domain: 'acme.com' }).record_id);
   });

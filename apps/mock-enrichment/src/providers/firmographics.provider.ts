@@ -106,7 +106,9 @@ export const firmographicsProvider = defineProvider({
     const employeeIndex = hash.integer('employee_band', 0, EMPLOYEE_BANDS.length - 1);
     // Revenue follows headcount within one band either way, so big firms do not report tiny revenue.
     const revenueIndex = Math.min(REVENUE_BANDS.length - 1, Math.max(0, employeeIndex + hash.integer('revenue_band', -1, 1)));
-    const bonus = (request.domain ? 0.1 : 0) + (request.company ? 0.05 : 0);
+    // A domain is a strong key and a name agreeing with it adds a little; a name alone is weak (many
+    // companies share one), so name-only matches are sometimes below the waterfall's threshold.
+    const bonus = request.domain ? 0.1 + (request.company ? 0.05 : 0) : 0;
     return {
       confidence: baseConfidence(hash, bonus),
       attributes: {

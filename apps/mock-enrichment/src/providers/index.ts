@@ -5,11 +5,13 @@
  *
  * @module
  */
+import { companyRegistryProvider } from './company-registry.provider';
 import { crawlProvider } from './crawl.provider';
 import { demographicsProvider } from './demographics.provider';
 import { emailFinderProvider } from './email-finder.provider';
 import { extractProvider } from './extract.provider';
 import { firmographicsProvider } from './firmographics.provider';
+import { peopleDataProvider } from './people-data.provider';
 import { phoneFinderProvider } from './phone-finder.provider';
 import { searchProvider } from './search.provider';
 import type { MockProvider } from './provider';
@@ -27,7 +29,9 @@ export {
   type ProviderResponse,
 } from './provider';
 export { demographicsProvider } from './demographics.provider';
+export { peopleDataProvider } from './people-data.provider';
 export { firmographicsProvider } from './firmographics.provider';
+export { companyRegistryProvider } from './company-registry.provider';
 export { emailFinderProvider } from './email-finder.provider';
 export { phoneFinderProvider } from './phone-finder.provider';
 export { searchProvider } from './search.provider';
@@ -35,10 +39,16 @@ export { crawlProvider } from './crawl.provider';
 export { extractProvider } from './extract.provider';
 export { WEB_FIELDS, type WebField } from './company-web';
 
-/** Every provider the server simulates, in the order they are listed by `/admin/providers`. */
+/**
+ * Every provider the server simulates, in the order they are listed by `/admin/providers`. Two
+ * vendors answer demographics and two firmographics, with different records and confidence, so a
+ * client's waterfall has somewhere to go when the first has no answer or is unsure.
+ */
 export const builtInProviders: readonly MockProvider[] = [
   demographicsProvider,
+  peopleDataProvider,
   firmographicsProvider,
+  companyRegistryProvider,
   emailFinderProvider,
   phoneFinderProvider,
   searchProvider,

@@ -1,5 +1,6 @@
 import express, { Router } from 'express';
 import { InvalidRequestError } from '../errors';
+import { statsQuerySchema } from '../api-schemas';
 import { knobsPatchSchema, toIssues } from '../knobs';
 import type { ProviderSimulator } from '../simulator';
 
@@ -25,8 +26,10 @@ export function adminRoutes(simulator: ProviderSimulator, reset: () => void): Ro
     res.json({ status: 'reset' });
   });
 
-  router.get('/admin/stats', (_req, res) => {
-    res.json({ providers: simulator.stats() });
+  router.get('/admin/stats', (req, res) => {
+    const query = statsQuerySchema.safeParse(req.query);
+    if (!query.success) throw new InvalidRequestError(toIssues(query.error), 'The query is invalid.');
+    res.json({ providers: simulator.stats(query.data.api_key) });
   });
   return router;
 }

@@ -2,7 +2,7 @@ import express, { Router, type RequestHandler } from 'express';
 import { RouteNotFoundError, toHttpError } from '../errors';
 import { KNOBS_HEADER } from '../knobs';
 import type { MockProvider } from '../providers';
-import type { ProviderSimulator } from '../simulator';
+import { API_KEY_HEADER, type ProviderSimulator } from '../simulator';
 
 /**
  * `POST /v1/providers/<name>/<operation>` for every registered provider (`lookup` for record
@@ -23,14 +23,14 @@ export function lookupRoutes(simulator: ProviderSimulator): Router {
           next();
           return;
         }
-        simulator.recordInvalid(provider.name);
+        simulator.recordInvalid(provider.name, req.get(API_KEY_HEADER));
         next(toHttpError(error));
       });
     };
 
   for (const provider of simulator.providers) {
     router.post(provider.path, jsonBody(provider), async (req, res) => {
-      const answer = await simulator.lookup(provider.name, req.body, req.get(KNOBS_HEADER));
+      const answer = await simulator.lookup(provider.name, req.body, req.get(KNOBS_HEADER), req.get(API_KEY_HEADER));
       res.json(answer);
     });
   }
