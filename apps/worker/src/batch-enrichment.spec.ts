@@ -3,7 +3,8 @@ import { createTestDatabase, connectTemporal, customersCsv, testEnv, uniqueTaskQ
 import type { BatchEnrichmentInput, BatchProgress, batchEnrichmentWorkflow } from '@enrich/workflows';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Client, WorkflowFailedError } from '@temporalio/client';
-import { isSealed } from '@enrich/domain';
+import { lookupKey, PROVIDER_CATALOG } from '@enrich/activities';
+import { type CustomerRecord, DEFAULT_CONFIDENCE_THRESHOLD, GROUP_FIELDS, isSealed } from '@enrich/domain';
 import { temporal as temporal_api } from '@temporalio/proto';
 import { execFileSync } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -12,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Readable } from 'node:stream';
-import { startEnrichmentWorker } from './test-support/enrichment-worker';
+import { startEnrichmentWorker, type MockKnobs } from './test-support/enrichment-worker';
 
 /**
  * The batch workflow on the run's real Temporal dev server, with the real activities, a fresh
@@ -45,15 +46,15 @@ describe('batchEnrichmentWorkflow', () => {
     return (await jobs.create({ sourceName: 'test.csv', blobKey, fields: ['demographics'] })).id;
   }
 
-  function startWorker(taskQueue: string, knobs?: Record<string, number>, stagingBatchRows?: number) {
-    return startEnrichmentWorker({ connection: temporal.nativeConnection, prisma: db.prisma, taskQueue, blobDir, knobs, stagingBatchRows });
+  function startWorker(taskQueue: string, knobs?: MockKnobs, stagingBatchRows?: number, apiKey?: string) {
+    return startEnrichmentWorker({ connection: temporal.nativeConnection, prisma: db.prisma, taskQueue, blobDir, knobs, stagingBatchRows, apiKey });
   }
 
   /** Stores `csv` as a job's upload and runs the workflow to completion on a fresh worker. */
-  async function runJob(csv: string, options: { knobs?: Record<string, number>; workflow?: Partial<BatchEnrichmentInput> } = {}) {
+  async function runJob(csv: string, options: { knobs?: MockKnobs; workflow?: Partial<BatchEnrichmentInput>; apiKey?: string } = {}) {
     const jobId = await createJob(csv);
     const taskQueue = uniqueTaskQueue('batch');
-    const worker = await startWorker(taskQueue, options.knobs);
+    const worker = await startWorker(taskQueue, options.knobs, undefined, options.apiKey);
     const workflowId = `job-${jobId}`;
     const outcome = await worker.runUntil(async () => {
       const handle = await temporal.client.workflow.start<typeof batchEnrichmentWorkflow>('batchEnrichmentWorkflow', {
@@ -108,7 +109,9 @@ describe('batchEnrichmentWorkflow', () => {
 
   it('stages, enriches and accounts for every row of a file', async () => {
     const csv = customersCsv({ rows: 23, seed: 7, eol: '\r\n' }) + 'C-bad-1,not-an-email,Eve,Doe,12345,Acme\r\nC-bad-2,short@example.com\r\n';
-    const { jobId, counts, error } = await runJob(csv, { knobs: { notFoundRate: 0.2, latencyMs: 0, jitterMs: 0 } });
+    // The second demographics vendor knows nobody here: rows the first does not know stay not found.
+    const knobs = { notFoundRate: 0.2, latencyMs: 0, jitterMs: 0, providers: { 'people-data': { notFoundRate: 1 } } };
+    const { jobId, counts, error } = await runJob(csv, { knobs });
     expect(error).toBeUndefined();
     expect(counts).toMatchObject({ total: 25, quarantined: 2, pending: 0, failed: 0 });
     expect((counts?.enriched ?? 0) + (counts?.notFound ?? 0)).toBe(23);
@@ -124,7 +127,7 @@ describe('batchEnrichmentWorkflow', () => {
     }
     expect(rows.find((r) => r.rowNumber === 24)).toMatchObject({ status: 'QUARANTINED', lastError: 'line 25: email: is not a valid email address' });
     expect(rows.find((r) => r.rowNumber === 25)).toMatchObject({ status: 'QUARANTINED', lastError: 'line 26: expected 6 columns, found 2' });
-    expect(rows.filter((r) => r.status === 'NOT_FOUND').every((r) => r.fields.length === 0 && r.lastError === 'no record at demographics')).toBe(true);
+    expect(rows.filter((r) => r.status === 'NOT_FOUND').every((r) => r.fields.length === 0 && r.lastError === 'no record at demographics, people-data')).toBe(true);
   });
 
   it('gives the same answers for the same file (deterministic provider, idempotent writes)', async () => {
@@ -165,16 +168,103 @@ describe('batchEnrichmentWorkflow', () => {
     expect(description?.runId).not.toBe(description?.raw.workflowExecutionInfo?.firstRunId);
   });
 
-  it('never pays twice for the same contact: a second job is served from the lookup cache', async () => {
-    const csv = customersCsv({ rows: 10, seed: 1234 });
-    const first = await runJob(csv, { knobs: { latencyMs: 0, jitterMs: 0, notFoundRate: 0.2 } });
-    const second = await runJob(csv, { knobs: { latencyMs: 0, jitterMs: 0, notFoundRate: 0.2, failureRate: 1 } });
-    // The second job's provider is down (100 % 5xx): it can only finish from the cache.
-    expect(second.error).toBeUndefined();
-    expect(second.counts).toEqual(first.counts);
-    const fromCache = await db.prisma.enrichmentResult.groupBy({ by: ['fromCache'], where: { jobId: second.jobId }, _count: { _all: true } });
-    expect(fromCache).toEqual([{ fromCache: true, _count: { _all: (first.counts?.enriched ?? 0) * 7 } }]);
-    expect(await db.prisma.enrichmentResult.count({ where: { jobId: first.jobId, fromCache: true } })).toBe(0);
+  describe('multi-vendor waterfall and lookup cache', () => {
+    interface Answer {
+      provider: string;
+      confidence: number;
+      attributes: Record<string, unknown>;
+    }
+    type Stats = Record<string, { ok: number; not_found: number; rate_limited: number; failed: number; invalid: number }>;
+
+    /** What `provider` answers for `record` under `knobs`, asked directly (not under the worker's API key). */
+    async function ask(provider: string, record: CustomerRecord, knobs: MockKnobs): Promise<Answer | undefined> {
+      const spec = PROVIDER_CATALOG[provider];
+      const body = spec.request(record);
+      if (!body) return undefined;
+      const res = await fetch(`${env.mockEnrichmentUrl}${spec.path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-mock-knobs': JSON.stringify(knobs) },
+        body: JSON.stringify(body),
+      });
+      if (res.status === 404) return undefined;
+      expect(res.status).toBe(200);
+      return (await res.json()) as Answer;
+    }
+
+    async function stats(apiKey: string): Promise<Stats> {
+      const res = await fetch(`${env.mockEnrichmentUrl}/admin/stats?api_key=${encodeURIComponent(apiKey)}`);
+      return ((await res.json()) as { providers: Stats }).providers;
+    }
+
+    const calls = (counts: Stats[string]) => counts.ok + counts.not_found + counts.rate_limited + counts.failed + counts.invalid;
+    const sure = (answer: Answer | undefined): answer is Answer => answer !== undefined && answer.confidence >= DEFAULT_CONFIDENCE_THRESHOLD;
+
+    it('asks the second vendor where the first has no record or is unsure, and a second job pays neither again', async () => {
+      // Free-mail addresses and a company name, no person name or domain: the first vendors' weakest
+      // keys, so they are sometimes below the threshold; they also miss 30 % of records, the second never.
+      const people = Array.from({ length: 40 }, (_, i) => ({ email: `waterfall.${i}@gmail.com`, company: `Waterfall Works ${i}` }));
+      const csv = `email,company\n${people.map((p) => `${p.email},${p.company}`).join('\n')}\n`;
+      const knobs: MockKnobs = {
+        latencyMs: 0,
+        jitterMs: 0,
+        notFoundRate: 0,
+        providers: { demographics: { notFoundRate: 0.3 }, firmographics: { notFoundRate: 0.3 } },
+      };
+      const apiKey = uniqueTaskQueue('waterfall');
+      const workflow = { fields: ['demographics', 'firmographics'] };
+
+      const first = await runJob(csv, { knobs, apiKey, workflow });
+      expect(first.error).toBeUndefined();
+      expect(first.counts).toMatchObject({ total: 40, enriched: 40, notFound: 0, failed: 0, pending: 0 });
+      const paid = await stats(apiKey);
+
+      const rows = await jobs.resultRows(first.jobId, 0, 100);
+      const cases = { demographics: { sure: 0, unsure: 0, unknown: 0 }, firmographics: { sure: 0, unsure: 0, unknown: 0 } };
+      for (const [index, person] of people.entries()) {
+        const fields = new Map(rows[index].fields.map((f) => [f.field, f]));
+        const expectFrom = (field: string, answer: Answer) =>
+          expect(fields.get(field)).toMatchObject({ provider: answer.provider, value: answer.attributes[field], confidence: answer.confidence, fromCache: false });
+
+        const [demographics, peopleData] = await Promise.all([ask('demographics', person, knobs), ask('people-data', person, knobs)]);
+        cases.demographics[sure(demographics) ? 'sure' : demographics ? 'unsure' : 'unknown']++;
+        for (const field of GROUP_FIELDS.demographics) expectFrom(field, sure(demographics) || !peopleData ? (demographics as Answer) : peopleData);
+
+        const [firmographics, registry] = await Promise.all([ask('firmographics', person, knobs), ask('company-registry', person, knobs)]);
+        cases.firmographics[sure(firmographics) ? 'sure' : firmographics ? 'unsure' : 'unknown']++;
+        for (const field of GROUP_FIELDS.firmographics) {
+          // The registry knows no revenue: an unsure first answer is still the best there is for it.
+          const best = sure(firmographics) || !registry || !(field in registry.attributes) ? firmographics : registry;
+          if (best) expectFrom(field, best);
+          else expect(fields.has(field)).toBe(false);
+        }
+      }
+      // Every way through each waterfall happened at least once.
+      for (const group of Object.values(cases)) for (const count of Object.values(group)) expect(count).toBeGreaterThan(0);
+
+      // Each contact was paid for once at the first vendor, and at the second only where the first fell short.
+      expect(calls(paid['demographics'])).toBe(people.length);
+      expect(calls(paid['firmographics'])).toBe(people.length);
+      expect(paid['people-data']).toMatchObject({ ok: cases.demographics.unsure + cases.demographics.unknown, not_found: 0 });
+      expect(paid['company-registry']).toMatchObject({ ok: cases.firmographics.unsure + cases.firmographics.unknown, not_found: 0 });
+      // Every answer paid for is cached, not-found ones included: one entry per call.
+      for (const provider of ['demographics', 'people-data', 'firmographics', 'company-registry']) {
+        const keys = people.map((person) => lookupKey(provider, PROVIDER_CATALOG[provider].request(person) ?? {}));
+        expect(await db.prisma.lookupCache.count({ where: { provider, lookupKey: { in: keys } } })).toBe(calls(paid[provider]));
+      }
+
+      const second = await runJob(csv, { knobs, apiKey, workflow });
+      expect(second.error).toBeUndefined();
+      expect(second.counts).toEqual(first.counts);
+      // Not one call more at any provider: the second job was served from the lookup cache alone.
+      expect(await stats(apiKey)).toEqual(paid);
+      const results = (jobId: string) => db.prisma.enrichmentResult.findMany({ where: { jobId }, orderBy: [{ rowNumber: 'asc' }, { field: 'asc' }] });
+      const [before, after] = await Promise.all([results(first.jobId), results(second.jobId)]);
+      expect(after.length).toBe(before.length);
+      expect(after.every((r) => r.fromCache)).toBe(true);
+      expect(before.some((r) => r.fromCache)).toBe(false);
+      const provenance = (r: (typeof before)[number]) => [r.rowNumber, r.field, r.provider, r.value, r.confidence];
+      expect(after.map(provenance)).toEqual(before.map(provenance));
+    });
   });
 
   it('runs the provider waterfall for every requested group, recording the provider of each field', async () => {
@@ -213,7 +303,7 @@ describe('batchEnrichmentWorkflow', () => {
     for (const row of rows.slice(0, 2)) {
       const web = row.fields.filter((f) => f.provider === 'mock-extract').map((f) => f.field).sort();
       expect(web).toEqual(['company_description', 'headcount', 'linkedin_url']);
-      expect(row.fields.some((f) => f.provider === 'mock-demographics')).toBe(true);
+      expect(row.fields.some((f) => f.provider === 'mock-demographics' || f.provider === 'mock-people-data')).toBe(true);
     }
     expect(rows[2].fields.some((f) => f.provider === 'mock-extract')).toBe(false);
     const history = await temporal.client.workflow.getHandle(`job-${jobId}`).fetchHistory();

@@ -4,6 +4,7 @@ import { createActivities } from './create-activities';
 import { DEFAULT_CONFIDENCE_THRESHOLD, DEFAULT_WATERFALL } from '@enrich/domain';
 import { HttpLookupClient } from './providers/http-lookup.client';
 import { PROVIDER_CATALOG } from './providers/provider-catalog';
+import { providerBudgets, type BudgetSettings } from './providers/provider-budgets';
 import { LookupService } from './providers/lookup-service';
 import { RateBudget } from './providers/rate-budget';
 
@@ -23,6 +24,8 @@ export interface ActivitiesForDatabaseOptions {
     rateLimitPerSecond?: number;
     /** Per provider and worker process: requests in flight. */
     maxInFlight?: number;
+    /** Providers with a budget of their own (instead of the two above), by registry name. */
+    budgets?: Readonly<Record<string, BudgetSettings>>;
     /** How long a provider answer is reused; 0 turns the lookup cache off. */
     cacheTtlMs?: number;
     /** Headers on every provider call (API keys; `x-mock-knobs` in tests). */
@@ -38,13 +41,18 @@ export function createActivitiesForDatabase({ prisma, sealer, blobDir, stagingBa
   const cacheTtlMs = providers.cacheTtlMs ?? 30 * 24 * 3_600_000;
   const cache = cacheTtlMs > 0 ? new LookupCacheRepository(prisma) : undefined;
   const http = { baseUrl: providers.baseUrl, timeoutMs: providers.timeoutMs, headers: providers.headers };
+  const budgets = providerBudgets(
+    Object.keys(PROVIDER_CATALOG),
+    { requestsPerSecond: providers.rateLimitPerSecond ?? 0, maxInFlight: providers.maxInFlight ?? 64 },
+    providers.budgets,
+  );
   // One lookup service (one rate budget) per provider for the whole process.
   const services = Object.fromEntries(
     Object.values(PROVIDER_CATALOG).map((spec) => [
       spec.name,
       new LookupService({
         provider: new HttpLookupClient(spec, http),
-        budget: new RateBudget({ requestsPerSecond: providers.rateLimitPerSecond ?? 0, maxInFlight: providers.maxInFlight ?? 64 }),
+        budget: new RateBudget(budgets[spec.name]),
         cache,
         cacheTtlMs,
       }),

@@ -15,6 +15,7 @@ export { PROVIDER_CATALOG } from './providers/provider-catalog';
 export { runWaterfall, UnknownProviderError, type WaterfallOptions, type WaterfallOutcome } from './waterfall';
 export { LookupService, type LookupOutcome, type LookupStats, type ProviderClient } from './providers/lookup-service';
 export { RateBudget, type RateBudgetOptions } from './providers/rate-budget';
+export type { BudgetSettings } from './providers/provider-budgets';
 export { lookupKey } from './providers/lookup-key';
 export { type HttpProviderOptions, retryAfterMs } from './providers/http-provider';
 export {

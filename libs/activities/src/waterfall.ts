@@ -21,7 +21,7 @@ export interface WaterfallOptions {
 /** A row's outcome, or `unavailable` when a provider could not answer yet (retry the row later). */
 export type WaterfallOutcome = { kind: 'done'; outcome: RowOutcome } | { kind: 'unavailable'; error: Error };
 
-/** Thrown when a waterfall names a provider the worker has no client for: a configuration error. */
+/** Thrown when configuration (a waterfall, a rate budget) names a provider the worker has no client for. */
 export class UnknownProviderError extends Error {
   override readonly name = 'UnknownProviderError';
 }

@@ -12,6 +12,7 @@ export { loadConfig, type Env } from './load-config';
 export { DEV_DEFAULTS, type TemporalConfig } from './fragments';
 export { loadMockEnrichmentConfig, mockEnrichmentEnvSchema, type MockEnrichmentConfig } from './mock-enrichment.config';
 export { loadWorkerConfig, workerEnvSchema, type WorkerConfig } from './worker.config';
+export { type ProviderBudget } from './provider-budgets';
 export { loadGatewayConfig, gatewayEnvSchema, type GatewayConfig } from './gateway.config';
 export { loadTestEnvConfig, testEnvSchema, type TestEnvConfig } from './test-env.config';
 export { loadCliConfig, cliEnvSchema, type CliConfig } from './cli.config';

@@ -1,4 +1,15 @@
-import { ConfigError, loadGatewayConfig, loadWorkerConfig } from './index';
+import { ConfigError, loadGatewayConfig, loadMockEnrichmentConfig, loadWorkerConfig } from './index';
+
+/** The issues of the ConfigError `load` throws. */
+function issuesOf(load: () => unknown): ConfigError['issues'] {
+  try {
+    load();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.issues;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
 
 describe('loadWorkerConfig', () => {
   it('runs on embedded dev defaults with an empty environment', () => {
@@ -35,6 +46,65 @@ describe('loadWorkerConfig', () => {
       certPath: '/c.pem',
       keyPath: '/k.pem',
     });
+  });
+});
+
+describe('PROVIDER_BUDGETS', () => {
+  it('gives the named providers budgets of their own, filling what an entry leaves out from the globals', () => {
+    const config = loadWorkerConfig({
+      PROVIDER_RATE_LIMIT_RPS: '100',
+      PROVIDER_MAX_IN_FLIGHT: '32',
+      PROVIDER_BUDGETS: ' demographics=50/16, people-data=2.5 ,company-registry=/4,firmographics=0/8',
+    });
+    expect(config.providers).toMatchObject({ rateLimitPerSecond: 100, maxInFlight: 32 });
+    expect(config.providers.budgets).toEqual({
+      demographics: { requestsPerSecond: 50, maxInFlight: 16 },
+      'people-data': { requestsPerSecond: 2.5, maxInFlight: 32 },
+      'company-registry': { requestsPerSecond: 100, maxInFlight: 4 },
+      firmographics: { requestsPerSecond: 0, maxInFlight: 8 },
+    });
+  });
+
+  it('is empty when unset: every provider gets the globals', () => {
+    expect(loadWorkerConfig({}).providers.budgets).toEqual({});
+    expect(loadWorkerConfig({ PROVIDER_BUDGETS: '' }).providers.budgets).toEqual({});
+  });
+
+  it('names the variable and quotes each bad entry', () => {
+    const issues = issuesOf(() =>
+      loadWorkerConfig({ PROVIDER_BUDGETS: 'demographics=fast/16,people-data=10/0,Bad Name=1/1,firmographics,demographics=1/1,email-finder=/' }),
+    );
+    expect(issues).toEqual([
+      { variable: 'PROVIDER_BUDGETS', problem: '"demographics=fast/16": requests per second must be a number ≥ 0 (0 = unlimited)' },
+      { variable: 'PROVIDER_BUDGETS', problem: '"people-data=10/0": max in flight must be a whole number ≥ 1' },
+      { variable: 'PROVIDER_BUDGETS', problem: expect.stringMatching(/^"Bad Name=1\/1": expected <provider>=<requests per second>\/<max in flight>/) },
+      { variable: 'PROVIDER_BUDGETS', problem: expect.stringMatching(/^"firmographics": expected /) },
+      { variable: 'PROVIDER_BUDGETS', problem: '"demographics=1/1": demographics is given more than once' },
+      { variable: 'PROVIDER_BUDGETS', problem: expect.stringMatching(/^"email-finder=\/": set requests per second, max in flight, or both/) },
+    ]);
+    expect(() => loadWorkerConfig({ PROVIDER_BUDGETS: 'demographics=1/2/3' })).toThrow(/PROVIDER_BUDGETS: "demographics=1\/2\/3": max in flight/);
+  });
+});
+
+describe('loadMockEnrichmentConfig', () => {
+  it('reads knobs of single providers from MOCK_PROVIDER_KNOBS', () => {
+    expect(loadMockEnrichmentConfig({}).providerKnobs).toEqual({});
+    const config = loadMockEnrichmentConfig({
+      MOCK_NOT_FOUND_RATE: '0.1',
+      MOCK_PROVIDER_KNOBS: '{"demographics":{"notFoundRate":0.3,"latencyMs":5},"people-data":{}}',
+    });
+    expect(config.defaultKnobs.notFoundRate).toBe(0.1);
+    expect(config.providerKnobs).toEqual({ demographics: { notFoundRate: 0.3, latencyMs: 5 }, 'people-data': {} });
+  });
+
+  it('names the variable and the entry of a bad knob', () => {
+    expect(issuesOf(() => loadMockEnrichmentConfig({ MOCK_PROVIDER_KNOBS: '{"demographics":{"notFoundRate":2,"typo":1}}' }))).toEqual([
+      { variable: 'MOCK_PROVIDER_KNOBS', problem: expect.stringMatching(/^demographics\.notFoundRate: /) },
+      { variable: 'MOCK_PROVIDER_KNOBS', problem: expect.stringMatching(/^demographics: .*typo/) },
+    ]);
+    expect(issuesOf(() => loadMockEnrichmentConfig({ MOCK_PROVIDER_KNOBS: 'demographics=0.3' }))).toEqual([
+      { variable: 'MOCK_PROVIDER_KNOBS', problem: expect.stringContaining('must be JSON') },
+    ]);
   });
 });
 

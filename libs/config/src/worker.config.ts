@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DEV_DEFAULTS, httpUrl, logLevel, positiveInt, postgresUrl, temporalEnv, tlsPathsTogether, toTemporalConfig } from './fragments';
 import { checkCodecEnv, codecEnv, toCodecConfig } from './codec.config';
 import { loadConfig, type Env } from './load-config';
+import { providerBudgetsEnv, resolveProviderBudgets } from './provider-budgets';
 
 export const workerEnvSchema = z
   .object({
@@ -19,6 +20,8 @@ export const workerEnvSchema = z
     PROVIDER_RATE_LIMIT_RPS: z.coerce.number().min(0).default(0),
     /** Per provider, for the whole worker: requests in flight. */
     PROVIDER_MAX_IN_FLIGHT: positiveInt(64),
+    /** Budgets of single providers (`demographics=50/16,people-data=10/4`); the two above for the rest. */
+    PROVIDER_BUDGETS: providerBudgetsEnv,
     /** How long a provider's answer is reused for the same contact; 0 turns the cache off. */
     LOOKUP_CACHE_TTL_HOURS: z.coerce.number().min(0).default(720),
     /** Rows per multi-row insert while staging a file; the workflow hears about each batch. */
@@ -41,6 +44,11 @@ export const workerEnvSchema = z
       timeoutMs: env.PROVIDER_TIMEOUT_MS,
       rateLimitPerSecond: env.PROVIDER_RATE_LIMIT_RPS,
       maxInFlight: env.PROVIDER_MAX_IN_FLIGHT,
+      /** Providers with a budget of their own, each complete (what an entry left out is the global value). */
+      budgets: resolveProviderBudgets(env.PROVIDER_BUDGETS, {
+        requestsPerSecond: env.PROVIDER_RATE_LIMIT_RPS,
+        maxInFlight: env.PROVIDER_MAX_IN_FLIGHT,
+      }),
       cacheTtlMs: env.LOOKUP_CACHE_TTL_HOURS * 3_600_000,
     },
     blobDir: env.BLOB_DIR,

@@ -15,11 +15,12 @@ export const RESEARCH_GROUPS: readonly EnrichmentGroup[] = ['web'];
 
 /**
  * The waterfall: for each group, the providers tried in order. A provider is asked only for the
- * fields still missing (or below the confidence threshold) after the ones before it.
+ * fields still missing (or below the confidence threshold) after the ones before it, so a second
+ * vendor is paid only for the contacts the first has no record of or is unsure about.
  */
 export const DEFAULT_WATERFALL: Readonly<Record<EnrichmentGroup, readonly string[]>> = {
-  demographics: ['demographics'],
-  firmographics: ['firmographics'],
+  demographics: ['demographics', 'people-data'],
+  firmographics: ['firmographics', 'company-registry'],
   contact: ['email-finder', 'phone-finder'],
   web: [],
 };

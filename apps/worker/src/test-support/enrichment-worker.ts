@@ -3,16 +3,32 @@ import { testCodec, testEnv } from '@enrich/testing';
 import type { NativeConnection } from '@temporalio/worker';
 import { createEnrichmentWorker } from '../worker';
 
+/** Knobs of the mock providers (see mock-enrichment's `Knobs`). */
+export interface ProviderKnobs {
+  latencyMs?: number;
+  jitterMs?: number;
+  failureRate?: number;
+  notFoundRate?: number;
+  rateLimitPerSecond?: number;
+}
+
+/** The `x-mock-knobs` header: knobs for every provider, and under `providers` for single ones. */
+export interface MockKnobs extends ProviderKnobs {
+  providers?: Record<string, ProviderKnobs>;
+}
+
 /**
  * The production worker factory on the run's services: a task queue of its own, the run's codec,
- * and the mock providers' knobs sent with every call.
+ * and the mock providers' knobs sent with every call (with an API key when given, so the mock
+ * counts this worker's calls on their own).
  */
 export function startEnrichmentWorker(options: {
   connection: NativeConnection;
   prisma: PrismaClient;
   taskQueue: string;
   blobDir?: string;
-  knobs?: Record<string, number>;
+  knobs?: MockKnobs;
+  apiKey?: string;
   cacheTtlMs?: number;
   /** Rows per staging insert (and per rows-staged signal to the workflow). */
   stagingBatchRows?: number;
@@ -21,7 +37,7 @@ export function startEnrichmentWorker(options: {
   return createEnrichmentWorker({
     config: {
       temporal: { address: env.temporal.address, namespace: env.temporal.namespace, taskQueue: options.taskQueue },
-      providers: { mockEnrichmentUrl: env.mockEnrichmentUrl, concurrency: 4, timeoutMs: 5_000, rateLimitPerSecond: 0, maxInFlight: 16, cacheTtlMs: options.cacheTtlMs ?? 3_600_000 },
+      providers: { mockEnrichmentUrl: env.mockEnrichmentUrl, concurrency: 4, timeoutMs: 5_000, rateLimitPerSecond: 0, maxInFlight: 16, budgets: {}, cacheTtlMs: options.cacheTtlMs ?? 3_600_000 },
       blobDir: options.blobDir ?? '/nonexistent',
       staging: { batchRows: options.stagingBatchRows ?? 1_000 },
       worker: { maxConcurrentActivities: 10, maxConcurrentWorkflowTasks: 10, workflowBundlePath: undefined },
@@ -29,6 +45,9 @@ export function startEnrichmentWorker(options: {
     connection: options.connection,
     prisma: options.prisma,
     codec: testCodec(),
-    providerHeaders: options.knobs ? { 'x-mock-knobs': JSON.stringify(options.knobs) } : undefined,
+    providerHeaders: {
+      ...(options.knobs ? { 'x-mock-knobs': JSON.stringify(options.knobs) } : {}),
+      ...(options.apiKey ? { 'x-api-key': options.apiKey } : {}),
+    },
   });
 }

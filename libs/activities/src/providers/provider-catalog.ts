@@ -12,11 +12,21 @@ const FREEMAIL = new Set(['gmail.com', 'yahoo.com', 'hotmail.com', 'outlook.com'
 
 const when = (ready: boolean, body: RequestBody): RequestBody | undefined => (ready ? body : undefined);
 
-/** The lookup providers the platform knows, by registry name (the mock-enrichment contract). */
+/**
+ * The lookup providers the platform knows, by registry name (the mock-enrichment contract). A
+ * group's second vendor (`people-data`, `company-registry`) answers the same fields, or some of
+ * them, from its own records: the waterfall asks it where the first had nothing sure to say.
+ */
 export const PROVIDER_CATALOG: Readonly<Record<string, LookupProviderSpec>> = {
   demographics: {
     name: 'demographics',
     path: '/v1/providers/demographics/lookup',
+    fields: GROUP_FIELDS.demographics,
+    request: (r) => ({ email: r.email, first_name: r.first_name, last_name: r.last_name, postal_code: r.postal_code }),
+  },
+  'people-data': {
+    name: 'people-data',
+    path: '/v1/providers/people-data/lookup',
     fields: GROUP_FIELDS.demographics,
     request: (r) => ({ email: r.email, first_name: r.first_name, last_name: r.last_name, postal_code: r.postal_code }),
   },
@@ -25,6 +35,13 @@ export const PROVIDER_CATALOG: Readonly<Record<string, LookupProviderSpec>> = {
     path: '/v1/providers/firmographics/lookup',
     fields: GROUP_FIELDS.firmographics,
     request: (r) => when(Boolean(companyDomain(r) || r.company), { domain: companyDomain(r), company: r.company }),
+  },
+  'company-registry': {
+    name: 'company-registry',
+    path: '/v1/providers/company-registry/lookup',
+    // A registry files no revenue: the waterfall keeps another vendor's revenue band, or none.
+    fields: ['industry', 'employee_band', 'founded_year', 'hq_country'],
+    request: (r) => when(Boolean(r.company), { company: r.company, domain: companyDomain(r) }),
   },
   'email-finder': {
     name: 'email-finder',
