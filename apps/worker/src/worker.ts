@@ -35,6 +35,7 @@ export async function createEnrichmentWorker(options: EnrichmentWorkerOptions): 
       concurrency: config.providers.concurrency,
       rateLimitPerSecond: config.providers.rateLimitPerSecond,
       maxInFlight: config.providers.maxInFlight,
+      budgets: config.providers.budgets,
       cacheTtlMs: config.providers.cacheTtlMs,
       headers: options.providerHeaders,
     },
