@@ -257,6 +257,10 @@ describe('batchEnrichmentWorkflow', () => {
       expect(second.counts).toEqual(first.counts);
       // Not one call more at any provider: the second job was served from the lookup cache alone.
       expect(await stats(apiKey)).toEqual(paid);
+      // ...and the jobs' progress counted it: calls paid by the first, cache hits only in the second.
+      const allCalls = Object.values(paid).reduce((sum, provider) => sum + calls(provider), 0);
+      expect(first.progress?.lookups).toEqual({ cacheHits: 0, providerCalls: allCalls });
+      expect(second.progress?.lookups).toEqual({ cacheHits: allCalls, providerCalls: 0 });
       const results = (jobId: string) => db.prisma.enrichmentResult.findMany({ where: { jobId }, orderBy: [{ rowNumber: 'asc' }, { field: 'asc' }] });
       const [before, after] = await Promise.all([results(first.jobId), results(second.jobId)]);
       expect(after.length).toBe(before.length);

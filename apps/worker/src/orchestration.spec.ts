@@ -47,7 +47,7 @@ describe('batchEnrichmentWorkflow orchestration', () => {
           await new Promise((resolve) => setTimeout(resolve, 5));
           if (options.gate) await options.gate;
           if (range.from === options.failPage) throw ApplicationFailure.nonRetryable('provider down for good', 'ProviderUnavailable');
-          return { ...EMPTY_COUNTS, total: range.to - range.from, enriched: range.to - range.from };
+          return { ...EMPTY_COUNTS, total: range.to - range.from, enriched: range.to - range.from, lookups: { cacheHits: 0, providerCalls: range.to - range.from } };
         } finally {
           inFlight--;
         }
@@ -103,6 +103,8 @@ describe('batchEnrichmentWorkflow orchestration', () => {
     expect(acts.calls.pages).toHaveLength(10);
     expect(new Set(acts.calls.pages.map((p) => p.from)).size).toBe(10);
     expect(progress?.runs).toBe(4);
+    // Lookup counters are carried across runs like the row counts.
+    expect(progress?.lookups).toEqual({ cacheHits: 0, providerCalls: 50 });
   });
 
   it('records the rows of a page whose retries are spent as failed, and finishes the job', async () => {

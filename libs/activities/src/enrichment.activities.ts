@@ -22,6 +22,18 @@ export interface EnrichmentDeps {
   chunkSize: number;
 }
 
+/** What a page reports: its rows' counts, and how its lookups were served. */
+export interface EnrichPageResult extends JobCounts {
+  /** Over every attempt of the page: answers reused from the lookup cache, and calls paid for. */
+  lookups: LookupStats;
+}
+
+/** Heartbeat details of a page: the last finished row and the lookups so far. */
+interface PageProgress extends LookupStats {
+  lastRow?: number;
+  attempt: number;
+}
+
 /** Failure type of a page whose rows could not all be enriched yet; Temporal retries it with backoff. */
 export const PROVIDER_UNAVAILABLE_FAILURE = 'ProviderUnavailable';
 
@@ -33,14 +45,16 @@ export function createEnrichmentActivities({ jobs, waterfall, sealer, chunkSize 
      * (or a crash) resumes after it. Rows the provider could not serve yet stay pending and the
      * activity fails retryably once the rest of the page is saved: Temporal's backoff does the rest.
      */
-    async enrichPage({ jobId, range, fields }: EnrichPageInput): Promise<JobCounts> {
+    async enrichPage({ jobId, range, fields }: EnrichPageInput): Promise<EnrichPageResult> {
       const groups = fields.filter(isEnrichmentGroup);
       const context = Context.current();
       const signal = context.cancellationSignal;
       // Finished rows are no longer PENDING, so a retried attempt picks up exactly where the last
       // committed chunk left off, including rows an earlier attempt deferred.
       const rows = await jobs.pendingRows(jobId, range);
-      const stats: LookupStats = { cacheHits: 0, providerCalls: 0 };
+      // Lookups of earlier attempts count too: the heartbeat carries them over.
+      const previous = activityInfo().heartbeatDetails as PageProgress | undefined;
+      const stats: LookupStats = { cacheHits: previous?.cacheHits ?? 0, providerCalls: previous?.providerCalls ?? 0 };
       let lastError: Error | undefined;
       let deferred = 0;
       for (let start = 0; start < rows.length && !signal.aborted; start += chunkSize) {
@@ -57,7 +71,7 @@ export function createEnrichmentActivities({ jobs, waterfall, sealer, chunkSize 
           }
         });
         await jobs.saveRowResults(jobId, done);
-        heartbeat({ lastRow: chunk.at(-1)?.rowNumber, attempt: activityInfo().attempt, ...stats });
+        heartbeat({ lastRow: chunk.at(-1)?.rowNumber, attempt: activityInfo().attempt, ...stats } satisfies PageProgress);
       }
       // Cancellation is honoured between chunks, so nothing is ever half written.
       if (signal.aborted) throw signal.reason ?? new CancelledFailure('page cancelled');
@@ -70,7 +84,7 @@ export function createEnrichmentActivities({ jobs, waterfall, sealer, chunkSize 
         });
       }
       log.debug('page enriched', { jobId, range, ...stats });
-      return jobs.rangeCounts(jobId, range);
+      return { ...(await jobs.rangeCounts(jobId, range)), lookups: stats };
     },
   };
 }

@@ -9,7 +9,7 @@ export { createActivities, type ActivityDeps, type Activities } from './create-a
 export type { StageJobInput, StageJobResult } from './staging.activities';
 export { CSV_FORMAT_FAILURE } from './staging.activities';
 export type { RefreshCustomersInput, RefreshCustomersResult } from './customers.activities';
-export { PROVIDER_UNAVAILABLE_FAILURE, type EnrichPageInput } from './enrichment.activities';
+export { PROVIDER_UNAVAILABLE_FAILURE, type EnrichPageInput, type EnrichPageResult } from './enrichment.activities';
 export { HttpLookupClient, type ProviderLookup, type LookupProviderSpec } from './providers/http-lookup.client';
 export { PROVIDER_CATALOG } from './providers/provider-catalog';
 export { runWaterfall, UnknownProviderError, type WaterfallOptions, type WaterfallOutcome } from './waterfall';

@@ -1,6 +1,6 @@
 import { type JobCounts, EMPTY_COUNTS, GROUP_FIELDS, pageAt, RESEARCH_GROUPS, ROWS_STAGED_SIGNAL, type RowRange, type RowsStaged } from '@enrich/domain';
 import { DEFAULT_RESEARCH_ROUNDS, rowResearchWorkflow, rowResearchWorkflowId } from './row-research.workflow';
-import type { Activities } from '@enrich/activities';
+import type { Activities, LookupStats } from '@enrich/activities';
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -30,7 +30,7 @@ export interface BatchEnrichmentInput {
   pagesPerRun?: number;
   /** Rows researched on the web at once (child workflows in flight), for research groups. */
   researchWindowSize?: number;
-  resume?: { totalRows: number; nextRow: number; done: JobCounts; runs: number; paused?: boolean; researchNext?: number };
+  resume?: { totalRows: number; nextRow: number; done: JobCounts; runs: number; paused?: boolean; researchNext?: number; lookups?: LookupStats };
 }
 
 export type BatchPhase = 'staging' | 'enriching' | 'researching' | 'finishing' | 'completed' | 'failed' | 'cancelled';
@@ -47,6 +47,8 @@ export interface BatchProgress {
   nextRow: number;
   /** Rows in a final status, by status, from finished pages. */
   done: JobCounts;
+  /** How the lookups of finished pages were served (all runs of the job). */
+  lookups: LookupStats;
   pagesInFlight: number;
   runs: number;
   /** Paused by request: no new page starts (pages in flight finish) until resumed. */
@@ -121,6 +123,7 @@ export async function batchEnrichmentWorkflow(input: BatchEnrichmentInput): Prom
     stagedRows: input.resume?.totalRows ?? 0,
     nextRow: input.resume?.nextRow ?? 1,
     done: input.resume?.done ?? { ...EMPTY_COUNTS },
+    lookups: input.resume?.lookups ?? { cacheHits: 0, providerCalls: 0 },
     pagesInFlight: 0,
     runs: (input.resume?.runs ?? 0) + 1,
     paused: input.resume?.paused ?? false,
@@ -159,7 +162,11 @@ export async function batchEnrichmentWorkflow(input: BatchEnrichmentInput): Prom
     let pagesStarted = 0;
     const runPage = async (range: RowRange) => {
       try {
-        addCounts(state.done, await enrichPage({ jobId: input.jobId, range, fields: lookupFields }));
+        const page = await enrichPage({ jobId: input.jobId, range, fields: lookupFields });
+        addCounts(state.done, page);
+        // Results recorded before pages reported their lookups have none.
+        state.lookups.cacheHits += page.lookups?.cacheHits ?? 0;
+        state.lookups.providerCalls += page.lookups?.providerCalls ?? 0;
       } catch (error) {
         if (isCancellation(error)) throw error;
         // Every retry is spent: the rows still pending are recorded as failed, never dropped.
@@ -207,7 +214,7 @@ export async function batchEnrichmentWorkflow(input: BatchEnrichmentInput): Prom
       // Only reached with no page in flight, so the cursor is exact for the next run.
       await continueAsNew<typeof batchEnrichmentWorkflow>({
         ...input,
-        resume: { totalRows: state.totalRows, nextRow: state.nextRow, done: state.done, runs: state.runs, paused: state.paused },
+        resume: { totalRows: state.totalRows, nextRow: state.nextRow, done: state.done, lookups: state.lookups, runs: state.runs, paused: state.paused },
       });
     }
 
@@ -277,7 +284,7 @@ async function researchRows(input: BatchEnrichmentInput, state: BatchProgress, f
   if ((state.researchNext ?? 1) <= state.totalRows) {
     await continueAsNew<typeof batchEnrichmentWorkflow>({
       ...input,
-      resume: { totalRows: state.totalRows, nextRow: state.nextRow, done: state.done, runs: state.runs, paused: state.paused, researchNext: state.researchNext },
+      resume: { totalRows: state.totalRows, nextRow: state.nextRow, done: state.done, lookups: state.lookups, runs: state.runs, paused: state.paused, researchNext: state.researchNext },
     });
   }
 }

@@ -68,6 +68,10 @@ export const jobResponse = z
         nextRow: z.number().int().optional().openapi({ description: 'Live from the workflow while it runs: first row not yet handed to a page.' }),
         pagesInFlight: z.number().int().optional(),
         runs: z.number().int().optional().openapi({ description: 'Workflow runs so far (continue-as-new).' }),
+        lookups: z
+          .object({ cacheHits: z.number().int(), providerCalls: z.number().int() })
+          .optional()
+          .openapi({ description: 'Live: lookups of finished pages served from the lookup cache, and provider calls paid for.' }),
       })
       .openapi('JobProgress'),
     links: z.object({ self: z.string(), results: z.string(), resultsCsv: z.string() }),

@@ -39,6 +39,8 @@ export interface JobViewProgress extends JobProgress {
   pagesInFlight?: number;
   /** Workflow runs so far, continue-as-new included (live, while running). */
   runs?: number;
+  /** How finished pages' lookups were served: reused from the lookup cache, or paid provider calls (live). */
+  lookups?: { cacheHits: number; providerCalls: number };
 }
 
 export interface JobView extends JobSummary {
@@ -155,7 +157,7 @@ export class JobsService {
       paused: live?.paused ?? false,
       phase: live?.phase,
     });
-    return { ...job, progress: live ? { ...progress, nextRow: live.nextRow, pagesInFlight: live.pagesInFlight, runs: live.runs } : progress };
+    return { ...job, progress: live ? { ...progress, nextRow: live.nextRow, pagesInFlight: live.pagesInFlight, runs: live.runs, lookups: live.lookups } : progress };
   }
 
   private async liveProgress(jobId: string): Promise<BatchProgress | undefined> {
