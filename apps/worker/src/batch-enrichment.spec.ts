@@ -199,6 +199,31 @@ describe('batchEnrichmentWorkflow', () => {
     const calls = (counts: Stats[string]) => counts.ok + counts.not_found + counts.rate_limited + counts.failed + counts.invalid;
     const sure = (answer: Answer | undefined): answer is Answer => answer !== undefined && answer.confidence >= DEFAULT_CONFIDENCE_THRESHOLD;
 
+    it('enriches a contact repeated in one job once, however the file spells it', async () => {
+      // 30 contacts, then the same 30 again in other pages: email upper-cased, names padded.
+      const people = Array.from({ length: 30 }, (_, i) => ({ email: `twice.${i}@example.com`, first: `Ann${i}`, last: `Lee${i}` }));
+      const csv = [
+        'email,first_name,last_name',
+        ...people.map((p) => `${p.email},${p.first},${p.last}`),
+        ...people.map((p) => `${p.email.toUpperCase()}, ${p.first} ,${p.last.toLowerCase()}`),
+      ].join('\n');
+      const knobs: MockKnobs = { latencyMs: 0, jitterMs: 0, notFoundRate: 0 };
+      const apiKey = uniqueTaskQueue('duplicates');
+      const { jobId, counts, progress, error } = await runJob(`${csv}\n`, { knobs, apiKey, workflow: { pageSize: 10, windowSize: 2 } });
+      expect(error).toBeUndefined();
+      expect(counts).toMatchObject({ total: 60, enriched: 60 });
+      // One paid call per distinct contact; the repeats were served by the cache or shared a call.
+      const paid = await stats(apiKey);
+      expect(calls(paid['demographics'])).toBe(30);
+      expect(calls(paid['people-data'])).toBe(0);
+      expect(progress?.lookups).toMatchObject({ providerCalls: 30 });
+      expect((progress?.lookups.cacheHits ?? 0) + (progress?.lookups.sharedCalls ?? 0)).toBe(30);
+      // Each repeat carries its original's answer.
+      const rows = await jobs.resultRows(jobId, 0, 100);
+      const answer = (rowNumber: number) => rows.find((r) => r.rowNumber === rowNumber)?.fields.map((f) => [f.field, f.value, f.provider]);
+      for (let i = 1; i <= 30; i++) expect(answer(i + 30)).toEqual(answer(i));
+    });
+
     it('asks the second vendor where the first has no record or is unsure, and a second job pays neither again', async () => {
       // Free-mail addresses and a company name, no person name or domain: the first vendors' weakest
       // keys, so they are sometimes below the threshold; they also miss 30 % of records, the second never.
@@ -259,8 +284,8 @@ describe('batchEnrichmentWorkflow', () => {
       expect(await stats(apiKey)).toEqual(paid);
       // ...and the jobs' progress counted it: calls paid by the first, cache hits only in the second.
       const allCalls = Object.values(paid).reduce((sum, provider) => sum + calls(provider), 0);
-      expect(first.progress?.lookups).toEqual({ cacheHits: 0, providerCalls: allCalls });
-      expect(second.progress?.lookups).toEqual({ cacheHits: allCalls, providerCalls: 0 });
+      expect(first.progress?.lookups).toEqual({ cacheHits: 0, providerCalls: allCalls, sharedCalls: 0 });
+      expect(second.progress?.lookups).toEqual({ cacheHits: allCalls, providerCalls: 0, sharedCalls: 0 });
       const results = (jobId: string) => db.prisma.enrichmentResult.findMany({ where: { jobId }, orderBy: [{ rowNumber: 'asc' }, { field: 'asc' }] });
       const [before, after] = await Promise.all([results(first.jobId), results(second.jobId)]);
       expect(after.length).toBe(before.length);

@@ -47,7 +47,7 @@ describe('batchEnrichmentWorkflow orchestration', () => {
           await new Promise((resolve) => setTimeout(resolve, 5));
           if (options.gate) await options.gate;
           if (range.from === options.failPage) throw ApplicationFailure.nonRetryable('provider down for good', 'ProviderUnavailable');
-          return { ...EMPTY_COUNTS, total: range.to - range.from, enriched: range.to - range.from, lookups: { cacheHits: 0, providerCalls: range.to - range.from } };
+          return { ...EMPTY_COUNTS, total: range.to - range.from, enriched: range.to - range.from, lookups: { cacheHits: 0, providerCalls: range.to - range.from, sharedCalls: 0 } };
         } finally {
           inFlight--;
         }
@@ -104,7 +104,7 @@ describe('batchEnrichmentWorkflow orchestration', () => {
     expect(new Set(acts.calls.pages.map((p) => p.from)).size).toBe(10);
     expect(progress?.runs).toBe(4);
     // Lookup counters are carried across runs like the row counts.
-    expect(progress?.lookups).toEqual({ cacheHits: 0, providerCalls: 50 });
+    expect(progress?.lookups).toEqual({ cacheHits: 0, providerCalls: 50, sharedCalls: 0 });
   });
 
   it('records the rows of a page whose retries are spent as failed, and finishes the job', async () => {

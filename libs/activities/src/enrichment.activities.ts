@@ -54,7 +54,7 @@ export function createEnrichmentActivities({ jobs, waterfall, sealer, chunkSize 
       const rows = await jobs.pendingRows(jobId, range);
       // Lookups of earlier attempts count too: the heartbeat carries them over.
       const previous = activityInfo().heartbeatDetails as PageProgress | undefined;
-      const stats: LookupStats = { cacheHits: previous?.cacheHits ?? 0, providerCalls: previous?.providerCalls ?? 0 };
+      const stats: LookupStats = { cacheHits: previous?.cacheHits ?? 0, providerCalls: previous?.providerCalls ?? 0, sharedCalls: previous?.sharedCalls ?? 0 };
       let lastError: Error | undefined;
       let deferred = 0;
       for (let start = 0; start < rows.length && !signal.aborted; start += chunkSize) {

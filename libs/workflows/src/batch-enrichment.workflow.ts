@@ -123,7 +123,7 @@ export async function batchEnrichmentWorkflow(input: BatchEnrichmentInput): Prom
     stagedRows: input.resume?.totalRows ?? 0,
     nextRow: input.resume?.nextRow ?? 1,
     done: input.resume?.done ?? { ...EMPTY_COUNTS },
-    lookups: input.resume?.lookups ?? { cacheHits: 0, providerCalls: 0 },
+    lookups: input.resume?.lookups ?? { cacheHits: 0, providerCalls: 0, sharedCalls: 0 },
     pagesInFlight: 0,
     runs: (input.resume?.runs ?? 0) + 1,
     paused: input.resume?.paused ?? false,
@@ -167,6 +167,7 @@ export async function batchEnrichmentWorkflow(input: BatchEnrichmentInput): Prom
         // Results recorded before pages reported their lookups have none.
         state.lookups.cacheHits += page.lookups?.cacheHits ?? 0;
         state.lookups.providerCalls += page.lookups?.providerCalls ?? 0;
+        state.lookups.sharedCalls += page.lookups?.sharedCalls ?? 0;
       } catch (error) {
         if (isCancellation(error)) throw error;
         // Every retry is spent: the rows still pending are recorded as failed, never dropped.

@@ -69,9 +69,11 @@ export const jobResponse = z
         pagesInFlight: z.number().int().optional(),
         runs: z.number().int().optional().openapi({ description: 'Workflow runs so far (continue-as-new).' }),
         lookups: z
-          .object({ cacheHits: z.number().int(), providerCalls: z.number().int() })
+          .object({ cacheHits: z.number().int(), providerCalls: z.number().int(), sharedCalls: z.number().int() })
           .optional()
-          .openapi({ description: 'Live: lookups of finished pages served from the lookup cache, and provider calls paid for.' }),
+          .openapi({
+            description: 'Live: lookups of finished pages served from the lookup cache, provider calls paid for, and lookups that shared a call made for the same contact (duplicates in the file).',
+          }),
       })
       .openapi('JobProgress'),
     links: z.object({ self: z.string(), results: z.string(), resultsCsv: z.string() }),

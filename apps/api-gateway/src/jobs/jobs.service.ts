@@ -39,8 +39,8 @@ export interface JobViewProgress extends JobProgress {
   pagesInFlight?: number;
   /** Workflow runs so far, continue-as-new included (live, while running). */
   runs?: number;
-  /** How finished pages' lookups were served: reused from the lookup cache, or paid provider calls (live). */
-  lookups?: { cacheHits: number; providerCalls: number };
+  /** How finished pages' lookups were served: from the lookup cache, paid calls, calls shared by duplicates (live). */
+  lookups?: { cacheHits: number; providerCalls: number; sharedCalls: number };
 }
 
 export interface JobView extends JobSummary {

@@ -42,11 +42,12 @@ describe('LookupService', () => {
     const client = provider((r) => (r.email.startsWith('gone') ? { kind: 'not_found', provider: 'demographics' } : found(r.email)));
     const cache = new MemoryCache();
     const service = new LookupService({ provider: client, budget: new RateBudget({ requestsPerSecond: 0, maxInFlight: 4 }), cache, cacheTtlMs: 1_000 });
-    const stats: LookupStats = { cacheHits: 0, providerCalls: 0 };
+    const stats: LookupStats = { cacheHits: 0, providerCalls: 0, sharedCalls: 0 };
     const first = await service.lookupMany([record('a@x.io'), record(' A@X.io '), record('gone@x.io')], signal, stats);
     expect(client.calls).toEqual(['a@x.io', 'gone@x.io']);
     expect(first.map((o) => o.kind)).toEqual(['found', 'found', 'not_found']);
-    expect(stats).toEqual({ cacheHits: 0, providerCalls: 2 });
+    // The second spelling of a@x.io shares the first one's call.
+    expect(stats).toEqual({ cacheHits: 0, providerCalls: 2, sharedCalls: 1 });
 
     const second = await service.lookupMany([record('a@x.io'), record('gone@x.io')], signal, stats);
     expect(client.calls).toHaveLength(2);
@@ -54,7 +55,7 @@ describe('LookupService', () => {
       { kind: 'found', fromCache: true, fields: [expect.objectContaining({ field: 'region', fromCache: true })] },
       { kind: 'not_found', provider: 'demographics', fromCache: true },
     ]);
-    expect(stats).toEqual({ cacheHits: 2, providerCalls: 2 });
+    expect(stats).toEqual({ cacheHits: 2, providerCalls: 2, sharedCalls: 1 });
   });
 
   it('retries 5xx, backs the whole provider off on 429, and reports what it could not serve', async () => {
@@ -89,11 +90,15 @@ describe('LookupService', () => {
     const client = provider((r) => found(r.email));
     const slow: ProviderClient = { ...client, lookup: async (r, s) => (await gate, client.lookup(r, s)) };
     const service = new LookupService({ provider: slow, budget: new RateBudget({ requestsPerSecond: 0, maxInFlight: 4 }), cacheTtlMs: 0 });
-    const pageA = service.lookupMany([record('same@x.io')], signal);
-    const pageB = service.lookupMany([record('same@x.io'), record('other@x.io')], signal);
+    const statsA: LookupStats = { cacheHits: 0, providerCalls: 0, sharedCalls: 0 };
+    const statsB: LookupStats = { cacheHits: 0, providerCalls: 0, sharedCalls: 0 };
+    const pageA = service.lookupMany([record('same@x.io')], signal, statsA);
+    const pageB = service.lookupMany([record('same@x.io'), record('other@x.io')], signal, statsB);
     release();
     const [[a], [b, other]] = await Promise.all([pageA, pageB]);
     expect(a).toEqual(b);
+    expect(statsA).toEqual({ cacheHits: 0, providerCalls: 1, sharedCalls: 0 });
+    expect(statsB).toEqual({ cacheHits: 0, providerCalls: 1, sharedCalls: 1 });
     expect(other.kind).toBe('found');
     expect(client.calls.sort()).toEqual(['other@x.io', 'same@x.io']);
   });

@@ -34,10 +34,14 @@ export interface LookupServiceOptions {
   callBackoffMs?: number;
 }
 
-/** Counters of one {@link LookupService.lookupMany} call. */
+/** Counters of {@link LookupService.lookupMany} calls. */
 export interface LookupStats {
+  /** Answers reused from the lookup cache. */
   cacheHits: number;
+  /** Calls paid for at the provider. */
   providerCalls: number;
+  /** Lookups answered by a call made at the same time for the same contact (a duplicate in the job). */
+  sharedCalls: number;
 }
 
 /**
@@ -76,10 +80,14 @@ export class LookupService {
           return Promise.resolve(fromCache(provider.name, hit));
         }
         let call = calls.get(key);
-        if (!call) {
+        if (call) {
+          // The same contact earlier in this batch.
+          if (stats) stats.sharedCalls++;
+        } else {
           const shared = this.inFlight.get(key);
           if (shared) {
             // Another page of this process is paying for it right now; that page caches it.
+            if (stats) stats.sharedCalls++;
             call = shared;
           } else {
             if (stats) stats.providerCalls++;
