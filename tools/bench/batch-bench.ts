@@ -16,7 +16,7 @@ import { createCodecKit, FAILURE_CONVERTER_PATH } from '@enrich/codec';
 import type { JobCounts } from '@enrich/domain';
 import { FileBlobStore, JobRepository } from '@enrich/db';
 import { createTestDatabase, customersCsv, testEnv, uniqueTaskQueue, type TestDatabase } from '@enrich/testing';
-import type { BatchEnrichmentInput, BatchProgress } from '@enrich/workflows';
+import { type BatchEnrichmentInput, type BatchProgress, DEFAULT_PAGE_SIZE, DEFAULT_WINDOW_SIZE } from '@enrich/workflows';
 import { Client, Connection } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
@@ -379,6 +379,8 @@ interface HistoryStats {
   runs: number;
   eventsPerRun: number[];
   stagingMs: number;
+  /** Workflow start to first page scheduled: how long enrichment waited for staging. */
+  firstPageMs: number;
   /** First page scheduled to last page completed. */
   enrichMs: number;
   pages: number;
@@ -395,8 +397,9 @@ const eventMs = (event: temporal.api.history.v1.IHistoryEvent) =>
 
 /** Follows the continue-as-new chain from the first run, reading each run's history. */
 async function historyStats(client: Client, workflowId: string, firstRunId: string): Promise<HistoryStats> {
-  const stats: HistoryStats = { runs: 0, eventsPerRun: [], stagingMs: 0, enrichMs: 0, pages: 0, pageAttempts: 0, pageQueueMs: 0, pageRunMs: 0, workflowTasks: 0 };
+  const stats: HistoryStats = { runs: 0, eventsPerRun: [], stagingMs: 0, firstPageMs: 0, enrichMs: 0, pages: 0, pageAttempts: 0, pageQueueMs: 0, pageRunMs: 0, workflowTasks: 0 };
   let firstPage = Infinity;
+  let startedAtMs: number | undefined;
   let lastPage = 0;
   let queueTotal = 0;
   let runTotal = 0;
@@ -410,6 +413,7 @@ async function historyStats(client: Client, workflowId: string, firstRunId: stri
     runId = undefined;
     for (const event of events) {
       const id = String(event.eventId);
+      startedAtMs ??= eventMs(event);
       if (event.workflowTaskCompletedEventAttributes) stats.workflowTasks++;
       const sched = event.activityTaskScheduledEventAttributes;
       if (sched) {
@@ -442,6 +446,7 @@ async function historyStats(client: Client, workflowId: string, firstRunId: stri
     }
   }
   stats.enrichMs = lastPage > firstPage ? lastPage - firstPage : 0;
+  stats.firstPageMs = Number.isFinite(firstPage) && startedAtMs !== undefined ? firstPage - startedAtMs : 0;
   stats.pageQueueMs = stats.pages ? queueTotal / stats.pages : 0;
   stats.pageRunMs = stats.pages ? runTotal / stats.pages : 0;
   return stats;
@@ -508,21 +513,24 @@ function describePlatform(s: PlatformSettings): string {
   return `pageSize ${s.pageSize}, windowSize ${s.windowSize}, PROVIDER_CONCURRENCY ${s.providerConcurrency}${s.pagesPerRun ? `, pagesPerRun ${s.pagesPerRun}` : ''}`;
 }
 
-/** S1's platform settings unless overridden on the command line. */
-// Chosen on a 2-core machine: at 48 calls in flight the host's CPU (worker, mock, PostgreSQL,
-// Temporal) is the limit and the platform reaches about 36 % of the baseline; at 24 with 8 smaller
-// pages in flight it keeps about 18 of 24 calls in flight and reaches about 60 %.
-const S1_DEFAULTS: PlatformSettings = { providerConcurrency: 24, pageSize: 200, windowSize: 8 };
+/**
+ * S1's platform settings unless overridden on the command line: the workflow's default page and
+ * window sizes (what a job gets unless it asks otherwise), 24 provider calls in flight.
+ */
+const S1_DEFAULTS: PlatformSettings = { providerConcurrency: 24, pageSize: DEFAULT_PAGE_SIZE, windowSize: DEFAULT_WINDOW_SIZE };
 
-async function s1Throughput(ctx: Context, total: number, settings: PlatformSettings): Promise<void> {
+const S1_KNOBS: Knobs = { latencyMs: 20, jitterMs: 0, failureRate: 0, notFoundRate: 0 };
+
+/** S1; returns the baseline's rows per second (for the sweep). */
+async function s1Throughput(ctx: Context, total: number, settings: PlatformSettings): Promise<number> {
   const S = 'S1';
-  const knobs: Knobs = { latencyMs: 20, jitterMs: 0, failureRate: 0, notFoundRate: 0 };
+  const knobs = S1_KNOBS;
   const concurrency = settings.providerConcurrency;
   log(`${S} throughput: ${fmt(total)} rows, mock latency ${knobs.latencyMs} ms (no jitter, failures, not-found); ${describePlatform(settings)}`);
   const csv = customersCsv({ rows: total, seed: 42 });
   const bodies = (parse(csv, { columns: true }) as Record<string, string>[]).map(lookupBody);
 
-  await withPlatform(ctx, 's1', knobs, settings, async ({ db, blobDir, mock, worker }) => {
+  return withPlatform(ctx, 's1', knobs, settings, async ({ db, blobDir, mock, worker }) => {
     // (a) Baseline, after a short warm-up so neither side pays for the mock's JIT.
     await baseline(mock.url, bodies.slice(0, Math.min(2_000, total)), concurrency);
     log(`${S} (a) baseline: ${fmt(total)} POSTs, ${concurrency} in flight, undici, no Temporal, no database`);
@@ -561,7 +569,7 @@ async function s1Throughput(ctx: Context, total: number, settings: PlatformSetti
       target: 'all',
       ok: run.counts.enriched === total && empty === 0,
     });
-    info(S, 'time in staging (stageJob activity)', `${seconds(history.stagingMs)} (${fmt((total / Math.max(history.stagingMs, 1)) * 1000)} rows/s)`);
+    info(S, 'time in staging (stageJob activity); first page started after', `${seconds(history.stagingMs)} (${fmt((total / Math.max(history.stagingMs, 1)) * 1000)} rows/s); ${seconds(history.firstPageMs)}`);
     info(S, 'time enriching (first page scheduled → last page done)', `${seconds(history.enrichMs)} (${fmt(enrichRate)} rows/s = ${fmt((enrichRate / baseRate) * 100, 1)} % of baseline)`);
     info(S, 'provider calls in flight while enriching (calls × latency ÷ time)', `${fmt(inFlight, 1)} of ${concurrency}`);
     info(S, 'pages; mean queue wait (scheduled → started); mean run', `${history.pages}; ${fmt(history.pageQueueMs)} ms; ${fmt(history.pageRunMs)} ms`);
@@ -570,14 +578,36 @@ async function s1Throughput(ctx: Context, total: number, settings: PlatformSetti
     info(S, 'CPU during platform run: worker / mock (% of a core); host', `${fmt(use.worker)} % / ${fmt(use.mock)} %; host ${fmt(use.host)} % of ${coreCount()} cores`);
     info(S, 'CPU during baseline: mock (% of a core); host', `${fmt(baseUse.mock)} %; host ${fmt(baseUse.host)} % of ${coreCount()} cores`);
     info(S, 'worker peak RSS', `${fmt(peak)} MB`);
+    return baseRate;
   });
+}
+
+/**
+ * The platform side of S1 again for other page and window sizes (same rows, knobs and
+ * concurrency; a fresh database, mock and worker each), against S1's baseline: how the defaults
+ * were chosen.
+ */
+async function s1Sweep(ctx: Context, total: number, concurrency: number, grid: Array<Pick<PlatformSettings, 'pageSize' | 'windowSize'>>, baseRate: number): Promise<void> {
+  const csv = customersCsv({ rows: total, seed: 42 });
+  for (const { pageSize, windowSize } of grid) {
+    const settings: PlatformSettings = { providerConcurrency: concurrency, pageSize, windowSize };
+    log(`S1 sweep: ${describePlatform(settings)}`);
+    await withPlatform(ctx, `sweep-${pageSize}x${windowSize}`, S1_KNOBS, settings, async ({ db, blobDir, worker }) => {
+      const run = await runJob(ctx.client, db, blobDir, csv, worker.taskQueue, { pageSize, windowSize }, total);
+      const history = await historyStats(ctx.client, run.workflowId, run.firstRunId);
+      const rate = (total / run.wallMs) * 1000;
+      const inFlight = history.enrichMs ? (total * S1_KNOBS.latencyMs) / history.enrichMs : 0;
+      info('S1 sweep', `pageSize ${pageSize}, windowSize ${windowSize}: rows/s; % of baseline; calls in flight; RSS`,
+        `${fmt(rate)}; ${fmt((rate / baseRate) * 100, 1)} %; ${fmt(inFlight, 1)} of ${concurrency}; ${fmt(worker.peakRssMb())} MB`);
+    });
+  }
 }
 
 async function s2LatencyFailures(ctx: Context): Promise<void> {
   const S = 'S2';
   const total = 1_000;
   const knobs: Knobs = { latencyMs: 200, jitterMs: 300, failureRate: 0.1, notFoundRate: 0 };
-  const settings: PlatformSettings = { providerConcurrency: 32, pageSize: 100, windowSize: 4 };
+  const settings: PlatformSettings = { providerConcurrency: 32, pageSize: DEFAULT_PAGE_SIZE, windowSize: DEFAULT_WINDOW_SIZE };
   const meanLatency = knobs.latencyMs + knobs.jitterMs / 2;
   // One retry backoff: the page activity's first Temporal retry interval (1 s), for the rare row
   // that fails all of its quick in-activity attempts.
@@ -672,7 +702,7 @@ async function main(): Promise<void> {
   // --concurrency, --page-size, --window: S1's platform settings (the baseline follows --concurrency).
   const { values } = parseArgs({
     options: { rows: { type: 'string' }, scale: { type: 'boolean', default: false }, 'scale-rows': { type: 'string' }, only: { type: 'string' },
-      concurrency: { type: 'string' }, 'page-size': { type: 'string' }, window: { type: 'string' },
+      concurrency: { type: 'string' }, 'page-size': { type: 'string' }, window: { type: 'string' }, sweep: { type: 'string' },
     },
   });
   const s1Rows = positive('rows', values.rows, 100_000);
@@ -685,6 +715,11 @@ async function main(): Promise<void> {
     windowSize: positive('window', values.window, S1_DEFAULTS.windowSize),
   };
   const s3Rows = positive('scale-rows', values['scale-rows'], 1_000_000);
+  // --sweep 100x4,200x8: S1's platform side again for each pageSize x windowSize.
+  const sweep = (values.sweep ?? '').split(',').filter(Boolean).map((cell) => {
+    const [page, window] = cell.split('x');
+    return { pageSize: positive('sweep', page ?? cell, 0), windowSize: positive('sweep', window ?? cell, 0) };
+  });
   const only = values.only?.split(',').map((name) => name.trim().toLowerCase());
   const wanted = (name: string) => (only ? only.includes(name) : name !== 's3' || values.scale === true);
 
@@ -706,7 +741,10 @@ async function main(): Promise<void> {
     });
     await writeFile(bundlePath, code);
     const ctx: Context = { client, bundlePath, dir };
-    if (wanted('s1')) await s1Throughput(ctx, s1Rows, s1Settings);
+    if (wanted('s1')) {
+      const baseRate = await s1Throughput(ctx, s1Rows, s1Settings);
+      if (sweep.length > 0) await s1Sweep(ctx, s1Rows, s1Settings.providerConcurrency, sweep, baseRate);
+    }
     if (wanted('s2')) await s2LatencyFailures(ctx);
     if (wanted('s3')) await s3Scale(ctx, s3Rows);
     console.log('');

@@ -13,6 +13,7 @@ import {
   executeChild,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -74,8 +75,14 @@ export const resumeUpdate = defineUpdate<BatchProgress>('resume');
 /** Thrown by the pause/resume validators: the job can no longer be paused or resumed. */
 export const JOB_NOT_CONTROLLABLE = 'JobNotControllable';
 
-export const DEFAULT_PAGE_SIZE = 100;
-export const DEFAULT_WINDOW_SIZE = 4;
+/**
+ * Pages of 200 rows, 16 in flight: chosen by measurement (`tools/bench`, S1 sweep; see its README).
+ * Executions started before these defaults (no `measured-page-defaults` marker in their history)
+ * keep the old ones, 100 and 4, so their replay schedules the same pages.
+ */
+export const DEFAULT_PAGE_SIZE = 200;
+export const DEFAULT_WINDOW_SIZE = 16;
+const PAGE_DEFAULTS_PATCH = 'measured-page-defaults';
 export const DEFAULT_PAGES_PER_RUN = 500;
 export const DEFAULT_RESEARCH_WINDOW_SIZE = 8;
 
@@ -110,8 +117,9 @@ const { failPendingRows, finishJob } = proxyActivities<Activities>({
  * as new when the server suggests it or after `pagesPerRun` pages. Workflow id: `job-<jobId>`.
  */
 export async function batchEnrichmentWorkflow(input: BatchEnrichmentInput): Promise<JobCounts> {
-  const pageSize = input.pageSize ?? DEFAULT_PAGE_SIZE;
-  const windowSize = input.windowSize ?? DEFAULT_WINDOW_SIZE;
+  const measuredDefaults = patched(PAGE_DEFAULTS_PATCH);
+  const pageSize = input.pageSize ?? (measuredDefaults ? DEFAULT_PAGE_SIZE : 100);
+  const windowSize = input.windowSize ?? (measuredDefaults ? DEFAULT_WINDOW_SIZE : 4);
   const pagesPerRun = input.pagesPerRun ?? DEFAULT_PAGES_PER_RUN;
   // Lookup groups are enriched page by page; research groups row by row, in child workflows.
   const lookupFields = input.fields.filter((f) => !(RESEARCH_GROUPS as readonly string[]).includes(f));
