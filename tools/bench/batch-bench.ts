@@ -505,7 +505,8 @@ async function withPlatform<T>(
   } finally {
     await worker?.stop();
     await mock.stop();
-    await db.drop();
+    // A failed drop must not hide the scenario's own error.
+    await db.drop().catch((error: unknown) => console.error(`could not drop ${db.url}: ${(error as Error).message}`));
   }
 }
 
@@ -674,6 +675,54 @@ async function s3Scale(ctx: Context, total: number): Promise<void> {
   });
 }
 
+/**
+ * S4: a 50 MB file staged with the job paused from the start (so no page runs): the worker's peak
+ * RSS while it streams, seals and inserts the whole file, against its RSS before the job.
+ */
+async function s4StagingMemory(ctx: Context): Promise<void> {
+  const S = 'S4';
+  const targetBytes = 50 * 1024 * 1024;
+  // Rows of customersCsv are 70-80 bytes: generate enough, then cut at the first line end past 50 MB.
+  const generated = customersCsv({ rows: Math.ceil(targetBytes / 65), seed: 4 });
+  const csv = generated.slice(0, generated.indexOf('\n', targetBytes) + 1);
+  const total = csv.split('\n').length - 2;
+  log(`${S} staging memory: ${fmt(csv.length / 1024 / 1024, 1)} MB, ${fmt(total)} rows, job paused so only staging runs`);
+  await withPlatform(ctx, 's4', S1_KNOBS, S1_DEFAULTS, async ({ db, blobDir, worker }) => {
+    const idleMb = vmKb(worker.pid, 'VmRSS') / 1024;
+    const jobs = new JobRepository(db.prisma);
+    const blobKey = `uploads/bench-${Date.now().toString(36)}.csv`;
+    await new FileBlobStore(blobDir).put(blobKey, Readable.from([Buffer.from(csv)]));
+    const { id: jobId } = await jobs.create({ sourceName: 'bench.csv', blobKey, fields: ['demographics'] });
+    const started = performance.now();
+    const handle = await ctx.client.workflow.start('batchEnrichmentWorkflow', { workflowId: `job-${jobId}`, taskQueue: worker.taskQueue, args: [{ jobId, fields: ['demographics'] }] });
+    await handle.executeUpdate<BatchProgress, []>('pause');
+    let progress: BatchProgress | undefined;
+    let lastPrint = performance.now();
+    for (;;) {
+      progress = await handle.query<BatchProgress>('progress');
+      if (progress.totalRows > 0 || progress.phase === 'failed') break;
+      if (performance.now() - lastPrint >= 5_000) {
+        lastPrint = performance.now();
+        log(`  ${seconds(performance.now() - started)}: ${fmt(progress.stagedRows)} rows staged`);
+      }
+      await sleep(500);
+    }
+    const stagingMs = performance.now() - started;
+    const peak = worker.peakRssMb();
+    const enriched = (await jobs.counts(jobId)).enriched;
+    await handle.cancel();
+    await handle.result().catch(() => undefined);
+    record({
+      scenario: S,
+      metric: `worker peak RSS staging ${fmt(csv.length / 1024 / 1024)} MB (RSS before the job: ${fmt(idleMb)} MB)`,
+      measured: `${fmt(peak)} MB`,
+      target: '< 400 MB',
+      ok: peak < 400 && progress.totalRows === total,
+    });
+    info(S, 'rows staged; time; rows enriched meanwhile (job paused)', `${fmt(progress.totalRows)} / ${fmt(total)}; ${seconds(stagingMs)}; ${fmt(enriched)}`);
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 
 function coreCount(): number {
@@ -698,7 +747,7 @@ function positive(name: string, value: string | undefined, fallback: number): nu
 }
 
 async function main(): Promise<void> {
-  // --rows: rows of S1; --scale: also S3; --scale-rows: rows of S3; --only: a subset of s1,s2,s3;
+  // --rows: rows of S1; --scale: also S3; --scale-rows: rows of S3; --only: a subset of s1,s2,s3,s4;
   // --concurrency, --page-size, --window: S1's platform settings (the baseline follows --concurrency).
   const { values } = parseArgs({
     options: { rows: { type: 'string' }, scale: { type: 'boolean', default: false }, 'scale-rows': { type: 'string' }, only: { type: 'string' },
@@ -746,6 +795,7 @@ async function main(): Promise<void> {
       if (sweep.length > 0) await s1Sweep(ctx, s1Rows, s1Settings.providerConcurrency, sweep, baseRate);
     }
     if (wanted('s2')) await s2LatencyFailures(ctx);
+    if (wanted('s4')) await s4StagingMemory(ctx);
     if (wanted('s3')) await s3Scale(ctx, s3Rows);
     console.log('');
     printTable();

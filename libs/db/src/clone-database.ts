@@ -1,6 +1,9 @@
 import { createPrismaClient, type PrismaClient } from './prisma-client';
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
+
+const INSUFFICIENT_PRIVILEGE = '42501';
 
 export interface ClonedDatabase {
   /** Connection string of this suite's own database. */
@@ -25,7 +28,17 @@ export async function cloneDatabase(serverUrl: string, template: string): Promis
     prisma,
     async drop() {
       await prisma.$disconnect();
-      await withAdmin(serverUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+      // FORCE ends our own leftover sessions but may not end an autovacuum worker (a superuser's
+      // process) busy with a freshly filled table: that is a permission error, and retried.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await withAdmin(serverUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+          return;
+        } catch (error) {
+          if ((error as { code?: string }).code !== INSUFFICIENT_PRIVILEGE || attempt >= 20) throw error;
+          await sleep(500);
+        }
+      }
     },
   };
 }
