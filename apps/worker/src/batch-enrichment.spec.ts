@@ -453,14 +453,20 @@ describe('batchEnrichmentWorkflow', () => {
   });
 
   describe('data protection', () => {
-    /** Every payload in a history, found by shape (metadata + data) wherever it sits. */
+    /**
+     * Every payload in a history, found by shape (metadata + data) wherever it sits, except what
+     * Temporal itself writes in the clear and never passes through a codec: the `patched()` marker
+     * and the search attributes (they must stay indexable). Both hold patch ids, never job data.
+     */
     function payloadEncodings(node: unknown, found: string[] = []): string[] {
       if (Array.isArray(node)) node.forEach((n) => payloadEncodings(n, found));
       else if (node && typeof node === 'object') {
         const record = node as Record<string, unknown>;
         const encoding = (record['metadata'] as Record<string, Uint8Array> | undefined)?.['encoding'];
         if (encoding && 'data' in record) found.push(Buffer.from(encoding).toString());
-        Object.values(record).forEach((v) => payloadEncodings(v, found));
+        for (const [key, value] of Object.entries(record)) {
+          if (key !== 'patch-data' && key !== 'searchAttributes') payloadEncodings(value, found);
+        }
       }
       return found;
     }

@@ -1,6 +1,7 @@
 import type { ColumnMapping, EnrichedField, JobCounts, JobStatus, RowRange, RowStatus } from '@enrich/domain';
 import { EMPTY_COUNTS } from '@enrich/domain';
-import type { Prisma, PrismaClient } from './prisma-client';
+import type { Pool, PoolClient } from 'pg';
+import { inTransaction, sqlPool, type Prisma, type PrismaClient } from './prisma-client';
 
 export interface NewJob {
   sourceName: string;
@@ -68,7 +69,12 @@ const COUNT_KEYS: Record<RowStatus, keyof JobCounts> = {
  * job, row and field) so an activity retried after a crash never duplicates anything.
  */
 export class JobRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  /** Bulk statements go to `pg` directly (see {@link sqlPool}). */
+  private readonly pool: Pool;
+
+  constructor(private readonly prisma: PrismaClient) {
+    this.pool = sqlPool(prisma);
+  }
 
   async create({ columnMapping, ...job }: NewJob): Promise<{ id: string }> {
     return this.prisma.job.create({ data: { ...job, ...(columnMapping ? { columnMapping } : {}) }, select: { id: true } });
@@ -154,14 +160,14 @@ export class JobRepository {
    */
   async insertRows(jobId: string, rows: readonly StagedRow[]): Promise<void> {
     if (rows.length === 0) return;
-    await this.prisma.$executeRaw`
-      INSERT INTO job_row (job_id, row_number, line_number, input, status, last_error)
-      SELECT ${jobId}::uuid, v.row_number, v.line_number, v.input, v.status, v.last_error
-        FROM unnest(${rows.map((r) => r.rowNumber)}::int[], ${rows.map((r) => r.lineNumber)}::int[],
-                    ${rows.map((r) => JSON.stringify(r.input))}::jsonb[], ${rows.map((r) => r.status)}::"RowStatus"[],
-                    ${rows.map((r) => r.error ?? null)}::text[])
-             AS v(row_number, line_number, input, status, last_error)
-      ON CONFLICT (job_id, row_number) DO NOTHING`;
+    await this.pool.query(
+      `INSERT INTO job_row (job_id, row_number, line_number, input, status, last_error)
+       SELECT $1::uuid, v.row_number, v.line_number, v.input, v.status, v.last_error
+         FROM unnest($2::int[], $3::int[], $4::jsonb[], $5::"RowStatus"[], $6::text[])
+              AS v(row_number, line_number, input, status, last_error)
+       ON CONFLICT (job_id, row_number) DO NOTHING`,
+      [jobId, rows.map((r) => r.rowNumber), rows.map((r) => r.lineNumber), rows.map((r) => JSON.stringify(r.input)), rows.map((r) => r.status), rows.map((r) => r.error ?? null)],
+    );
   }
 
   /** Rows of `range` still waiting for enrichment, in row order. */
@@ -181,17 +187,16 @@ export class JobRepository {
   async saveRowResults(jobId: string, results: readonly RowResult[]): Promise<void> {
     if (results.length === 0) return;
     const fields = results.flatMap((r) => r.fields.map((f) => ({ rowNumber: r.rowNumber, ...f })));
-    const statements: Prisma.PrismaPromise<unknown>[] = [];
-    if (fields.length > 0) {
-      statements.push(upsertResults(this.prisma, jobId, fields));
-    }
-    statements.push(this.prisma.$executeRaw`
-      UPDATE job_row AS r
-         SET status = v.status, last_error = v.error, attempts = r.attempts + 1, updated_at = now()
-        FROM unnest(${results.map((r) => r.rowNumber)}::int[], ${results.map((r) => r.status)}::"RowStatus"[],
-                    ${results.map((r) => r.error ?? null)}::text[]) AS v(row_number, status, error)
-       WHERE r.job_id = ${jobId}::uuid AND r.row_number = v.row_number`);
-    await this.prisma.$transaction(statements);
+    await inTransaction(this.pool, async (client) => {
+      if (fields.length > 0) await upsertResults(client, jobId, fields);
+      await client.query(
+        `UPDATE job_row AS r
+            SET status = v.status, last_error = v.error, attempts = r.attempts + 1, updated_at = now()
+           FROM unnest($2::int[], $3::"RowStatus"[], $4::text[]) AS v(row_number, status, error)
+          WHERE r.job_id = $1::uuid AND r.row_number = v.row_number`,
+        [jobId, results.map((r) => r.rowNumber), results.map((r) => r.status), results.map((r) => r.error ?? null)],
+      );
+    });
   }
 
   /** One row's stored input, or undefined. */
@@ -207,14 +212,13 @@ export class JobRepository {
    */
   async saveResearch(jobId: string, rowNumber: number, fields: readonly EnrichedField[]): Promise<void> {
     const found = fields.length > 0;
-    await this.prisma.$transaction(async (tx) => {
-      if (found) {
-        await upsertResults(tx, jobId, fields.map((f) => ({ ...f, rowNumber, fromCache: false })));
-      }
-      await tx.jobRow.updateMany({
-        where: { jobId, rowNumber, status: found ? { in: ['PENDING', 'NOT_FOUND'] } : 'PENDING' },
-        data: { status: found ? 'ENRICHED' : 'NOT_FOUND', ...(found ? { lastError: null } : { lastError: 'nothing found on the web' }) },
-      });
+    await inTransaction(this.pool, async (client) => {
+      if (found) await upsertResults(client, jobId, fields.map((f) => ({ ...f, rowNumber, fromCache: false })));
+      await client.query(
+        `UPDATE job_row SET status = $3::"RowStatus", last_error = $4, updated_at = now()
+          WHERE job_id = $1::uuid AND row_number = $2 AND status = ANY($5::"RowStatus"[])`,
+        [jobId, rowNumber, found ? 'ENRICHED' : 'NOT_FOUND', found ? null : 'nothing found on the web', found ? ['PENDING', 'NOT_FOUND'] : ['PENDING']],
+      );
     });
   }
 
@@ -282,20 +286,24 @@ export class JobRepository {
  * answer replaces the stored one with its provenance. Columns go as arrays (`unnest`): a constant
  * statement with eight parameters, however many fields, which is what keeps page writes cheap.
  */
-function upsertResults(
-  db: Pick<Prisma.TransactionClient, '$executeRaw'>,
-  jobId: string,
-  fields: ReadonlyArray<EnrichedField & { rowNumber: number }>,
-): Prisma.PrismaPromise<number> {
-  return db.$executeRaw`
-    INSERT INTO enrichment_result (job_id, row_number, field, value, provider, confidence, fetched_at, from_cache)
-    SELECT ${jobId}::uuid, v.*
-      FROM unnest(${fields.map((f) => f.rowNumber)}::int[], ${fields.map((f) => f.field)}::text[],
-                  ${fields.map((f) => JSON.stringify(f.value))}::jsonb[], ${fields.map((f) => f.provider)}::text[],
-                  ${fields.map((f) => f.confidence)}::float8[], ${fields.map((f) => new Date(f.fetchedAt).toISOString())}::timestamptz[],
-                  ${fields.map((f) => f.fromCache ?? false)}::boolean[])
-           AS v(row_number, field, value, provider, confidence, fetched_at, from_cache)
-    ON CONFLICT (job_id, row_number, field) DO UPDATE
-      SET value = EXCLUDED.value, provider = EXCLUDED.provider, confidence = EXCLUDED.confidence,
-          fetched_at = EXCLUDED.fetched_at, from_cache = EXCLUDED.from_cache`;
+async function upsertResults(db: Pick<PoolClient, 'query'>, jobId: string, fields: ReadonlyArray<EnrichedField & { rowNumber: number }>): Promise<void> {
+  await db.query(
+    `INSERT INTO enrichment_result (job_id, row_number, field, value, provider, confidence, fetched_at, from_cache)
+     SELECT $1::uuid, v.*
+       FROM unnest($2::int[], $3::text[], $4::jsonb[], $5::text[], $6::float8[], $7::timestamptz[], $8::boolean[])
+            AS v(row_number, field, value, provider, confidence, fetched_at, from_cache)
+     ON CONFLICT (job_id, row_number, field) DO UPDATE
+       SET value = EXCLUDED.value, provider = EXCLUDED.provider, confidence = EXCLUDED.confidence,
+           fetched_at = EXCLUDED.fetched_at, from_cache = EXCLUDED.from_cache`,
+    [
+      jobId,
+      fields.map((f) => f.rowNumber),
+      fields.map((f) => f.field),
+      fields.map((f) => JSON.stringify(f.value)),
+      fields.map((f) => f.provider),
+      fields.map((f) => f.confidence),
+      fields.map((f) => new Date(f.fetchedAt).toISOString()),
+      fields.map((f) => f.fromCache ?? false),
+    ],
+  );
 }

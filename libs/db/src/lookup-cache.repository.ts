@@ -1,5 +1,6 @@
 import type { EnrichedField } from '@enrich/domain';
-import type { PrismaClient } from './prisma-client';
+import type { Pool } from 'pg';
+import { sqlPool, type PrismaClient } from './prisma-client';
 
 /** A cached provider answer. */
 export interface CachedAnswer {
@@ -13,30 +14,43 @@ export interface CachedAnswer {
  * paid for twice across jobs. Keys are hashes (see the activities' `lookupKey`), never identities.
  */
 export class LookupCacheRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  /** Runs for every chunk of every page: straight to `pg` (see {@link sqlPool}). */
+  private readonly pool: Pool;
+
+  constructor(private readonly prisma: PrismaClient) {
+    this.pool = sqlPool(prisma);
+  }
 
   /** Unexpired answers for `keys`, by key. */
   async getMany(provider: string, keys: readonly string[], now = new Date()): Promise<Map<string, CachedAnswer>> {
     if (keys.length === 0) return new Map();
-    // Raw SQL with the keys as one array parameter: this runs for every chunk of every page.
-    const rows = await this.prisma.$queryRaw<Array<{ lookup_key: string; found: boolean; fields: EnrichedField[]; fetched_at: Date }>>`
-      SELECT lookup_key, found, fields, fetched_at FROM lookup_cache
-       WHERE provider = ${provider} AND lookup_key = ANY(${[...new Set(keys)]}::text[]) AND expires_at > ${now}`;
+    const { rows } = await this.pool.query<{ lookup_key: string; found: boolean; fields: EnrichedField[]; fetched_at: Date }>(
+      `SELECT lookup_key, found, fields, fetched_at FROM lookup_cache
+        WHERE provider = $1 AND lookup_key = ANY($2::text[]) AND expires_at > $3`,
+      [provider, [...new Set(keys)], now.toISOString()],
+    );
     return new Map(rows.map((r) => [r.lookup_key, { found: r.found, fields: r.fields, fetchedAt: r.fetched_at }]));
   }
 
   /** Stores answers (the newest wins), valid for `ttlMs`. */
   async putMany(provider: string, answers: ReadonlyArray<{ key: string } & CachedAnswer>, ttlMs: number): Promise<void> {
     if (answers.length === 0) return;
-    await this.prisma.$executeRaw`
-      INSERT INTO lookup_cache (provider, lookup_key, found, fields, fetched_at, expires_at)
-      SELECT ${provider}, v.*
-        FROM unnest(${answers.map((a) => a.key)}::text[], ${answers.map((a) => a.found)}::boolean[],
-                    ${answers.map((a) => JSON.stringify(a.fields))}::jsonb[], ${answers.map((a) => a.fetchedAt.toISOString())}::timestamptz[],
-                    ${answers.map((a) => new Date(a.fetchedAt.getTime() + ttlMs).toISOString())}::timestamptz[])
-             AS v(lookup_key, found, fields, fetched_at, expires_at)
-      ON CONFLICT (provider, lookup_key) DO UPDATE
-        SET found = EXCLUDED.found, fields = EXCLUDED.fields, fetched_at = EXCLUDED.fetched_at, expires_at = EXCLUDED.expires_at`;
+    await this.pool.query(
+      `INSERT INTO lookup_cache (provider, lookup_key, found, fields, fetched_at, expires_at)
+       SELECT $1, v.*
+         FROM unnest($2::text[], $3::boolean[], $4::jsonb[], $5::timestamptz[], $6::timestamptz[])
+              AS v(lookup_key, found, fields, fetched_at, expires_at)
+       ON CONFLICT (provider, lookup_key) DO UPDATE
+         SET found = EXCLUDED.found, fields = EXCLUDED.fields, fetched_at = EXCLUDED.fetched_at, expires_at = EXCLUDED.expires_at`,
+      [
+        provider,
+        answers.map((a) => a.key),
+        answers.map((a) => a.found),
+        answers.map((a) => JSON.stringify(a.fields)),
+        answers.map((a) => a.fetchedAt.toISOString()),
+        answers.map((a) => new Date(a.fetchedAt.getTime() + ttlMs).toISOString()),
+      ],
+    );
   }
 
   /** Deletes expired answers; returns how many. */
