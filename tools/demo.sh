@@ -99,7 +99,7 @@ start_app mock-enrichment http://127.0.0.1:4010/health node apps/mock-enrichment
 # Demo only: no credentials, every caller gets the restricted role (payloads decoded, personal
 # fields still sealed). Production sets CODEC_AUTH_TOKENS or CODEC_JWKS_URL (apps/codec-server/README.md).
 start_app codec-server http://127.0.0.1:8888/health env CODEC_AUTH_DISABLED=true PORT=8888 node apps/codec-server/dist/main.js
-start_app worker "" node apps/worker/dist/main.js
+start_app worker "" bash apps/worker/start.sh
 start_app api-gateway http://127.0.0.1:3000/health node apps/api-gateway/dist/main.js
 
 say "declaring Temporal schedules (scheduler)"

@@ -5,6 +5,7 @@ import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@tempor
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
+import { currentMemorySettings, memorySettingsWarnings } from './memory-settings';
 import { createEnrichmentWorker } from './worker';
 
 const PINO_LEVEL: Record<LogLevel, pino.Level> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
@@ -12,6 +13,7 @@ const PINO_LEVEL: Record<LogLevel, pino.Level> = { TRACE: 'trace', DEBUG: 'debug
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
   const logger = pino({ level: config.logLevel, base: { service: 'worker' } });
+  for (const warning of memorySettingsWarnings(config.worker, currentMemorySettings(config.worker.glibcTunables))) logger.warn(warning);
   Runtime.install({
     logger: new DefaultLogger('INFO', ({ level, message, meta }) => logger[PINO_LEVEL[level]]({ ...meta }, message)),
     // Core's own (Rust) logs go through the same structured logger instead of straight to stdout.

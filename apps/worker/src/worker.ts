@@ -5,7 +5,10 @@ import type { PrismaClient } from '@enrich/db';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 
 export interface EnrichmentWorkerOptions {
-  config: Pick<WorkerConfig, 'temporal' | 'providers' | 'blobDir' | 'staging' | 'worker'>;
+  config: Pick<WorkerConfig, 'temporal' | 'providers' | 'blobDir' | 'staging'> & {
+    /** The process-level memory settings (heap limit, malloc) are main.ts's concern, not the worker's. */
+    worker: Pick<WorkerConfig['worker'], 'maxConcurrentActivities' | 'maxConcurrentWorkflowTasks' | 'maxCachedWorkflows' | 'workflowBundlePath'>;
+  };
   connection: NativeConnection;
   prisma: PrismaClient;
   /** Headers added to every provider call (API keys; `x-mock-knobs` in tests). */
@@ -48,6 +51,9 @@ export async function createEnrichmentWorker(options: EnrichmentWorkerOptions): 
     ...workflowSource(config.worker.workflowBundlePath),
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
+    // Explicit, not derived from the heap limit: the cache holds whole workflows in the workflow
+    // thread's heap, and the default (about 600 per GB of heap) assumes a heap the worker does not have.
+    maxCachedWorkflows: config.worker.maxCachedWorkflows,
     dataConverter: options.codec.dataConverter,
     ...options.overrides,
   });

@@ -40,6 +40,20 @@ describe('loadWorkerConfig', () => {
     expect(configError.message).toContain('TEMPORAL_ADDRESS: must be host:port');
   });
 
+  it('sizes the worker process: workflow cache, heap limit and malloc settings', () => {
+    expect(loadWorkerConfig({}).worker).toMatchObject({ maxCachedWorkflows: 50, maxHeapMb: 256, glibcTunables: undefined });
+    const config = loadWorkerConfig({ WORKER_MAX_CACHED_WORKFLOWS: '12', WORKER_MAX_HEAP_MB: '512', GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' });
+    expect(config.worker).toMatchObject({ maxCachedWorkflows: 12, maxHeapMb: 512, glibcTunables: 'glibc.malloc.arena_max=2' });
+    expect(issuesOf(() => loadWorkerConfig({ WORKER_MAX_HEAP_MB: '0' })).map((i) => i.variable)).toEqual(['WORKER_MAX_HEAP_MB']);
+  });
+
+  it('keeps every workflow task in flight within the workflow cache', () => {
+    expect(issuesOf(() => loadWorkerConfig({ WORKER_MAX_CACHED_WORKFLOWS: '4', MAX_CONCURRENT_WORKFLOW_TASKS: '10' }))).toEqual([
+      { variable: 'WORKER_MAX_CACHED_WORKFLOWS', problem: 'must be at least MAX_CONCURRENT_WORKFLOW_TASKS' },
+    ]);
+    expect(loadWorkerConfig({ WORKER_MAX_CACHED_WORKFLOWS: '10', MAX_CONCURRENT_WORKFLOW_TASKS: '10' }).worker.maxCachedWorkflows).toBe(10);
+  });
+
   it('requires both TLS paths or neither', () => {
     expect(() => loadWorkerConfig({ TEMPORAL_TLS_CERT_PATH: '/c.pem' })).toThrow(/TEMPORAL_TLS_CERT_PATH: set both or neither/);
     expect(loadWorkerConfig({ TEMPORAL_TLS_CERT_PATH: '/c.pem', TEMPORAL_TLS_KEY_PATH: '/k.pem' }).temporal.tls).toEqual({

@@ -28,11 +28,29 @@ export const workerEnvSchema = z
     STAGING_BATCH_ROWS: positiveInt(1_000),
     MAX_CONCURRENT_ACTIVITIES: positiveInt(20),
     MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt(10),
+    /**
+     * Workflows the worker keeps in memory between tasks; one more is evicted and replayed from its
+     * history on its next task. A job is one workflow plus a few research children, so 50 covers
+     * several jobs at once. Unset, Temporal derives it from the heap limit (hundreds per GB).
+     */
+    WORKER_MAX_CACHED_WORKFLOWS: positiveInt(50),
+    /**
+     * V8 old-space limit in MB: `apps/worker/start.sh` passes it as `--max-old-space-size`, and the
+     * worker warns at start when its heap is larger (started some other way).
+     */
+    WORKER_MAX_HEAP_MB: positiveInt(256),
+    /** glibc malloc settings of the process (`start.sh` sets them); the worker warns when they are missing. */
+    GLIBC_TUNABLES: z.string().optional(),
     /** Prebuilt workflow bundle (from `nx build worker`); when unset the worker bundles at start. */
     WORKFLOW_BUNDLE_PATH: z.string().optional(),
     LOG_LEVEL: logLevel,
   })
   .refine(tlsPathsTogether, { message: 'set both or neither', path: ['TEMPORAL_TLS_CERT_PATH'] })
+  // Every workflow task in flight needs its workflow in the cache (Temporal would lower the tasks silently).
+  .refine((env) => env.WORKER_MAX_CACHED_WORKFLOWS >= env.MAX_CONCURRENT_WORKFLOW_TASKS, {
+    message: 'must be at least MAX_CONCURRENT_WORKFLOW_TASKS',
+    path: ['WORKER_MAX_CACHED_WORKFLOWS'],
+  })
   .superRefine(checkCodecEnv)
   .transform((env) => ({
     temporal: toTemporalConfig(env),
@@ -56,6 +74,9 @@ export const workerEnvSchema = z
     worker: {
       maxConcurrentActivities: env.MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTasks: env.MAX_CONCURRENT_WORKFLOW_TASKS,
+      maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
+      maxHeapMb: env.WORKER_MAX_HEAP_MB,
+      glibcTunables: env.GLIBC_TUNABLES,
       workflowBundlePath: env.WORKFLOW_BUNDLE_PATH,
     },
     logLevel: env.LOG_LEVEL,

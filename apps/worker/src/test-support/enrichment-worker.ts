@@ -40,7 +40,7 @@ export function startEnrichmentWorker(options: {
       providers: { mockEnrichmentUrl: env.mockEnrichmentUrl, concurrency: 4, timeoutMs: 5_000, rateLimitPerSecond: 0, maxInFlight: 16, budgets: {}, cacheTtlMs: options.cacheTtlMs ?? 3_600_000 },
       blobDir: options.blobDir ?? '/nonexistent',
       staging: { batchRows: options.stagingBatchRows ?? 1_000 },
-      worker: { maxConcurrentActivities: 10, maxConcurrentWorkflowTasks: 10, workflowBundlePath: undefined },
+      worker: { maxConcurrentActivities: 10, maxConcurrentWorkflowTasks: 10, maxCachedWorkflows: 50, workflowBundlePath: undefined },
     },
     connection: options.connection,
     prisma: options.prisma,
