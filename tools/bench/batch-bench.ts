@@ -196,7 +196,7 @@ interface WorkerProcess {
 }
 
 /**
- * The production entry point (`apps/worker/dist/main.js`) as a child process: its RSS and CPU are its
+ * The production start (`apps/worker/start.sh`, which execs `dist/main.js`) as a child process: its RSS and CPU are its
  * own, not the bench's (which holds the CSV, the baseline and the client).
  */
 async function startWorker(options: {
@@ -211,9 +211,10 @@ async function startWorker(options: {
   const env = testEnv();
   const taskQueue = uniqueTaskQueue(`bench-${options.name}`);
   const logPath = join(options.logDir, `${options.name}-worker.log`);
-  // BENCH_WORKER_NODE_ARGS: extra node flags for the worker only (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
+  // As production starts it: apps/worker/start.sh sets the heap limit and allocator settings, then
+  // execs node (same pid). BENCH_WORKER_NODE_ARGS: extra node flags (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
   const nodeArgs = process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, join(REPO_ROOT, 'apps/worker/dist/main.js')], {
+  const child = spawn('bash', [join(REPO_ROOT, 'apps/worker/start.sh'), ...nodeArgs], {
     cwd: REPO_ROOT,
     env: {
       ...process.env,

@@ -2,7 +2,11 @@ import { ApplicationFailure, Context, heartbeat, activityInfo, log } from '@temp
 import type { FieldSealer } from '@enrich/codec';
 import type { BlobStore, JobRepository, StagedRow } from '@enrich/db';
 import { PERSONAL_CUSTOMER_FIELDS, ROWS_STAGED_SIGNAL, type RowsStaged } from '@enrich/domain';
+import { setImmediate } from 'node:timers/promises';
 import { CsvFormatError, readCustomerRows } from './csv/read-customers';
+
+/** Rows staged between two turns of the event loop. */
+const YIELD_EVERY_ROWS = 100;
 
 export interface StageJobInput {
   jobId: string;
@@ -70,6 +74,9 @@ export function createStagingActivities({ jobs, blobs, sealer, insertBatchSize =
                 },
           );
           if (batch.length >= insertBatchSize) await flush();
+          // Parsing and sealing a buffered chunk of the file resolves without I/O; let the pages
+          // this worker runs at the same time get their provider answers in between.
+          else if (batch.length % YIELD_EVERY_ROWS === 0) await setImmediate();
         }
         await flush();
       } catch (error) {
