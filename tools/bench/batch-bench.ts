@@ -756,9 +756,9 @@ async function main(): Promise<void> {
     },
   });
   const s1Rows = positive('rows', values.rows, 100_000);
-  // The provider limiter is per worker process (one p-limit in createEnrichmentActivities), so the
-  // platform's provider calls in flight are PROVIDER_CONCURRENCY whatever the window: the baseline
-  // gets the same number. The window only has to keep that limiter busy across chunk boundaries.
+  // The provider budget is per worker process (PROVIDER_MAX_IN_FLIGHT, set to --concurrency), so the
+  // platform's calls in flight are bounded by the baseline's whatever the window: the window only
+  // has to keep that budget busy while pages write their chunks.
   const s1Settings: PlatformSettings = {
     providerConcurrency: positive('concurrency', values.concurrency, S1_DEFAULTS.providerConcurrency),
     pageSize: positive('page-size', values['page-size'], S1_DEFAULTS.pageSize),
