@@ -28,7 +28,11 @@ export interface LookupServiceOptions {
   /** Answers already paid for; none = every lookup calls the provider. */
   cache?: Pick<LookupCacheRepository, 'getMany' | 'putMany'>;
   cacheTtlMs: number;
-  /** Attempts of one call before the record is reported unavailable. */
+  /**
+   * Attempts of one call before the record is reported unavailable (default 4). A row left
+   * unavailable fails its whole page attempt into Temporal's backoff, so quick retries here are
+   * cheaper: at a provider failing 10 % of calls, one row in 10,000 exhausts four attempts.
+   */
   callAttempts?: number;
   /** First backoff between attempts; doubles each time (Retry-After wins when longer). */
   callBackoffMs?: number;
@@ -110,7 +114,7 @@ export class LookupService {
   }
 
   private async call(record: CustomerRecord, signal: AbortSignal): Promise<LookupOutcome> {
-    const { provider, budget, callAttempts = 3, callBackoffMs = 200 } = this.options;
+    const { provider, budget, callAttempts = 4, callBackoffMs = 200 } = this.options;
     for (let attempt = 1; ; attempt++) {
       try {
         const answer = await budget.run(() => provider.lookup(record, signal), signal);
