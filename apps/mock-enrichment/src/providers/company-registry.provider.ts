@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   EMPLOYEE_BANDS,
+  firmographicsAttributesSchema,
   FOUNDED_YEAR_RANGE,
   HQ_COUNTRIES,
   INDUSTRIES,
@@ -27,13 +28,8 @@ export const companyRegistryRequestSchema = z.object({
 
 export type CompanyRegistryRequest = z.output<typeof companyRegistryRequestSchema>;
 
-/** What a registry filing says: no revenue, which private companies rarely file. */
-export const companyRegistryAttributesSchema = z.object({
-  industry: z.enum(INDUSTRIES),
-  employee_band: z.enum(EMPLOYEE_BANDS),
-  founded_year: z.number().int().min(FOUNDED_YEAR_RANGE.min).max(FOUNDED_YEAR_RANGE.max),
-  hq_country: z.enum(HQ_COUNTRIES),
-});
+/** What a registry filing says: the firmographic fields but no revenue, which private companies rarely file. */
+export const companyRegistryAttributesSchema = firmographicsAttributesSchema.omit({ revenue_band: true });
 
 export type CompanyRegistryAttributes = z.output<typeof companyRegistryAttributesSchema>;
 
