@@ -8,7 +8,14 @@ import { Worker } from '@temporalio/worker';
 import { Context, heartbeat } from '@temporalio/activity';
 import type { BatchEnrichmentInput, BatchProgress, batchEnrichmentWorkflow } from '@enrich/workflows';
 
-type Calls = { pages: RowRange[]; failed: Array<{ range: RowRange; reason: string }>; finished: Array<{ status: string; error?: string }>; maxInFlight: number };
+type Calls = {
+  pages: RowRange[];
+  failed: Array<{ range: RowRange; reason: string }>;
+  finished: Array<{ status: string; error?: string }>;
+  maxInFlight: number;
+  /** Pages still running when the job's final status was recorded. */
+  inFlightAtFinish: number[];
+};
 
 /**
  * The workflow's orchestration alone, on the time-skipping test server with stand-in activities:
@@ -22,7 +29,7 @@ describe('batchEnrichmentWorkflow orchestration', () => {
   afterAll(() => env?.teardown());
 
   function activities(totalRows: number, options: { failPage?: number; stageError?: Error; hang?: boolean; gate?: Promise<void> } = {}) {
-    const calls: Calls = { pages: [], failed: [], finished: [], maxInFlight: 0 };
+    const calls: Calls = { pages: [], failed: [], finished: [], maxInFlight: 0, inFlightAtFinish: [] };
     let inFlight = 0;
     const impl: Pick<Activities, 'stageJob' | 'markJobRunning' | 'enrichPage' | 'failPendingRows' | 'finishJob'> = {
       async stageJob() {
@@ -39,9 +46,15 @@ describe('batchEnrichmentWorkflow orchestration', () => {
         try {
           if (options.hang) {
             // Heartbeating is how an activity learns it was cancelled; sleep rejects when it is.
-            for (;;) {
-              heartbeat();
-              await Context.current().sleep(100);
+            // The page then stops at its next row boundary, a moment later.
+            try {
+              for (;;) {
+                heartbeat();
+                await Context.current().sleep(100);
+              }
+            } catch (error) {
+              await new Promise((resolve) => setTimeout(resolve, 300));
+              throw error;
             }
           }
           await new Promise((resolve) => setTimeout(resolve, 5));
@@ -58,6 +71,7 @@ describe('batchEnrichmentWorkflow orchestration', () => {
       },
       async finishJob({ status, error }): Promise<JobCounts> {
         calls.finished.push({ status, error });
+        calls.inFlightAtFinish.push(inFlight);
         return { ...EMPTY_COUNTS, total: totalRows };
       },
     };
@@ -71,6 +85,8 @@ describe('batchEnrichmentWorkflow orchestration', () => {
       taskQueue,
       workflowsPath: require.resolve('@enrich/workflows'),
       activities: acts.impl,
+      // As in the worker: cancellations reach heartbeating activities within a second.
+      maxHeartbeatThrottleInterval: '1 second',
     });
     return worker.runUntil(async () => {
       const handle = await env.client.workflow.start<typeof batchEnrichmentWorkflow>('batchEnrichmentWorkflow', {
@@ -122,7 +138,7 @@ describe('batchEnrichmentWorkflow orchestration', () => {
     expect(acts.calls.finished).toEqual([{ status: 'FAILED', error: 'line 3: Quote Not Closed' }]);
   });
 
-  it('marks the job cancelled when the workflow is cancelled mid-page', async () => {
+  it('marks the job cancelled once the pages in flight have stopped', async () => {
     const acts = activities(100, { hang: true });
     const { error } = await run({ pageSize: 10, windowSize: 2 }, acts, async (handle) => {
       for (let i = 0; i < 100 && acts.calls.pages.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
@@ -130,6 +146,8 @@ describe('batchEnrichmentWorkflow orchestration', () => {
     });
     expect(error).toBeInstanceOf(WorkflowFailedError);
     expect(acts.calls.finished).toEqual([{ status: 'CANCELLED', error: 'cancelled by request' }]);
+    expect(acts.calls.pages).toHaveLength(2);
+    expect(acts.calls.inFlightAtFinish).toEqual([0]);
   });
 
   /** Polls (real time) until `predicate` holds. */

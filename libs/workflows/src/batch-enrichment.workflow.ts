@@ -2,6 +2,8 @@ import { type JobCounts, EMPTY_COUNTS, GROUP_FIELDS, pageAt, RESEARCH_GROUPS, RO
 import { DEFAULT_RESEARCH_ROUNDS, rowResearchWorkflow, rowResearchWorkflowId } from './row-research.workflow';
 import type { Activities, LookupStats } from '@enrich/activities';
 import {
+  type ActivityOptions,
+  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
@@ -34,7 +36,8 @@ export interface BatchEnrichmentInput {
   resume?: { totalRows: number; nextRow: number; done: JobCounts; runs: number; paused?: boolean; researchNext?: number; lookups?: LookupStats };
 }
 
-export type BatchPhase = 'staging' | 'enriching' | 'researching' | 'finishing' | 'completed' | 'failed' | 'cancelled';
+/** `cancelling`: staging, pages and research children are stopping; the job is marked cancelled once they have. */
+export type BatchPhase = 'staging' | 'enriching' | 'researching' | 'finishing' | 'completed' | 'failed' | 'cancelling' | 'cancelled';
 
 /** What the `progress` query answers: counters and cursors, never rows. */
 export interface BatchProgress {
@@ -86,14 +89,22 @@ const PAGE_DEFAULTS_PATCH = 'measured-page-defaults';
 export const DEFAULT_PAGES_PER_RUN = 500;
 export const DEFAULT_RESEARCH_WINDOW_SIZE = 8;
 
-const { stageJob, markJobRunning } = proxyActivities<Activities>({
+/**
+ * A cancelled job waits for its staging, pages and research children to stop (at a row boundary)
+ * before it is marked CANCELLED, so nothing about it changes afterwards. Executions started before
+ * this marker told their activities to stop and went on without waiting (the SDK's default,
+ * TRY_CANCEL); their replay keeps doing so.
+ */
+const STOP_BEFORE_CANCELLED_PATCH = 'stop-work-before-cancelled';
+
+const STAGING_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '2 hours',
   heartbeatTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
-});
+};
 
 // 5xx and 429 keep a page pending; its retries back off up to a minute (429 uses Retry-After).
-const { enrichPage } = proxyActivities<Activities>({
+const PAGE_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '1 minute',
   retry: {
@@ -103,7 +114,17 @@ const { enrichPage } = proxyActivities<Activities>({
     maximumAttempts: 12,
     nonRetryableErrorTypes: ['JobNotFound'],
   },
-});
+};
+
+const { markJobRunning } = proxyActivities<Activities>(STAGING_OPTIONS);
+
+/** The activities that stage and enrich rows, told how a cancellation of the job reaches them. */
+function workActivities(cancellationType: ActivityCancellationType) {
+  return {
+    stageJob: proxyActivities<Activities>({ ...STAGING_OPTIONS, cancellationType }).stageJob,
+    enrichPage: proxyActivities<Activities>({ ...PAGE_OPTIONS, cancellationType }).enrichPage,
+  };
+}
 
 const { failPendingRows, finishJob } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -118,6 +139,20 @@ const { failPendingRows, finishJob } = proxyActivities<Activities>({
  */
 export async function batchEnrichmentWorkflow(input: BatchEnrichmentInput): Promise<JobCounts> {
   const measuredDefaults = patched(PAGE_DEFAULTS_PATCH);
+  const stopsBeforeCancelled = patched(STOP_BEFORE_CANCELLED_PATCH);
+  const { stageJob, enrichPage } = workActivities(
+    stopsBeforeCancelled ? ActivityCancellationType.WAIT_CANCELLATION_COMPLETED : ActivityCancellationType.TRY_CANCEL,
+  );
+  // Staging, pages and research children under way: a cancelled job waits for them to stop.
+  const outstanding = new Set<Promise<unknown>>();
+  const track = <T>(work: Promise<T>): Promise<T> => {
+    outstanding.add(work);
+    work.then(
+      () => outstanding.delete(work),
+      () => outstanding.delete(work),
+    );
+    return work;
+  };
   const pageSize = input.pageSize ?? (measuredDefaults ? DEFAULT_PAGE_SIZE : 100);
   const windowSize = input.windowSize ?? (measuredDefaults ? DEFAULT_WINDOW_SIZE : 4);
   const pagesPerRun = input.pagesPerRun ?? DEFAULT_PAGES_PER_RUN;
@@ -151,7 +186,7 @@ export async function batchEnrichmentWorkflow(input: BatchEnrichmentInput): Prom
   setHandler(resumeUpdate, setPaused(false), { validator: controllable });
 
   try {
-    const staging = input.resume ? undefined : stageRows(input.jobId, state);
+    const staging = input.resume ? undefined : stageRows(input.jobId, state, stageJob, track);
     let running = input.resume !== undefined;
     const markRunning = async () => {
       running = true;
@@ -198,7 +233,7 @@ export async function batchEnrichmentWorkflow(input: BatchEnrichmentInput): Prom
         if (!running) await markRunning();
         state.nextRow = page.to;
         pagesStarted++;
-        const promise = runPage(page).finally(() => inFlight.delete(page.from));
+        const promise = track(runPage(page)).finally(() => inFlight.delete(page.from));
         inFlight.set(page.from, promise);
         state.pagesInFlight = inFlight.size;
         continue;
@@ -227,7 +262,7 @@ export async function batchEnrichmentWorkflow(input: BatchEnrichmentInput): Prom
       });
     }
 
-    if (researchFields.length > 0) await researchRows(input, state, researchFields, pagesPerRun);
+    if (researchFields.length > 0) await researchRows(input, state, researchFields, pagesPerRun, track);
 
     state.phase = 'finishing';
     const counts = await finishJob({ jobId: input.jobId, status: 'COMPLETED' });
@@ -236,8 +271,14 @@ export async function batchEnrichmentWorkflow(input: BatchEnrichmentInput): Prom
     return counts;
   } catch (error) {
     if (isCancellation(error)) {
+      state.phase = 'cancelling';
+      await CancellationScope.nonCancellable(async () => {
+        // Each stops at a row boundary (the activities learn of the cancellation from their
+        // heartbeats), so the rows of a cancelled job never change after it says so.
+        if (stopsBeforeCancelled) await Promise.allSettled(outstanding);
+        await finishJob({ jobId: input.jobId, status: 'CANCELLED', error: 'cancelled by request' });
+      });
       state.phase = 'cancelled';
-      await CancellationScope.nonCancellable(() => finishJob({ jobId: input.jobId, status: 'CANCELLED', error: 'cancelled by request' }));
       throw error;
     }
     if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) {
@@ -255,7 +296,13 @@ export async function batchEnrichmentWorkflow(input: BatchEnrichmentInput): Prom
  * (`<parent id>/row-<n>`, ids only in their input). Continues as new after `childrenPerRun`
  * children, carrying the cursor. A child that fails leaves its row failed with the reason.
  */
-async function researchRows(input: BatchEnrichmentInput, state: BatchProgress, fields: string[], childrenPerRun: number): Promise<void> {
+async function researchRows(
+  input: BatchEnrichmentInput,
+  state: BatchProgress,
+  fields: string[],
+  childrenPerRun: number,
+  track: <T>(work: Promise<T>) => Promise<T>,
+): Promise<void> {
   state.phase = 'researching';
   state.researchNext ??= 1;
   const windowSize = input.researchWindowSize ?? DEFAULT_RESEARCH_WINDOW_SIZE;
@@ -280,7 +327,7 @@ async function researchRows(input: BatchEnrichmentInput, state: BatchProgress, f
     if (canStart && inFlight.size < windowSize && !state.paused) {
       state.researchNext = next + 1;
       started++;
-      inFlight.set(next, research(next).finally(() => inFlight.delete(next)));
+      inFlight.set(next, track(research(next)).finally(() => inFlight.delete(next)));
       continue;
     }
     if (inFlight.size > 0) {
@@ -316,7 +363,12 @@ interface StagingRun {
  * pages can start on the rows already staged. One pending promise at a time stands for "more rows
  * staged", however often the loop waits on it.
  */
-function stageRows(jobId: string, state: BatchProgress): StagingRun {
+function stageRows(
+  jobId: string,
+  state: BatchProgress,
+  stageJob: ReturnType<typeof workActivities>['stageJob'],
+  track: <T>(work: Promise<T>) => Promise<T>,
+): StagingRun {
   let wake: () => void = () => undefined;
   let tick = new Promise<void>((resolve) => (wake = resolve));
   const progressed = () => {
@@ -325,7 +377,7 @@ function stageRows(jobId: string, state: BatchProgress): StagingRun {
   };
   const run: StagingRun = {
     over: false,
-    settled: stageJob({ jobId })
+    settled: track(stageJob({ jobId }))
       .then(
         (staged) => {
           state.totalRows = staged.totalRows;

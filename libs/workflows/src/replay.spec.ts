@@ -19,6 +19,8 @@ describe('workflow determinism', () => {
   it('has histories of every workflow type and outcome worth guarding', () => {
     expect(files.map((f) => f.replace(/-\d+\.json$/, '')).sort()).toEqual(
       expect.arrayContaining([
+        'batch-enrichment-cancelled',
+        'batch-enrichment-cancelled-without-waiting',
         'batch-enrichment-completed',
         'batch-enrichment-continued_as_new',
         'batch-enrichment-failed',

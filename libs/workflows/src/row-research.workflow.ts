@@ -8,7 +8,7 @@ import {
   researchQueries,
   type ResearchSubject,
 } from '@enrich/domain';
-import { continueAsNew, proxyActivities } from '@temporalio/workflow';
+import { type ActivityOptions, ActivityCancellationType, continueAsNew, patched, proxyActivities } from '@temporalio/workflow';
 
 /** Input of {@link rowResearchWorkflow}: ids only, never the row's content. */
 export interface RowResearchInput {
@@ -35,11 +35,25 @@ export const DEFAULT_RESEARCH_ROUNDS = 3;
 /** Child workflow id of a row's research under a parent batch workflow. */
 export const rowResearchWorkflowId = (parentId: string, rowNumber: number) => `${parentId}/row-${rowNumber}`;
 
-const { researchSubject, searchWeb, crawlAndExtract, saveResearch } = proxyActivities<Activities>({
+const ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8, nonRetryableErrorTypes: ['ProviderRejected'] },
+};
+const { researchSubject, searchWeb, crawlAndExtract, saveResearch: saveResearchTryCancel } = proxyActivities<Activities>(ACTIVITY_OPTIONS);
+const { saveResearch: saveResearchToTheEnd } = proxyActivities<Activities>({
+  ...ACTIVITY_OPTIONS,
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
+
+/**
+ * A row cancelled while its research is being saved closes only once the save is over, so the
+ * cancelled job's rows never change after it says CANCELLED. Runs that saved before this marker
+ * went on without waiting; their replay still does.
+ */
+const SAVE_BEFORE_CANCELLED_PATCH = 'save-research-before-cancelled';
+const saveResearch = (input: Parameters<Activities['saveResearch']>[0]) =>
+  (patched(SAVE_BEFORE_CANCELLED_PATCH) ? saveResearchToTheEnd : saveResearchTryCancel)(input);
 
 /**
  * Researches one row's company on the open web: search → decide which results to crawl → crawl →

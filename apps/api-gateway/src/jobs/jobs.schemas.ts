@@ -64,7 +64,9 @@ export const jobResponse = z
         rowsPerSecond: z.number().min(0).openapi({ description: 'Rows answered per second since enrichment started (an average, pauses included).' }),
         etaSeconds: z.number().int().nullable().openapi({ description: 'Seconds until done at that rate; null while unknown or paused.' }),
         paused: z.boolean().openapi({ description: 'Paused by request: the status stays RUNNING, no new page starts.' }),
-        phase: z.string().openapi({ description: '`pending`, `staging`, `enriching`, `finishing`, or the final status in lower case.' }),
+        phase: z.string().openapi({
+          description: '`pending`, `staging`, `enriching`, `researching`, `finishing`, `cancelling` (the job stops its pages at a row boundary before it is marked cancelled), or the final status in lower case.',
+        }),
         nextRow: z.number().int().optional().openapi({ description: 'Live from the workflow while it runs: first row not yet handed to a page.' }),
         pagesInFlight: z.number().int().optional(),
         runs: z.number().int().optional().openapi({ description: 'Workflow runs so far (continue-as-new).' }),
