@@ -1,8 +1,7 @@
 import { ApplicationFailure, CancelledFailure, Context, activityInfo, heartbeat, log } from '@temporalio/activity';
-import { type CustomerRecord, isEnrichmentGroup, type JobCounts, type RowOutcome, type RowRange } from '@enrich/domain';
+import { addLookups, type CustomerRecord, EMPTY_LOOKUPS, isEnrichmentGroup, type JobCounts, type LookupStats, type RowOutcome, type RowRange } from '@enrich/domain';
 import type { FieldSealer } from '@enrich/codec';
 import type { JobRepository, RowResult } from '@enrich/db';
-import type { LookupStats } from './providers/lookup-service';
 import { runWaterfall, type WaterfallOptions } from './waterfall';
 import { ProviderRateLimitedError } from './providers/provider-errors';
 
@@ -54,7 +53,7 @@ export function createEnrichmentActivities({ jobs, waterfall, sealer, chunkSize 
       const rows = await jobs.pendingRows(jobId, range);
       // Lookups of earlier attempts count too: the heartbeat carries them over.
       const previous = activityInfo().heartbeatDetails as PageProgress | undefined;
-      const stats: LookupStats = { cacheHits: previous?.cacheHits ?? 0, providerCalls: previous?.providerCalls ?? 0, sharedCalls: previous?.sharedCalls ?? 0 };
+      const stats = addLookups({ ...EMPTY_LOOKUPS }, previous);
       let lastError: Error | undefined;
       let deferred = 0;
       for (let start = 0; start < rows.length && !signal.aborted; start += chunkSize) {

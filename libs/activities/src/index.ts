@@ -13,7 +13,7 @@ export { PROVIDER_UNAVAILABLE_FAILURE, type EnrichPageInput, type EnrichPageResu
 export { HttpLookupClient, type ProviderLookup, type LookupProviderSpec } from './providers/http-lookup.client';
 export { PROVIDER_CATALOG } from './providers/provider-catalog';
 export { runWaterfall, UnknownProviderError, type WaterfallOptions, type WaterfallOutcome } from './waterfall';
-export { LookupService, type LookupOutcome, type LookupStats, type ProviderClient } from './providers/lookup-service';
+export { LookupService, type LookupOutcome, type ProviderClient } from './providers/lookup-service';
 export { RateBudget, type RateBudgetOptions } from './providers/rate-budget';
 export type { BudgetSettings } from './providers/provider-budgets';
 export { lookupKey } from './providers/lookup-key';

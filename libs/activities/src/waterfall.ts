@@ -5,9 +5,10 @@ import {
   GROUP_FIELDS,
   mergeEnrichedFields,
   missingFields,
+  type LookupStats,
   type RowOutcome,
 } from '@enrich/domain';
-import type { LookupService, LookupStats } from './providers/lookup-service';
+import type { LookupService } from './providers/lookup-service';
 
 export interface WaterfallOptions {
   /** Lookup services by provider registry name. */

@@ -1,6 +1,6 @@
 import { pagesToCrawl, researchQueries } from './research';
 import fc from 'fast-check';
-import { completion, EMPTY_COUNTS, jobProgress, pageAt } from './job';
+import { addLookups, completion, EMPTY_COUNTS, EMPTY_LOOKUPS, jobProgress, pageAt } from './job';
 
 describe('pageAt', () => {
   it('covers every row exactly once whatever the sizes', () => {
@@ -25,6 +25,16 @@ describe('completion', () => {
   it('counts final rows and treats an empty job as complete', () => {
     expect(completion(EMPTY_COUNTS)).toBe(1);
     expect(completion({ ...EMPTY_COUNTS, total: 4, enriched: 1, quarantined: 1, pending: 2 })).toBe(0.5);
+  });
+});
+
+describe('addLookups', () => {
+  it('adds counters into the target, reading absent ones (older results) as zero', () => {
+    const total = { ...EMPTY_LOOKUPS };
+    addLookups(total, { cacheHits: 2, providerCalls: 3, sharedCalls: 1 });
+    addLookups(total, undefined);
+    expect(addLookups(total, { providerCalls: 4 })).toEqual({ cacheHits: 2, providerCalls: 7, sharedCalls: 1 });
+    expect(EMPTY_LOOKUPS).toEqual({ cacheHits: 0, providerCalls: 0, sharedCalls: 0 });
   });
 });
 

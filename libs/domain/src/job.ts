@@ -16,6 +16,26 @@ export interface JobCounts {
 
 export const EMPTY_COUNTS: JobCounts = { total: 0, pending: 0, enriched: 0, notFound: 0, failed: 0, quarantined: 0 };
 
+/** How a job's provider lookups were served. */
+export interface LookupStats {
+  /** Answers reused from the lookup cache. */
+  cacheHits: number;
+  /** Calls paid for at the provider. */
+  providerCalls: number;
+  /** Lookups answered by a call made at the same time for the same contact (a duplicate in the job). */
+  sharedCalls: number;
+}
+
+export const EMPTY_LOOKUPS: Readonly<LookupStats> = { cacheHits: 0, providerCalls: 0, sharedCalls: 0 };
+
+/** Adds `more` (absent in results recorded before lookups were counted) to `target`; returns `target`. */
+export function addLookups(target: LookupStats, more: Partial<LookupStats> | undefined): LookupStats {
+  target.cacheHits += more?.cacheHits ?? 0;
+  target.providerCalls += more?.providerCalls ?? 0;
+  target.sharedCalls += more?.sharedCalls ?? 0;
+  return target;
+}
+
 /** Rows that reached a final status. */
 export function doneRows(counts: JobCounts): number {
   return counts.enriched + counts.notFound + counts.failed + counts.quarantined;

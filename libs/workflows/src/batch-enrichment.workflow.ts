@@ -1,6 +1,6 @@
-import { type JobCounts, EMPTY_COUNTS, GROUP_FIELDS, pageAt, RESEARCH_GROUPS, ROWS_STAGED_SIGNAL, type RowRange, type RowsStaged } from '@enrich/domain';
+import { addLookups, type JobCounts, EMPTY_COUNTS, EMPTY_LOOKUPS, GROUP_FIELDS, type LookupStats, pageAt, RESEARCH_GROUPS, ROWS_STAGED_SIGNAL, type RowRange, type RowsStaged } from '@enrich/domain';
 import { DEFAULT_RESEARCH_ROUNDS, rowResearchWorkflow, rowResearchWorkflowId } from './row-research.workflow';
-import type { Activities, LookupStats } from '@enrich/activities';
+import type { Activities } from '@enrich/activities';
 import {
   type ActivityOptions,
   ActivityCancellationType,
@@ -166,7 +166,7 @@ export async function batchEnrichmentWorkflow(input: BatchEnrichmentInput): Prom
     stagedRows: input.resume?.totalRows ?? 0,
     nextRow: input.resume?.nextRow ?? 1,
     done: input.resume?.done ?? { ...EMPTY_COUNTS },
-    lookups: input.resume?.lookups ?? { cacheHits: 0, providerCalls: 0, sharedCalls: 0 },
+    lookups: input.resume?.lookups ?? { ...EMPTY_LOOKUPS },
     pagesInFlight: 0,
     runs: (input.resume?.runs ?? 0) + 1,
     paused: input.resume?.paused ?? false,
@@ -208,9 +208,7 @@ export async function batchEnrichmentWorkflow(input: BatchEnrichmentInput): Prom
         const page = await enrichPage({ jobId: input.jobId, range, fields: lookupFields });
         addCounts(state.done, page);
         // Results recorded before pages reported their lookups have none.
-        state.lookups.cacheHits += page.lookups?.cacheHits ?? 0;
-        state.lookups.providerCalls += page.lookups?.providerCalls ?? 0;
-        state.lookups.sharedCalls += page.lookups?.sharedCalls ?? 0;
+        addLookups(state.lookups, page.lookups);
       } catch (error) {
         if (isCancellation(error)) throw error;
         // Every retry is spent: the rows still pending are recorded as failed, never dropped.

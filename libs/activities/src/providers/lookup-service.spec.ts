@@ -1,7 +1,7 @@
 import type { CachedAnswer } from '@enrich/db';
-import type { CustomerRecord } from '@enrich/domain';
+import { type CustomerRecord, EMPTY_LOOKUPS } from '@enrich/domain';
 import type { ProviderLookup } from './http-lookup.client';
-import { LookupService, type LookupStats, type ProviderClient } from './lookup-service';
+import { LookupService, type ProviderClient } from './lookup-service';
 import { ProviderRateLimitedError, ProviderRejectedError, ProviderUnavailableError } from './provider-errors';
 import { RateBudget } from './rate-budget';
 
@@ -42,7 +42,7 @@ describe('LookupService', () => {
     const client = provider((r) => (r.email.startsWith('gone') ? { kind: 'not_found', provider: 'demographics' } : found(r.email)));
     const cache = new MemoryCache();
     const service = new LookupService({ provider: client, budget: new RateBudget({ requestsPerSecond: 0, maxInFlight: 4 }), cache, cacheTtlMs: 1_000 });
-    const stats: LookupStats = { cacheHits: 0, providerCalls: 0, sharedCalls: 0 };
+    const stats = { ...EMPTY_LOOKUPS };
     const first = await service.lookupMany([record('a@x.io'), record(' A@X.io '), record('gone@x.io')], signal, stats);
     expect(client.calls).toEqual(['a@x.io', 'gone@x.io']);
     expect(first.map((o) => o.kind)).toEqual(['found', 'found', 'not_found']);
@@ -90,8 +90,8 @@ describe('LookupService', () => {
     const client = provider((r) => found(r.email));
     const slow: ProviderClient = { ...client, lookup: async (r, s) => (await gate, client.lookup(r, s)) };
     const service = new LookupService({ provider: slow, budget: new RateBudget({ requestsPerSecond: 0, maxInFlight: 4 }), cacheTtlMs: 0 });
-    const statsA: LookupStats = { cacheHits: 0, providerCalls: 0, sharedCalls: 0 };
-    const statsB: LookupStats = { cacheHits: 0, providerCalls: 0, sharedCalls: 0 };
+    const statsA = { ...EMPTY_LOOKUPS };
+    const statsB = { ...EMPTY_LOOKUPS };
     const pageA = service.lookupMany([record('same@x.io')], signal, statsA);
     const pageB = service.lookupMany([record('same@x.io'), record('other@x.io')], signal, statsB);
     release();

@@ -1,4 +1,4 @@
-import type { CustomerRecord, EnrichedField } from '@enrich/domain';
+import type { CustomerRecord, EnrichedField, LookupStats } from '@enrich/domain';
 import type { CachedAnswer, LookupCacheRepository } from '@enrich/db';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProviderLookup, RequestBody } from './http-lookup.client';
@@ -36,16 +36,6 @@ export interface LookupServiceOptions {
   callAttempts?: number;
   /** First backoff between attempts; doubles each time (Retry-After wins when longer). */
   callBackoffMs?: number;
-}
-
-/** Counters of {@link LookupService.lookupMany} calls. */
-export interface LookupStats {
-  /** Answers reused from the lookup cache. */
-  cacheHits: number;
-  /** Calls paid for at the provider. */
-  providerCalls: number;
-  /** Lookups answered by a call made at the same time for the same contact (a duplicate in the job). */
-  sharedCalls: number;
 }
 
 /**
