@@ -1,9 +1,17 @@
-import type { JobCounts, JobStatus, RowRange } from '@enrich/domain';
+import type { JobCounts, JobStatus, LookupStats, RowRange } from '@enrich/domain';
 import type { JobRepository } from '@enrich/db';
 import { log } from '@temporalio/activity';
 
 export interface JobsDeps {
   jobs: JobRepository;
+}
+
+export interface FinishJobInput {
+  jobId: string;
+  status: Extract<JobStatus, 'COMPLETED' | 'FAILED' | 'CANCELLED'>;
+  error?: string;
+  /** Absent from executions that finished before lookups were recorded. */
+  lookups?: LookupStats;
 }
 
 export function createJobActivities({ jobs }: JobsDeps) {
@@ -22,9 +30,9 @@ export function createJobActivities({ jobs }: JobsDeps) {
       return failed;
     },
 
-    /** Sets the job's final status and returns its row counts from the table. */
-    async finishJob({ jobId, status, error }: { jobId: string; status: Extract<JobStatus, 'COMPLETED' | 'FAILED' | 'CANCELLED'>; error?: string }): Promise<JobCounts> {
-      await jobs.markStatus(jobId, status, error);
+    /** Sets the job's final status (with how its lookups were served) and returns its row counts from the table. */
+    async finishJob({ jobId, status, error, lookups }: FinishJobInput): Promise<JobCounts> {
+      await jobs.markStatus(jobId, status, error, lookups);
       const counts = await jobs.counts(jobId);
       log.info('job finished', { jobId, status, ...counts });
       return counts;

@@ -1,4 +1,4 @@
-import type { ColumnMapping, EnrichedField, JobCounts, JobStatus, RowRange, RowStatus } from '@enrich/domain';
+import type { ColumnMapping, EnrichedField, JobCounts, JobStatus, LookupStats, RowRange, RowStatus } from '@enrich/domain';
 import { EMPTY_COUNTS } from '@enrich/domain';
 import type { Pool, PoolClient } from 'pg';
 import { inTransaction, sqlPool, type Prisma, type PrismaClient } from './prisma-client';
@@ -22,6 +22,8 @@ export interface JobSummary {
   startedAt: Date | null;
   completedAt: Date | null;
   counts: JobCounts;
+  /** How the job's lookups were served, recorded when it ended (null before, and for jobs ended before this was recorded). */
+  lookups: LookupStats | null;
 }
 
 /** A row of a job's file as staged: the record is stored as given (validated), with its line. */
@@ -98,6 +100,7 @@ export class JobRepository {
       startedAt: job.startedAt,
       completedAt: job.completedAt,
       counts: await this.counts(jobId),
+      lookups: job.lookups as LookupStats | null,
     };
   }
 
@@ -128,13 +131,15 @@ export class JobRepository {
     return counts;
   }
 
-  async markStatus(jobId: string, status: JobStatus, error?: string): Promise<void> {
+  /** Moves the job to `status`; a final status may carry its error and how its lookups were served. */
+  async markStatus(jobId: string, status: JobStatus, error?: string, lookups?: LookupStats): Promise<void> {
     const now = new Date();
     await this.prisma.job.update({
       where: { id: jobId },
       data: {
         status,
         ...(error !== undefined ? { error } : {}),
+        ...(lookups !== undefined ? { lookups: { ...lookups } } : {}),
         ...(status === 'RUNNING' ? { startedAt: now } : {}),
         ...(status === 'COMPLETED' || status === 'FAILED' || status === 'CANCELLED' ? { completedAt: now } : {}),
       },

@@ -263,7 +263,7 @@ export async function batchEnrichmentWorkflow(input: BatchEnrichmentInput): Prom
     if (researchFields.length > 0) await researchRows(input, state, researchFields, pagesPerRun, track);
 
     state.phase = 'finishing';
-    const counts = await finishJob({ jobId: input.jobId, status: 'COMPLETED' });
+    const counts = await finishJob({ jobId: input.jobId, status: 'COMPLETED', lookups: state.lookups });
     state.done = counts;
     state.phase = 'completed';
     return counts;
@@ -274,7 +274,7 @@ export async function batchEnrichmentWorkflow(input: BatchEnrichmentInput): Prom
         // Each stops at a row boundary (the activities learn of the cancellation from their
         // heartbeats), so the rows of a cancelled job never change after it says so.
         if (stopsBeforeCancelled) await Promise.allSettled(outstanding);
-        await finishJob({ jobId: input.jobId, status: 'CANCELLED', error: 'cancelled by request' });
+        await finishJob({ jobId: input.jobId, status: 'CANCELLED', error: 'cancelled by request', lookups: state.lookups });
       });
       state.phase = 'cancelled';
       throw error;
@@ -282,7 +282,7 @@ export async function batchEnrichmentWorkflow(input: BatchEnrichmentInput): Prom
     if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) {
       // A file that cannot be staged (no header, an unterminated quote) fails the job, with its line.
       state.phase = 'failed';
-      await finishJob({ jobId: input.jobId, status: 'FAILED', error: error.cause.message });
+      await finishJob({ jobId: input.jobId, status: 'FAILED', error: error.cause.message, lookups: state.lookups });
       throw ApplicationFailure.create({ message: error.cause.message, type: error.cause.type ?? 'JobFailed', nonRetryable: true });
     }
     throw error;

@@ -1,4 +1,4 @@
-import { GROUP_FIELDS } from '@enrich/domain';
+import { GROUP_FIELDS, type JobCounts, type JobProgress, type LookupStats } from '@enrich/domain';
 import { customersCsv } from '@enrich/testing';
 import { parse } from 'csv-parse/sync';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -10,11 +10,12 @@ import request from 'supertest';
 import { type GatewayFixture, startGateway } from '../test-support/gateway-fixture';
 import { buildCli, formatEta } from '../cli/enrich';
 
+/** A job as `GET /v1/jobs/:id` answers it. */
 interface Job {
   id: string;
   status: string;
-  counts: { total: number; pending: number; enriched: number; notFound: number; failed: number; quarantined: number };
-  progress: { done: number; total: number; percent: number; rowsPerSecond: number; etaSeconds: number | null; paused: boolean; phase: string; nextRow?: number; pagesInFlight?: number };
+  counts: JobCounts;
+  progress: JobProgress & { nextRow?: number; pagesInFlight?: number; lookups?: LookupStats };
 }
 
 interface ResultItem {
@@ -108,6 +109,10 @@ describe('/v1/jobs control, progress and export', () => {
     const done = await until(id, isFinal, 'the end');
     expect(done).toMatchObject({ status: 'COMPLETED', counts: { total: 80, pending: 0, failed: 0 }, progress: { paused: false, phase: 'completed', percent: 100, etaSeconds: 0 } });
     expect(answered(done)).toBe(80);
+    // Recorded when the job ended (the workflow is gone): all 80 rows looked up, paid for in a fresh database.
+    const { cacheHits = 0, providerCalls = 0, sharedCalls = 0 } = done.progress.lookups ?? {};
+    expect(providerCalls).toBeGreaterThan(0);
+    expect(cacheHits + providerCalls + sharedCalls).toBeGreaterThanOrEqual(80);
   });
 
   it('cancels a running job: CANCELLED, no row half-written, and 409 for any later control', async () => {
@@ -118,9 +123,10 @@ describe('/v1/jobs control, progress and export', () => {
     expect(accepted.body.id).toBe(id);
     const cancelled = await until(id, isFinal, 'the cancellation');
     expect(cancelled).toMatchObject({ status: 'CANCELLED', error: 'cancelled by request', progress: { phase: 'cancelled', paused: false } });
-    // Pages in flight stop at their next chunk: give them the time a chunk takes, then look.
-    await sleep(500);
+    // Pages in flight stopped at a chunk boundary before the job said CANCELLED: nothing changes later.
     const rows = await allResults(id);
+    await sleep(500);
+    expect(await allResults(id)).toEqual(rows);
     expect(rows).toHaveLength(200);
     expect(rows.filter((r) => r.status === 'PENDING').length).toBeGreaterThan(0);
     expectWhole(rows);

@@ -74,7 +74,7 @@ export const jobResponse = z
           .object({ cacheHits: z.number().int(), providerCalls: z.number().int(), sharedCalls: z.number().int() })
           .optional()
           .openapi({
-            description: 'Live: lookups of finished pages served from the lookup cache, provider calls paid for, and lookups that shared a call made for the same contact (duplicates in the file).',
+            description: 'Live while the job runs, then as recorded when it ended: lookups of finished pages served from the lookup cache, provider calls paid for, and lookups that shared a call made for the same contact (duplicates in the file).',
           }),
       })
       .openapi('JobProgress'),

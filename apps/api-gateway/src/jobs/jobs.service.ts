@@ -39,11 +39,11 @@ export interface JobViewProgress extends JobProgress {
   pagesInFlight?: number;
   /** Workflow runs so far, continue-as-new included (live, while running). */
   runs?: number;
-  /** How finished pages' lookups were served: from the lookup cache, paid calls, calls shared by duplicates (live). */
+  /** How finished pages' lookups were served: from the lookup cache, paid calls, calls shared by duplicates (live, then as recorded when the job ended). */
   lookups?: { cacheHits: number; providerCalls: number; sharedCalls: number };
 }
 
-export interface JobView extends JobSummary {
+export interface JobView extends Omit<JobSummary, 'lookups'> {
   progress: JobViewProgress;
 }
 
@@ -147,7 +147,7 @@ export class JobsService {
     return job;
   }
 
-  private async view(job: JobSummary): Promise<JobView> {
+  private async view({ lookups, ...job }: JobSummary): Promise<JobView> {
     const live = isTerminal(job.status) ? undefined : await this.liveProgress(job.id);
     const progress = jobProgress({
       status: job.status,
@@ -157,7 +157,8 @@ export class JobsService {
       paused: live?.paused ?? false,
       phase: live?.phase,
     });
-    return { ...job, progress: live ? { ...progress, nextRow: live.nextRow, pagesInFlight: live.pagesInFlight, runs: live.runs, lookups: live.lookups } : progress };
+    if (live) return { ...job, progress: { ...progress, nextRow: live.nextRow, pagesInFlight: live.pagesInFlight, runs: live.runs, lookups: live.lookups } };
+    return { ...job, progress: lookups ? { ...progress, lookups } : progress };
   }
 
   private async liveProgress(jobId: string): Promise<BatchProgress | undefined> {
