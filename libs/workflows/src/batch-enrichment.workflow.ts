@@ -145,7 +145,7 @@ export async function batchEnrichmentWorkflow(input: BatchEnrichmentInput): Prom
   );
   // Staging, pages and research children under way: a cancelled job waits for them to stop.
   const outstanding = new Set<Promise<unknown>>();
-  const track = <T>(work: Promise<T>): Promise<T> => {
+  const track: Track = (work) => {
     outstanding.add(work);
     work.then(
       () => outstanding.delete(work),
@@ -256,7 +256,7 @@ export async function batchEnrichmentWorkflow(input: BatchEnrichmentInput): Prom
       // Only reached with no page in flight, so the cursor is exact for the next run.
       await continueAsNew<typeof batchEnrichmentWorkflow>({
         ...input,
-        resume: { totalRows: state.totalRows, nextRow: state.nextRow, done: state.done, lookups: state.lookups, runs: state.runs, paused: state.paused },
+        resume: carriedOver(state),
       });
     }
 
@@ -299,7 +299,7 @@ async function researchRows(
   state: BatchProgress,
   fields: string[],
   childrenPerRun: number,
-  track: <T>(work: Promise<T>) => Promise<T>,
+  track: Track,
 ): Promise<void> {
   state.phase = 'researching';
   state.researchNext ??= 1;
@@ -338,9 +338,25 @@ async function researchRows(
   if ((state.researchNext ?? 1) <= state.totalRows) {
     await continueAsNew<typeof batchEnrichmentWorkflow>({
       ...input,
-      resume: { totalRows: state.totalRows, nextRow: state.nextRow, done: state.done, lookups: state.lookups, runs: state.runs, paused: state.paused, researchNext: state.researchNext },
+      resume: carriedOver(state),
     });
   }
+}
+
+/** Registers work under way (staging, a page, a research child) and hands it back. */
+type Track = <T>(work: Promise<T>) => Promise<T>;
+
+/** What the next run of the job carries over: counters and cursors only. */
+function carriedOver(state: BatchProgress): NonNullable<BatchEnrichmentInput['resume']> {
+  return {
+    totalRows: state.totalRows,
+    nextRow: state.nextRow,
+    done: state.done,
+    lookups: state.lookups,
+    runs: state.runs,
+    paused: state.paused,
+    ...(state.researchNext !== undefined ? { researchNext: state.researchNext } : {}),
+  };
 }
 
 /** The staging activity as the page loop sees it. */
@@ -365,7 +381,7 @@ function stageRows(
   jobId: string,
   state: BatchProgress,
   stageJob: ReturnType<typeof workActivities>['stageJob'],
-  track: <T>(work: Promise<T>) => Promise<T>,
+  track: Track,
 ): StagingRun {
   let wake: () => void = () => undefined;
   let tick = new Promise<void>((resolve) => (wake = resolve));

@@ -1,7 +1,7 @@
 import { CsvFormatError, readCustomerRows } from '@enrich/activities';
 import type { FieldSealer } from '@enrich/codec';
 import type { BlobStore, JobExportRepository, JobRepository, JobSummary } from '@enrich/db';
-import { type ColumnMapping, ENRICHMENT_GROUPS, isEnrichmentGroup, isTerminal, jobProgress, type JobCounts, type JobProgress } from '@enrich/domain';
+import { type ColumnMapping, ENRICHMENT_GROUPS, isEnrichmentGroup, isTerminal, jobProgress, type JobCounts, type JobProgress, type LookupStats } from '@enrich/domain';
 import {
   batchEnrichmentWorkflow,
   JOB_NOT_CONTROLLABLE,
@@ -40,7 +40,7 @@ export interface JobViewProgress extends JobProgress {
   /** Workflow runs so far, continue-as-new included (live, while running). */
   runs?: number;
   /** How finished pages' lookups were served: from the lookup cache, paid calls, calls shared by duplicates (live, then as recorded when the job ended). */
-  lookups?: { cacheHits: number; providerCalls: number; sharedCalls: number };
+  lookups?: LookupStats;
 }
 
 export interface JobView extends Omit<JobSummary, 'lookups'> {

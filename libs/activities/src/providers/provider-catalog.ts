@@ -12,6 +12,9 @@ const FREEMAIL = new Set(['gmail.com', 'yahoo.com', 'hotmail.com', 'outlook.com'
 
 const when = (ready: boolean, body: RequestBody): RequestBody | undefined => (ready ? body : undefined);
 
+/** What both demographics vendors are asked: the person behind an email address. */
+const personRequest: LookupProviderSpec['request'] = (r) => ({ email: r.email, first_name: r.first_name, last_name: r.last_name, postal_code: r.postal_code });
+
 /**
  * The lookup providers the platform knows, by registry name (the mock-enrichment contract). A
  * group's second vendor (`people-data`, `company-registry`) answers the same fields, or some of
@@ -22,13 +25,13 @@ export const PROVIDER_CATALOG: Readonly<Record<string, LookupProviderSpec>> = {
     name: 'demographics',
     path: '/v1/providers/demographics/lookup',
     fields: GROUP_FIELDS.demographics,
-    request: (r) => ({ email: r.email, first_name: r.first_name, last_name: r.last_name, postal_code: r.postal_code }),
+    request: personRequest,
   },
   'people-data': {
     name: 'people-data',
     path: '/v1/providers/people-data/lookup',
     fields: GROUP_FIELDS.demographics,
-    request: (r) => ({ email: r.email, first_name: r.first_name, last_name: r.last_name, postal_code: r.postal_code }),
+    request: personRequest,
   },
   firmographics: {
     name: 'firmographics',
@@ -40,7 +43,7 @@ export const PROVIDER_CATALOG: Readonly<Record<string, LookupProviderSpec>> = {
     name: 'company-registry',
     path: '/v1/providers/company-registry/lookup',
     // A registry files no revenue: the waterfall keeps another vendor's revenue band, or none.
-    fields: ['industry', 'employee_band', 'founded_year', 'hq_country'],
+    fields: GROUP_FIELDS.firmographics.filter((field) => field !== 'revenue_band'),
     request: (r) => when(Boolean(r.company), { company: r.company, domain: companyDomain(r) }),
   },
   'email-finder': {
