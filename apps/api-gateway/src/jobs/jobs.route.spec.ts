@@ -1,6 +1,8 @@
 import { customersCsv, type TestDatabase } from '@enrich/testing';
 import { readdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import request from 'supertest';
 import { type GatewayFixture, startGateway } from '../test-support/gateway-fixture';
@@ -122,6 +124,59 @@ describe('/v1/jobs', () => {
     const res = await request(server).post('/v1/jobs').set('content-type', 'text/csv').send(big);
     expect(res.status).toBe(413);
     expect(res.body.error).toBe('payload_too_large');
+  });
+
+  describe('an upload that goes wrong ends that request only, and leaves no blob and no job', () => {
+    const boundary = 'xBOUNDARYx';
+    const multipartHead = [`--${boundary}`, 'Content-Disposition: form-data; name="file"; filename="cut.csv"', 'Content-Type: text/csv', '', 'email\na@example.com\n'].join('\r\n');
+
+    /** Writes a request by hand on a raw socket, optionally hangs up early; resolves with what came back. */
+    function rawRequest(head: Record<string, string>, body: string, hangUp: boolean): Promise<string> {
+      const { port } = server.address() as AddressInfo;
+      return new Promise((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () => {
+          const headers = Object.entries({ host: 'localhost', ...head }).map(([name, value]) => `${name}: ${value}`);
+          socket.write(`POST /v1/jobs HTTP/1.1\r\n${headers.join('\r\n')}\r\n\r\n${body}`);
+          if (hangUp) setTimeout(() => socket.destroy(), 100);
+        });
+        let answer = '';
+        socket.on('data', (chunk) => (answer += chunk.toString()));
+        socket.on('close', () => resolve(answer));
+        socket.on('error', reject);
+        if (!hangUp) socket.on('data', () => answer.includes('\r\n\r\n') && socket.end());
+      });
+    }
+
+    async function expectNothingLeftAndStillServing(jobsBefore: number, blobsBefore: string[]) {
+      // The blob store writes a partial file and removes it on failure: give that a moment.
+      for (let i = 0; i < 20 && (await readdir(join(blobDir, 'uploads')).catch(() => [])).length !== blobsBefore.length; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(await readdir(join(blobDir, 'uploads')).catch(() => [])).toEqual(blobsBefore);
+      expect(await db.prisma.job.count()).toBe(jobsBefore);
+      await request(server).post('/v1/jobs').set('content-type', 'text/csv').send('email\nafter@example.com\n').expect(202);
+    }
+
+    it('a multipart body without its closing boundary is a 400', async () => {
+      const jobs = await db.prisma.job.count();
+      const blobs = await readdir(join(blobDir, 'uploads')).catch(() => []);
+      const answer = await rawRequest(
+        { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(Buffer.byteLength(multipartHead)), connection: 'close' },
+        multipartHead,
+        false,
+      );
+      expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+      expect(answer).toContain('malformed multipart request: Unexpected end of form');
+      await expectNothingLeftAndStillServing(jobs, blobs);
+    });
+
+    it.each([
+      ['multipart', { 'content-type': `multipart/form-data; boundary=${boundary}` }, multipartHead],
+      ['text/csv', { 'content-type': 'text/csv' }, 'email\na@example.com\n'],
+    ])('a client that hangs up mid-upload (%s)', async (_name, head, body) => {
+      const jobs = await db.prisma.job.count();
+      const blobs = await readdir(join(blobDir, 'uploads')).catch(() => []);
+      await rawRequest({ ...head, 'content-length': String(Buffer.byteLength(body) + 10_000) }, body, true);
+      await expectNothingLeftAndStillServing(jobs, blobs);
+    });
   });
 
   it('answers 404 for an unknown job and 400 naming a malformed id', async () => {

@@ -1,10 +1,15 @@
 import busboy from 'busboy';
 import type { Request } from 'express';
-import { Readable } from 'node:stream';
+import { PassThrough, type Readable, Transform } from 'node:stream';
 import { badRequest, HttpError } from '@enrich/http';
 
 export interface Upload {
-  /** The file's content, to be consumed exactly once. */
+  /**
+   * The file's content, to be consumed exactly once (or drained with `resume()`). It fails with an
+   * {@link HttpError} when the file is over the limit (413), the multipart body is malformed or cut
+   * short (400), or the client goes away mid-upload; its consumer sees that error, never a file
+   * that merely ends early.
+   */
   file: Readable;
   filename: string;
   /** Text form fields (multipart) or query parameters (raw upload). */
@@ -19,7 +24,10 @@ export async function receiveUpload(req: Request, maxBytes: number): Promise<Upl
   const type = req.headers['content-type'] ?? '';
   const query = Object.fromEntries(Object.entries(req.query).filter((e): e is [string, string] => typeof e[1] === 'string'));
   if (type.startsWith('text/csv') || type.startsWith('application/csv') || type.startsWith('application/octet-stream')) {
-    return { file: limitBytes(req, maxBytes), filename: query['name'] ?? 'upload.csv', fields: query };
+    const file = errorsKeptForConsumer(new Transform({ transform: byteLimit(maxBytes) }));
+    req.pipe(file);
+    failOnEarlyEnd(req, file);
+    return { file, filename: query['name'] ?? 'upload.csv', fields: query };
   }
   if (type.startsWith('multipart/form-data')) return receiveMultipart(req, maxBytes, query);
   throw new HttpError(415, 'unsupported_media_type', 'send the CSV as multipart/form-data (field "file") or with Content-Type: text/csv');
@@ -32,44 +40,71 @@ function receiveMultipart(req: Request, maxBytes: number, query: Record<string, 
     try {
       parser = busboy({ headers: req.headers, limits: { files: 1, fileSize: maxBytes, fields: 20, fieldSize: 64 * 1024 } });
     } catch (error) {
-      reject(badRequest('invalid_request', `malformed multipart request: ${(error as Error).message}`));
+      reject(malformed(error));
       return;
     }
-    let settled = false;
+    let file: Readable | undefined;
     parser.on('field', (name, value) => {
       fields[name] = value;
     });
-    parser.on('file', (name, file, info) => {
-      if (name !== 'file') {
-        file.resume();
+    parser.on('file', (name, part, info) => {
+      if (name !== 'file' || file) {
+        part.on('error', () => undefined).resume();
         return;
       }
-      file.on('limit', () => file.destroy(new HttpError(413, 'payload_too_large', `the file is larger than ${maxBytes} bytes`)));
-      settled = true;
-      resolve({ file, filename: info.filename || 'upload.csv', fields });
+      // Our own stream in front of busboy's, so every way the part can fail reaches the reader as
+      // an HttpError: busboy fails the part with a plain Error when the body ends before its
+      // closing boundary ("Unexpected end of form").
+      const own = errorsKeptForConsumer(new PassThrough());
+      file = own;
+      part.on('limit', () => own.destroy(tooLarge(maxBytes)));
+      part.on('error', (error) => own.destroy(malformed(error)));
+      part.pipe(own);
+      resolve({ file: own, filename: info.filename || 'upload.csv', fields });
     });
-    parser.on('error', (error) => (settled ? undefined : reject(badRequest('invalid_request', `malformed multipart request: ${(error as Error).message}`))));
+    // Before the file part: the request fails. After it: the file does.
+    parser.on('error', (error) => (file ? file.destroy(malformed(error)) : reject(malformed(error))));
     parser.on('close', () => {
-      if (!settled) reject(badRequest('invalid_request', 'file: a multipart part named "file" is required'));
+      if (!file) reject(badRequest('invalid_request', 'file: a multipart part named "file" is required'));
     });
     req.pipe(parser);
+    req.on('error', (error) => parser.destroy(error));
+    req.on('close', () => {
+      if (!req.complete) parser.destroy(clientGone());
+    });
   });
 }
 
-function limitBytes(source: Readable, maxBytes: number): Readable {
+/** A transform that passes at most `maxBytes` bytes and then fails with 413. */
+function byteLimit(maxBytes: number) {
   let seen = 0;
-  // Pull-based: the source resumes whenever the consumer asks for more.
-  const limited = new Readable({ read: () => source.resume() });
-  source.on('data', (chunk: Buffer) => {
+  return (chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null, data?: Buffer) => void) => {
     seen += chunk.length;
-    if (seen > maxBytes) {
-      source.unpipe();
-      limited.destroy(new HttpError(413, 'payload_too_large', `the file is larger than ${maxBytes} bytes`));
-      return;
-    }
-    if (!limited.push(chunk)) source.pause();
-  });
-  source.on('end', () => limited.push(null));
-  source.on('error', (error) => limited.destroy(error));
-  return limited;
+    if (seen > maxBytes) done(tooLarge(maxBytes));
+    else done(null, chunk);
+  };
 }
+
+/** A request that ends before its body is complete (the client went away) fails `file`. */
+function failOnEarlyEnd(req: Request, file: Readable): void {
+  req.on('error', () => file.destroy(clientGone()));
+  req.on('close', () => {
+    if (!req.complete) file.destroy(clientGone());
+  });
+}
+
+/**
+ * An upload stream may fail before anyone reads it (a limit hit or a client gone while the blob
+ * store opens its file): without a listener that 'error' event would take the whole process down.
+ * The error is not lost: a stream destroyed with an error keeps it (`errored`), and the consumer's
+ * `pipeline` rejects with it.
+ */
+function errorsKeptForConsumer<T extends Readable>(stream: T): T {
+  stream.on('error', () => undefined);
+  return stream;
+}
+
+const tooLarge = (maxBytes: number) => new HttpError(413, 'payload_too_large', `the file is larger than ${maxBytes} bytes`);
+const malformed = (error: unknown) =>
+  error instanceof HttpError ? error : badRequest('invalid_request', `malformed multipart request: ${error instanceof Error ? error.message : String(error)}`);
+const clientGone = () => badRequest('upload_incomplete', 'the request body ended before the upload was complete');
