@@ -11,7 +11,7 @@
 # Uses the test stack's services when their environment is set (TEMPORAL_ADDRESS, DATABASE_URL and
 # TEST_TEMPLATE_DATABASE, as in a shell prepared for integration tests); otherwise starts the test
 # stack (and stops it again if it was not running before, unless KEEP_STACK=1) and migrates a
-# template database of its own. Exit status 1 when a target is missed.
+# template database of its own. Exit status 1 when a CI gate breaks (BENCH_STRICT=1: a target too).
 set -euo pipefail
 TOOL=batch-bench
 source "$(dirname "${BASH_SOURCE[0]}")/../common.sh"

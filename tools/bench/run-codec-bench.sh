@@ -2,11 +2,12 @@
 # Builds @enrich/codec (and the libs it uses), compiles tools/bench/codec-bench.ts into a temporary
 # directory and runs it with plain node: no TypeScript runtime loader is needed.
 #
-#   bash tools/bench/run-codec-bench.sh        # exit status 1 when a target is missed
+#   bash tools/bench/run-codec-bench.sh        # exit status 1 when a CI gate breaks (BENCH_STRICT=1: a target too)
 set -euo pipefail
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
 cd "$REPO_ROOT"
+root=$REPO_ROOT source "$REPO_ROOT/tools/node.sh"
 
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/codec-bench.XXXXXX")
 trap 'rm -rf "$OUT"' EXIT
