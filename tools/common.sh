@@ -6,3 +6,5 @@ export NX_NO_CLOUD=true NX_DAEMON=false NX_TUI=false NX_CLOUD_API=http://127.0.0
 started=$(date +%s)
 say() { printf '%s: %s\n' "$TOOL" "$*" >&2; }
 die() { printf '%s: error: %s\n' "$TOOL" "$*" >&2; exit 1; }
+# Node.js of .nvmrc first on PATH (installed into .stack/node when the machine's is older).
+source "$root/tools/node.sh"

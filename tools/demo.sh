@@ -75,8 +75,8 @@ case "${1:-start}" in
 esac
 
 if [ ! -d node_modules/.bin ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  say "installing npm packages (locked versions; see .ci/run for why not npm ci)"
-  npm install --ignore-scripts --no-audit --no-fund --loglevel=error
+  say "installing npm packages (npm ci: exactly package-lock.json)"
+  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 fi
 
 # The Web UI decodes payloads through the demo's codec server.

@@ -15,6 +15,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+root=$ROOT source "$ROOT/tools/node.sh"
 
 export CHECKPOINT_DISABLE=1
 export PRISMA_HIDE_UPDATE_MESSAGE=1

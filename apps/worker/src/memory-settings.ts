@@ -11,8 +11,9 @@ export interface ProcessMemorySettings {
 
 const MB = 1024 * 1024;
 
-// What V8 adds to --max-old-space-size in its heap limit: the young generation (48 MB on 64-bit
-// Node 20, whatever the old space), with room to spare.
+// What V8 adds to --max-old-space-size in its heap limit: the young generation, three semi-spaces
+// (48 MB with start.sh's --max-semi-space-size=16; Node 24 makes it 192 MB without it), with room
+// to spare.
 const YOUNG_GENERATION_MB = 64;
 
 // The glibc setting that matters most (start.sh sets it with the others): with it fixed, freed
@@ -36,7 +37,7 @@ export function memorySettingsWarnings(expected: { maxHeapMb: number }, actual: 
   if (heapLimitMb > expected.maxHeapMb + YOUNG_GENERATION_MB) {
     warnings.push(
       `the V8 heap limit is ${heapLimitMb} MB, above WORKER_MAX_HEAP_MB=${expected.maxHeapMb}: V8 lets the heap grow towards its limit before it collects, ` +
-        `so the worker's memory follows the limit, not what it holds. Start it with apps/worker/start.sh (or node --max-old-space-size=${expected.maxHeapMb})`,
+        `so the worker's memory follows the limit, not what it holds. Start it with apps/worker/start.sh (or node --max-old-space-size=${expected.maxHeapMb} --max-semi-space-size=16)`,
     );
   }
   if (actual.glibc && !actual.glibcTunables?.includes(MMAP_THRESHOLD_TUNABLE)) {
