@@ -2,19 +2,39 @@ import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
 export const depConstraints = [
-            { sourceTag: 'type:domain', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'type:config', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'type:http', onlyDependOnLibsWithTags: [] },
-            {
-              sourceTag: 'type:workflows',
-              onlyDependOnLibsWithTags: ['type:domain', 'type:activities'],
-              bannedExternalImports: ['node:*', 'fs', 'path', 'os', 'crypto', 'http', 'https', 'net', 'child_process', '@prisma/*', 'pg', 'undici', 'pino', '@temporalio/activity', '@temporalio/worker', '@temporalio/client'],
-            },
-            { sourceTag: 'type:codec', onlyDependOnLibsWithTags: ['type:domain', 'type:config'] },
-            { sourceTag: 'type:db', onlyDependOnLibsWithTags: ['type:domain', 'type:config', 'type:codec'] },
-            { sourceTag: 'type:activities', onlyDependOnLibsWithTags: ['type:domain', 'type:config', 'type:codec', 'type:db'] },
-            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:domain', 'type:config', 'type:codec', 'type:db', 'type:activities', 'type:workflows'] },
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:config', 'type:codec', 'type:db', 'type:activities', 'type:workflows', 'type:testing', 'type:http'] },
+  { sourceTag: 'type:domain', onlyDependOnLibsWithTags: [] },
+  { sourceTag: 'type:config', onlyDependOnLibsWithTags: [] },
+  { sourceTag: 'type:http', onlyDependOnLibsWithTags: [] },
+  {
+    sourceTag: 'type:workflows',
+    onlyDependOnLibsWithTags: ['type:domain', 'type:activities'],
+    bannedExternalImports: [
+      'node:*',
+      'fs',
+      'path',
+      'os',
+      'crypto',
+      'http',
+      'https',
+      'net',
+      'child_process',
+      '@prisma/*',
+      'pg',
+      'undici',
+      'pino',
+      '@temporalio/activity',
+      '@temporalio/worker',
+      '@temporalio/client',
+    ],
+  },
+  { sourceTag: 'type:codec', onlyDependOnLibsWithTags: ['type:domain', 'type:config'] },
+  { sourceTag: 'type:db', onlyDependOnLibsWithTags: ['type:domain', 'type:config', 'type:codec'] },
+  { sourceTag: 'type:activities', onlyDependOnLibsWithTags: ['type:domain', 'type:config', 'type:codec', 'type:db'] },
+  { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:domain', 'type:config', 'type:codec', 'type:db', 'type:activities', 'type:workflows'] },
+  {
+    sourceTag: 'type:app',
+    onlyDependOnLibsWithTags: ['type:domain', 'type:config', 'type:codec', 'type:db', 'type:activities', 'type:workflows', 'type:testing', 'type:http'],
+  },
 ];
 
 // Tests of workflow code host workers and replay histories: they may use what workflows may not.

@@ -168,7 +168,10 @@ async function startMock(knobs: Knobs, logDir: string, name: string): Promise<Mo
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`mock-enrichment exited with ${child.exitCode}:\n${await tail(logPath)}`);
-    const healthy = await fetch(`${url}/health`).then((r) => r.ok, () => false);
+    const healthy = await fetch(`${url}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (healthy) break;
     if (i > 100) throw new Error(`mock-enrichment did not answer on ${url}`);
     await sleep(100);
@@ -281,7 +284,8 @@ async function startWorker(options: {
 // ---------------------------------------------------------------------------------------------
 // The baseline: the same provider calls from a plain script, no Temporal, no database.
 
-const lookupBody = (r: Record<string, string>) => JSON.stringify({ email: r.email, first_name: r.first_name, last_name: r.last_name, postal_code: r.postal_code });
+const lookupBody = (r: Record<string, string>) =>
+  JSON.stringify({ email: r.email, first_name: r.first_name, last_name: r.last_name, postal_code: r.postal_code });
 
 /**
  * The same POSTs the platform's demographics client makes (same bodies and headers, an undici Agent
@@ -297,7 +301,12 @@ async function baseline(mockUrl: string, bodies: string[], concurrency: number, 
   const lane = async () => {
     while (next < bodies.length) {
       const body = bodies[next++];
-      const response = await request(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body, dispatcher: agent });
+      const response = await request(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body,
+        dispatcher: agent,
+      });
       if (response.statusCode === 200) await response.body.json();
       else {
         errors++;
@@ -357,7 +366,10 @@ async function runJob(
       if (performance.now() - lastPrint >= 5_000) {
         lastPrint = performance.now();
         const elapsed = (performance.now() - started) / 1000;
-        const detail = progress.phase === 'staging' ? 'staging the file' : `${fmt(done)} / ${fmt(progress.totalRows)} rows (${fmt(done / elapsed)} rows/s overall, run ${progress.runs})`;
+        const detail =
+          progress.phase === 'staging'
+            ? 'staging the file'
+            : `${fmt(done)} / ${fmt(progress.totalRows)} rows (${fmt(done / elapsed)} rows/s overall, run ${progress.runs})`;
         log(`  ${seconds(performance.now() - started)}: ${detail}`);
       }
     }
@@ -395,13 +407,24 @@ const eventMs = (event: temporal.api.history.v1.IHistoryEvent) =>
 
 /** Follows the continue-as-new chain from the first run, reading each run's history. */
 async function historyStats(client: Client, workflowId: string, firstRunId: string): Promise<HistoryStats> {
-  const stats: HistoryStats = { runs: 0, eventsPerRun: [], stagingMs: 0, firstPageMs: 0, enrichMs: 0, pages: 0, pageAttempts: 0, pageQueueMs: 0, pageRunMs: 0, workflowTasks: 0 };
+  const stats: HistoryStats = {
+    runs: 0,
+    eventsPerRun: [],
+    stagingMs: 0,
+    firstPageMs: 0,
+    enrichMs: 0,
+    pages: 0,
+    pageAttempts: 0,
+    pageQueueMs: 0,
+    pageRunMs: 0,
+    workflowTasks: 0,
+  };
   let firstPage = Infinity;
   let startedAtMs: number | undefined;
   let lastPage = 0;
   let queueTotal = 0;
   let runTotal = 0;
-  for (let runId: string | undefined = firstRunId; runId; ) {
+  for (let runId: string | undefined = firstRunId; runId;) {
     const history: temporal.api.history.v1.IHistory = await client.workflow.getHandle(workflowId, runId).fetchHistory();
     const events: temporal.api.history.v1.IHistoryEvent[] = history.events ?? [];
     stats.runs++;
@@ -426,7 +449,7 @@ async function historyStats(client: Client, workflowId: string, firstRunId: stri
         const of = scheduled.get(String(start.scheduledEventId));
         startedAt.set(String(start.scheduledEventId), eventMs(event));
         if (of?.type === 'enrichPage') {
-          stats.pageAttempts += (start.attempt ?? 1);
+          stats.pageAttempts += start.attempt ?? 1;
           queueTotal += eventMs(event) - of.at;
         }
       }
@@ -557,18 +580,50 @@ async function s1Throughput(ctx: Context, total: number, settings: PlatformSetti
     const inFlight = history.enrichMs ? (platformCalls * knobs.latencyMs) / history.enrichMs : 0;
     log(`${S} (b) platform done: ${seconds(run.wallMs)}, ${fmt(rate)} rows/s`);
 
-    exact(S, `(a) baseline: plain undici script, ${concurrency} in flight; its errors`, `${fmt(baseRate)} rows/s (${seconds(base.ms)}; ideal ${fmt((concurrency * 1000) / knobs.latencyMs)}); ${base.errors}`, '0 errors', base.errors === 0);
+    exact(
+      S,
+      `(a) baseline: plain undici script, ${concurrency} in flight; its errors`,
+      `${fmt(baseRate)} rows/s (${seconds(base.ms)}; ideal ${fmt((concurrency * 1000) / knobs.latencyMs)}); ${base.errors}`,
+      '0 errors',
+      base.errors === 0,
+    );
     info(S, '(b) platform end to end (start → result)', `${fmt(rate)} rows/s (${seconds(run.wallMs)})`);
-    record({ scenario: S, metric: 'ratio platform / baseline', measured: `${fmt(ratio * 100, 1)} %`, target: '>= 60 %', met: ratio >= 0.6, gate: '>= 30 %', held: ratio >= 0.3 });
+    record({
+      scenario: S,
+      metric: 'ratio platform / baseline',
+      measured: `${fmt(ratio * 100, 1)} %`,
+      target: '>= 60 %',
+      met: ratio >= 0.6,
+      gate: '>= 30 %',
+      held: ratio >= 0.3,
+    });
     const empty = await emptyResults(db, run.jobId);
-    exact(S, 'rows enriched (all rows, each with fields)', `${fmt(run.counts.enriched)} / ${fmt(total)}, ${empty} empty`, 'all', run.counts.enriched === total && empty === 0);
-    info(S, 'time in staging (stageJob activity); first page started after', `${seconds(history.stagingMs)} (${fmt((total / Math.max(history.stagingMs, 1)) * 1000)} rows/s); ${seconds(history.firstPageMs)}`);
-    info(S, 'time enriching (first page scheduled → last page done)', `${seconds(history.enrichMs)} (${fmt(enrichRate)} rows/s = ${fmt((enrichRate / baseRate) * 100, 1)} % of baseline)`);
+    exact(
+      S,
+      'rows enriched (all rows, each with fields)',
+      `${fmt(run.counts.enriched)} / ${fmt(total)}, ${empty} empty`,
+      'all',
+      run.counts.enriched === total && empty === 0,
+    );
+    info(
+      S,
+      'time in staging (stageJob activity); first page started after',
+      `${seconds(history.stagingMs)} (${fmt((total / Math.max(history.stagingMs, 1)) * 1000)} rows/s); ${seconds(history.firstPageMs)}`,
+    );
+    info(
+      S,
+      'time enriching (first page scheduled → last page done)',
+      `${seconds(history.enrichMs)} (${fmt(enrichRate)} rows/s = ${fmt((enrichRate / baseRate) * 100, 1)} % of baseline)`,
+    );
     info(S, 'provider calls in flight while enriching (calls × latency ÷ time)', `${fmt(inFlight, 1)} of ${concurrency}`);
     info(S, 'pages; mean queue wait (scheduled → started); mean run', `${history.pages}; ${fmt(history.pageQueueMs)} ms; ${fmt(history.pageRunMs)} ms`);
     info(S, 'runs; history events per run (max); workflow tasks', `${history.runs}; ${fmt(Math.max(...history.eventsPerRun))}; ${fmt(history.workflowTasks)}`);
     info(S, 'PostgreSQL statement time in the job database', `${seconds(dbActive)} (${fmt((dbActive / run.wallMs) * 100)} % of wall time)`);
-    info(S, 'CPU during platform run: worker / mock (% of a core); host', `${fmt(use.worker)} % / ${fmt(use.mock)} %; host ${fmt(use.host)} % of ${coreCount()} cores`);
+    info(
+      S,
+      'CPU during platform run: worker / mock (% of a core); host',
+      `${fmt(use.worker)} % / ${fmt(use.mock)} %; host ${fmt(use.host)} % of ${coreCount()} cores`,
+    );
     info(S, 'CPU during baseline: mock (% of a core); host', `${fmt(baseUse.mock)} %; host ${fmt(baseUse.host)} % of ${coreCount()} cores`);
     info(S, 'worker peak RSS', `${fmt(peak)} MB`);
     return baseRate;
@@ -580,7 +635,13 @@ async function s1Throughput(ctx: Context, total: number, settings: PlatformSetti
  * concurrency; a fresh database, mock and worker each), against S1's baseline: how the defaults
  * were chosen.
  */
-async function s1Sweep(ctx: Context, total: number, concurrency: number, grid: Array<Pick<PlatformSettings, 'pageSize' | 'windowSize'>>, baseRate: number): Promise<void> {
+async function s1Sweep(
+  ctx: Context,
+  total: number,
+  concurrency: number,
+  grid: Array<Pick<PlatformSettings, 'pageSize' | 'windowSize'>>,
+  baseRate: number,
+): Promise<void> {
   const csv = customersCsv({ rows: total, seed: 42 });
   for (const { pageSize, windowSize } of grid) {
     const settings: PlatformSettings = { providerConcurrency: concurrency, pageSize, windowSize };
@@ -590,8 +651,11 @@ async function s1Sweep(ctx: Context, total: number, concurrency: number, grid: A
       const history = await historyStats(ctx.client, run.workflowId, run.firstRunId);
       const rate = (total / run.wallMs) * 1000;
       const inFlight = history.enrichMs ? (total * S1_KNOBS.latencyMs) / history.enrichMs : 0;
-      info('S1 sweep', `pageSize ${pageSize}, windowSize ${windowSize}: rows/s; % of baseline; calls in flight; RSS`,
-        `${fmt(rate)}; ${fmt((rate / baseRate) * 100, 1)} %; ${fmt(inFlight, 1)} of ${concurrency}; ${fmt(worker.peakRssMb())} MB`);
+      info(
+        'S1 sweep',
+        `pageSize ${pageSize}, windowSize ${windowSize}: rows/s; % of baseline; calls in flight; RSS`,
+        `${fmt(rate)}; ${fmt((rate / baseRate) * 100, 1)} %; ${fmt(inFlight, 1)} of ${concurrency}; ${fmt(worker.peakRssMb())} MB`,
+      );
     });
   }
 }
@@ -606,7 +670,9 @@ async function s2LatencyFailures(ctx: Context): Promise<void> {
   // that fails all of its quick in-activity attempts.
   const retryBackoffMs = 1_000;
   const boundMs = (total * meanLatency) / settings.providerConcurrency + retryBackoffMs;
-  log(`${S} latency + failures: ${fmt(total)} rows, latency ${knobs.latencyMs}–${knobs.latencyMs + knobs.jitterMs} ms, ${knobs.failureRate * 100} % 5xx; ${describePlatform(settings)}`);
+  log(
+    `${S} latency + failures: ${fmt(total)} rows, latency ${knobs.latencyMs}–${knobs.latencyMs + knobs.jitterMs} ms, ${knobs.failureRate * 100} % 5xx; ${describePlatform(settings)}`,
+  );
   const csv = customersCsv({ rows: total, seed: 7 });
   await withPlatform(ctx, 's2', knobs, settings, async ({ db, blobDir, mock, worker }) => {
     const run = await runJob(ctx.client, db, blobDir, csv, worker.taskQueue, { pageSize: settings.pageSize, windowSize: settings.windowSize }, total);
@@ -624,7 +690,13 @@ async function s2LatencyFailures(ctx: Context): Promise<void> {
       gate: '<= 4×',
       held: run.wallMs <= boundMs * 4,
     });
-    exact(S, 'rows enriched; failed; empty results', `${fmt(run.counts.enriched)} / ${fmt(total)}; ${run.counts.failed}; ${empty}`, 'all; 0; 0', run.counts.enriched === total && run.counts.failed === 0 && empty === 0);
+    exact(
+      S,
+      'rows enriched; failed; empty results',
+      `${fmt(run.counts.enriched)} / ${fmt(total)}; ${run.counts.failed}; ${empty}`,
+      'all; 0; 0',
+      run.counts.enriched === total && run.counts.failed === 0 && empty === 0,
+    );
     info(S, 'provider answers: 200 / 503 (each 503 retried)', `${fmt(calls.ok)} / ${fmt(calls.failed)}`);
     info(S, 'page attempts / pages (Temporal retries of a page)', `${history.pageAttempts} / ${history.pages}`);
     info(S, 'time in staging; enriching', `${seconds(history.stagingMs)}; ${seconds(history.enrichMs)}`);
@@ -649,9 +721,25 @@ async function s3Scale(ctx: Context, total: number): Promise<void> {
     const perStep = run.marks.map((at, i) => at - (i === 0 ? 0 : run.marks[i - 1]));
     const startStep = perStep[1] ?? perStep[0] ?? 0;
     const endStep = perStep.at(-1) ?? 0;
-    record({ scenario: S, metric: 'worker peak RSS (VmHWM)', measured: `${fmt(peak)} MB`, target: '< 400 MB', met: peak < 400, gate: '< 800 MB', held: peak < 800 });
+    record({
+      scenario: S,
+      metric: 'worker peak RSS (VmHWM)',
+      measured: `${fmt(peak)} MB`,
+      target: '< 400 MB',
+      met: peak < 400,
+      gate: '< 800 MB',
+      held: peak < 800,
+    });
     // Temporal's own limits start at 10,000 events (warning) and 50,000 (termination).
-    record({ scenario: S, metric: `history events per run (max of ${history.runs} runs)`, measured: fmt(maxEvents), target: '< 10,000', met: maxEvents < 10_000, gate: '< 20,000', held: maxEvents < 20_000 });
+    record({
+      scenario: S,
+      metric: `history events per run (max of ${history.runs} runs)`,
+      measured: fmt(maxEvents),
+      target: '< 10,000',
+      met: maxEvents < 10_000,
+      gate: '< 20,000',
+      held: maxEvents < 20_000,
+    });
     record({
       scenario: S,
       metric: 'time per 100k rows: second 100k vs last 100k',
@@ -686,7 +774,11 @@ async function s4StagingMemory(ctx: Context): Promise<void> {
     await new FileBlobStore(blobDir).put(blobKey, Readable.from([Buffer.from(csv)]));
     const { id: jobId } = await jobs.create({ sourceName: 'bench.csv', blobKey, fields: ['demographics'] });
     const started = performance.now();
-    const handle = await ctx.client.workflow.start('batchEnrichmentWorkflow', { workflowId: `job-${jobId}`, taskQueue: worker.taskQueue, args: [{ jobId, fields: ['demographics'] }] });
+    const handle = await ctx.client.workflow.start('batchEnrichmentWorkflow', {
+      workflowId: `job-${jobId}`,
+      taskQueue: worker.taskQueue,
+      args: [{ jobId, fields: ['demographics'] }],
+    });
     await handle.executeUpdate<BatchProgress, []>('pause');
     let progress: BatchProgress | undefined;
     let lastPrint = performance.now();
@@ -721,7 +813,9 @@ async function s4StagingMemory(ctx: Context): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 
 function coreCount(): number {
-  return readFileSync('/proc/cpuinfo', 'utf8').split('\n').filter((line) => line.startsWith('processor')).length;
+  return readFileSync('/proc/cpuinfo', 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith('processor')).length;
 }
 
 function positive(name: string, value: string | undefined, fallback: number): number {
@@ -735,8 +829,15 @@ async function main(): Promise<void> {
   // --rows: rows of S1; --scale: also S3; --scale-rows: rows of S3; --only: a subset of s1,s2,s3,s4;
   // --concurrency, --page-size, --window: S1's platform settings (the baseline follows --concurrency).
   const { values } = parseArgs({
-    options: { rows: { type: 'string' }, scale: { type: 'boolean', default: false }, 'scale-rows': { type: 'string' }, only: { type: 'string' },
-      concurrency: { type: 'string' }, 'page-size': { type: 'string' }, window: { type: 'string' }, sweep: { type: 'string' },
+    options: {
+      rows: { type: 'string' },
+      scale: { type: 'boolean', default: false },
+      'scale-rows': { type: 'string' },
+      only: { type: 'string' },
+      concurrency: { type: 'string' },
+      'page-size': { type: 'string' },
+      window: { type: 'string' },
+      sweep: { type: 'string' },
     },
   });
   const s1Rows = positive('rows', values.rows, 100_000);
@@ -750,10 +851,13 @@ async function main(): Promise<void> {
   };
   const s3Rows = positive('scale-rows', values['scale-rows'], 1_000_000);
   // --sweep 100x4,200x8: S1's platform side again for each pageSize x windowSize.
-  const sweep = (values.sweep ?? '').split(',').filter(Boolean).map((cell) => {
-    const [page, window] = cell.split('x');
-    return { pageSize: positive('sweep', page ?? cell, 0), windowSize: positive('sweep', window ?? cell, 0) };
-  });
+  const sweep = (values.sweep ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((cell) => {
+      const [page, window] = cell.split('x');
+      return { pageSize: positive('sweep', page ?? cell, 0), windowSize: positive('sweep', window ?? cell, 0) };
+    });
   const only = values.only?.split(',').map((name) => name.trim().toLowerCase());
   const wanted = (name: string) => (only ? only.includes(name) : name !== 's3' || values.scale === true);
 

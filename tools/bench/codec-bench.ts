@@ -194,7 +194,14 @@ async function main(): Promise<void> {
       const overhead = await overheadBytes(codec, size);
       const rule = `< ${TARGETS.overheadBytes} B`;
       const ok = overhead < TARGETS.overheadBytes;
-      report.add({ metric: `overhead per payload, local key (${size === 1024 ? '1 KB' : '64 KB'})`, measured: `${overhead} B`, target: rule, met: ok, gate: rule, held: ok });
+      report.add({
+        metric: `overhead per payload, local key (${size === 1024 ? '1 KB' : '64 KB'})`,
+        measured: `${overhead} B`,
+        target: rule,
+        met: ok,
+        gate: rule,
+        held: ok,
+      });
     }
     const kmsShaped = await overheadBytes(new EncryptionCodec({ keys: new KmsShapedProvider(), namespace: 'bench' }), 64 * 1024);
     report.info(undefined, 'overhead per payload, AWS KMS-shaped key (184 B blob + ARN)', `${kmsShaped} B`);

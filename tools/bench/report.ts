@@ -50,7 +50,11 @@ export class BenchReport {
       line.gate === undefined ? '-' : `${line.held ? 'held' : 'BROKEN'} (${line.gate})`,
     ]);
     const widths = headers.map((header, i) => Math.max(header.length, ...cells.map((cell) => cell[i].length)));
-    const row = (cell: string[]) => cell.map((text, i) => text.padEnd(widths[i])).join(' | ').trimEnd();
+    const row = (cell: string[]) =>
+      cell
+        .map((text, i) => text.padEnd(widths[i]))
+        .join(' | ')
+        .trimEnd();
     write(row(headers));
     write(widths.map((w) => '-'.repeat(w)).join('-|-'));
     for (const cell of cells) write(row(cell));

@@ -46,9 +46,7 @@ const DEBUG = !!process.env.PRISMA_SHIM_DEBUG;
 /** One JSON log line on stderr, in the native engine's format. */
 function log(level, message, extra = {}) {
   if (level === 'DEBUG' && !DEBUG) return;
-  process.stderr.write(
-    JSON.stringify({ timestamp: new Date().toISOString(), level, fields: { message, ...extra }, target: 'schema_engine::logger' }) + '\n',
-  );
+  process.stderr.write(JSON.stringify({ timestamp: new Date().toISOString(), level, fields: { message, ...extra }, target: 'schema_engine::logger' }) + '\n');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -174,7 +172,7 @@ function toRpcError(e, factoryRegistry) {
   if (factoryRegistry) {
     message = message.replace(/External error id#(\d+)/g, (all, id) => {
       const rec = factoryRegistry.consumeError(Number(id));
-      return rec && rec.error ? (rec.error.message || String(rec.error)) : all;
+      return rec && rec.error ? rec.error.message || String(rec.error) : all;
     });
   }
   const data = { is_panic: false, message };
@@ -198,11 +196,7 @@ async function serve(opts) {
         const { glue } = await loadWasm();
         factory = pgAdapter.createFactory({ url, shadowDatabaseUrl, log });
         boundFactory = bindMigrationAwareSqlAdapterFactory(factory);
-        return glue.SchemaEngine.new(
-          { datamodels: datamodels.length ? datamodels : undefined },
-          (msg) => log('DEBUG', String(msg)),
-          boundFactory,
-        );
+        return glue.SchemaEngine.new({ datamodels: datamodels.length ? datamodels : undefined }, (msg) => log('DEBUG', String(msg)), boundFactory);
       })();
     }
     return enginePromise;
@@ -236,7 +230,11 @@ async function serve(opts) {
     if (warmed.has(key)) return;
     warmed.add(key);
     try {
-      await eng.diagnoseMigrationHistory({ migrationsList: list, optInToShadowDatabase: true, filters: params.filters ?? { externalTables: [], externalEnums: [] } });
+      await eng.diagnoseMigrationHistory({
+        migrationsList: list,
+        optInToShadowDatabase: true,
+        filters: params.filters ?? { externalTables: [], externalEnums: [] },
+      });
     } catch (e) {
       log('DEBUG', `shadow-cache warm-up failed (the real call will report): ${e && e.message}`);
       if (panicMessage !== null) throw e;
@@ -276,9 +274,17 @@ async function serve(opts) {
     },
   };
   const passthrough = new Set([
-    'applyMigrations', 'dbExecute', 'devDiagnostic', 'diagnoseMigrationHistory',
-    'ensureConnectionValidity', 'introspect', 'introspectSql', 'markMigrationApplied',
-    'markMigrationRolledBack', 'reset', 'schemaPush',
+    'applyMigrations',
+    'dbExecute',
+    'devDiagnostic',
+    'diagnoseMigrationHistory',
+    'ensureConnectionValidity',
+    'introspect',
+    'introspectSql',
+    'markMigrationApplied',
+    'markMigrationRolledBack',
+    'reset',
+    'schemaPush',
   ]);
 
   async function handle(req) {
@@ -292,7 +298,15 @@ async function serve(opts) {
         const eng = await engine();
         result = await eng[method](params ?? {}); // keep the method bound to the wasm object
       } else {
-        send({ jsonrpc: '2.0', id, error: { code: -32601, message: `Method not found: ${method}`, data: { is_panic: false, message: `The offline schema engine (tools/prisma-engine) does not implement \`${method}\`.` } } });
+        send({
+          jsonrpc: '2.0',
+          id,
+          error: {
+            code: -32601,
+            message: `Method not found: ${method}`,
+            data: { is_panic: false, message: `The offline schema engine (tools/prisma-engine) does not implement \`${method}\`.` },
+          },
+        });
         return;
       }
       send({ jsonrpc: '2.0', id, result: result === undefined ? null : result });

@@ -112,19 +112,33 @@ describe('codec-server over HTTP', () => {
     const missing = await post('/decode', undefined, body).expect(401);
     expect(missing.body).toMatchObject({ error: 'unauthorized', message: expect.stringContaining('Bearer') });
     expect(missing.headers['www-authenticate']).toMatch(/^Bearer/);
-    await http().post('/decode').set('Authorization', `Basic ${b64('a:b')}`).send(body).expect(401);
+    await http()
+      .post('/decode')
+      .set('Authorization', `Basic ${b64('a:b')}`)
+      .send(body)
+      .expect(401);
     await post('/decode', newToken('unknown'), body).expect(401);
     await post('/encode', 'not.a.jwt', body).expect(401);
   });
 
   it('names the problem on malformed input with 400, never echoing data', async () => {
-    const notJson = await http().post('/decode').set('Authorization', `Bearer ${OPS}`).set('Content-Type', 'application/json').send('{"payloads": [').expect(400);
+    const notJson = await http()
+      .post('/decode')
+      .set('Authorization', `Bearer ${OPS}`)
+      .set('Content-Type', 'application/json')
+      .send('{"payloads": [')
+      .expect(400);
     expect(notJson.body).toMatchObject({ error: 'invalid_json' });
 
     const noArray = await post('/decode', OPS, { something: [] }).expect(400);
     expect(noArray.body.message).toContain('payloads');
 
-    const badBase64 = await post('/decode', OPS, { payloads: [{ metadata: {}, data: b64('ok') }, { metadata: { encoding: 'anA$$' }, data: '' }] }).expect(400);
+    const badBase64 = await post('/decode', OPS, {
+      payloads: [
+        { metadata: {}, data: b64('ok') },
+        { metadata: { encoding: 'anA$$' }, data: '' },
+      ],
+    }).expect(400);
     expect(badBase64.body.message).toContain('payloads[1].metadata.encoding');
     expect(badBase64.body.message).not.toContain('anA$$');
 

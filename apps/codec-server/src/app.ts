@@ -54,7 +54,11 @@ export function createCodecServerApp({ authenticator, codecs, corsOrigins, maxBo
   app.use(
     unknownRoute(
       (method, path) =>
-        new HttpError(404, 'not_found', `No route for ${method} ${path}; the codec routes are POST /encode, /decode, /{namespace}/encode and /{namespace}/decode.`),
+        new HttpError(
+          404,
+          'not_found',
+          `No route for ${method} ${path}; the codec routes are POST /encode, /decode, /{namespace}/encode and /{namespace}/decode.`,
+        ),
     ),
   );
   // Body-parser failures: 400 invalid_json, 413 too_large; every 5xx is logged.

@@ -30,7 +30,8 @@ async function main(): Promise<void> {
       },
       'codec-server listening',
     );
-    if (config.auth.disabled) logger.warn('CODEC_AUTH_DISABLED=true: anyone who reaches this port can decode payloads (sealed fields stay sealed). Development only.');
+    if (config.auth.disabled)
+      logger.warn('CODEC_AUTH_DISABLED=true: anyone who reaches this port can decode payloads (sealed fields stay sealed). Development only.');
 
     const signal = await nextShutdownSignal();
     logger.info({ signal }, 'shutting down');

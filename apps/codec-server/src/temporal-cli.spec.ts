@@ -30,7 +30,8 @@ describe('codec-server seen by the Temporal CLI', () => {
 
   beforeAll(async () => {
     env = loadTestEnvConfig();
-    if (!env.temporal.cliPath) throw new Error('TEMPORAL_CLI_PATH is not set: run `eval "$(npm run -s stack -- env --profile test)"` (after `npm run stack -- up --profile test`)');
+    if (!env.temporal.cliPath)
+      throw new Error('TEMPORAL_CLI_PATH is not set: run `eval "$(npm run -s stack -- env --profile test)"` (after `npm run stack -- up --profile test`)');
     cli = env.temporal.cliPath;
     keys = tempKeys();
     kit = clientKit(keys.keyFile, env.temporal.namespace);

@@ -43,7 +43,8 @@ describe('codec-server seen by the Temporal Web UI', () => {
 
   beforeAll(async () => {
     const cli = loadTestEnvConfig().temporal.cliPath;
-    if (!cli) throw new Error('TEMPORAL_CLI_PATH is not set: run `eval "$(npm run -s stack -- env --profile test)"` (after `npm run stack -- up --profile test`)');
+    if (!cli)
+      throw new Error('TEMPORAL_CLI_PATH is not set: run `eval "$(npm run -s stack -- env --profile test)"` (after `npm run stack -- up --profile test`)');
     const [grpcPort, uiPort] = await Promise.all([freePort(), freePort()]);
     uiUrl = `http://127.0.0.1:${uiPort}`;
 
@@ -58,14 +59,20 @@ describe('codec-server seen by the Temporal Web UI', () => {
       [
         'server',
         'start-dev',
-        '--ip', '127.0.0.1',
-        '--port', String(grpcPort),
-        '--ui-port', String(uiPort),
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(grpcPort),
+        '--ui-port',
+        String(uiPort),
         '--headless=false',
-        '--db-filename', join(dbDir, 'temporal.db'),
+        '--db-filename',
+        join(dbDir, 'temporal.db'),
         '--ui-disable-news-fetch',
-        '--ui-codec-endpoint', codecServer.url,
-        '--log-level', 'warn',
+        '--ui-codec-endpoint',
+        codecServer.url,
+        '--log-level',
+        'warn',
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
@@ -74,15 +81,29 @@ describe('codec-server seen by the Temporal Web UI', () => {
     temporal.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString('utf8')));
     temporal.once('exit', (code) => stderr.push(`(temporal exited with ${code})`));
     const address = `127.0.0.1:${grpcPort}`;
-    connection = await until(() => Connection.connect({ address, connectTimeout: 1_000 }), 20_000, 'the Temporal dev server', () => stderr.join('').slice(-2_000));
-    await until(async () => {
-      const res = await fetch(uiUrl);
-      if (!res.ok) throw new Error(`UI answered ${res.status}`);
-    }, 20_000, 'the Temporal Web UI', () => stderr.join('').slice(-2_000));
+    connection = await until(
+      () => Connection.connect({ address, connectTimeout: 1_000 }),
+      20_000,
+      'the Temporal dev server',
+      () => stderr.join('').slice(-2_000),
+    );
+    await until(
+      async () => {
+        const res = await fetch(uiUrl);
+        if (!res.ok) throw new Error(`UI answered ${res.status}`);
+      },
+      20_000,
+      'the Temporal Web UI',
+      () => stderr.join('').slice(-2_000),
+    );
 
     client = new Client({ connection, namespace: 'default', dataConverter: createDataConverter(kit.codec) });
     await client.workflow.start('batchEnrichmentWorkflow', { workflowId, taskQueue: `codec-ui-${randomUUID()}`, args: [{ note: KNOWN, customer: { email } }] });
-    browser = await chromium.launch({ executablePath: loadTestEnvConfig().chromiumPath, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await chromium.launch({
+      executablePath: loadTestEnvConfig().chromiumPath,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
   }, 60_000);
 
   afterAll(async () => {

@@ -5,15 +5,7 @@ import { knobsSchema, knobsOverrideSchema } from './knobs';
 export const errorBodySchema = z
   .object({
     error: z
-      .enum([
-        'invalid_request',
-        'not_found',
-        'unknown_provider',
-        'route_not_found',
-        'rate_limited',
-        'provider_unavailable',
-        'internal_error',
-      ])
+      .enum(['invalid_request', 'not_found', 'unknown_provider', 'route_not_found', 'rate_limited', 'provider_unavailable', 'internal_error'])
       .meta({ description: 'Machine-readable error code.' }),
     message: z.string(),
     issues: z
@@ -37,16 +29,12 @@ export const providerViewSchema = z
   })
   .meta({ id: 'ProviderView' });
 
-export const providerListSchema = z
-  .object({ defaults: knobsSchema, providers: z.array(providerViewSchema) })
-  .meta({ id: 'ProviderList' });
+export const providerListSchema = z.object({ defaults: knobsSchema, providers: z.array(providerViewSchema) }).meta({ id: 'ProviderList' });
 
 const count = z.number().int().min(0);
 
 /** Lookups of one provider by outcome (see `OUTCOMES`). */
-export const outcomeCountsSchema = z
-  .object({ ok: count, not_found: count, rate_limited: count, failed: count, invalid: count })
-  .meta({ id: 'OutcomeCounts' });
+export const outcomeCountsSchema = z.object({ ok: count, not_found: count, rate_limited: count, failed: count, invalid: count }).meta({ id: 'OutcomeCounts' });
 
 export const statsSchema = z
   .object({ providers: z.record(z.string(), outcomeCountsSchema) })
@@ -54,11 +42,7 @@ export const statsSchema = z
 
 /** Query of `GET /admin/stats`. */
 export const statsQuerySchema = z.object({
-  api_key: z
-    .string()
-    .min(1)
-    .optional()
-    .meta({ description: 'Count only the calls that carried this x-api-key (zeros for a key never seen).' }),
+  api_key: z.string().min(1).optional().meta({ description: 'Count only the calls that carried this x-api-key (zeros for a key never seen).' }),
 });
 
 export const resetSchema = z.object({ status: z.literal('reset') }).meta({ id: 'ResetResult' });

@@ -122,11 +122,7 @@ describe('mock-enrichment over HTTP', () => {
       .send({ email: 'ada@example.com' })
       .expect(404);
     expect(notFound.body).toMatchObject({ error: 'not_found' });
-    const failed = await mock.http
-      .post(DEMOGRAPHICS)
-      .set('x-mock-knobs', '{"failureRate":1}')
-      .send({ email: 'ada@example.com' })
-      .expect(503);
+    const failed = await mock.http.post(DEMOGRAPHICS).set('x-mock-knobs', '{"failureRate":1}').send({ email: 'ada@example.com' }).expect(503);
     expect(failed.body).toMatchObject({ error: 'provider_unavailable' });
     await mock.http.post(DEMOGRAPHICS).send({ email: 'ada@example.com' }).expect(200);
   });
@@ -262,23 +258,25 @@ describe('mock-enrichment over HTTP', () => {
   it('serves an OpenAPI 3.1 document of every route', async () => {
     const res = await mock.http.get('/openapi.json').expect(200);
     expect(res.body.openapi).toBe('3.1.0');
-    expect(Object.keys(res.body.paths).sort()).toEqual([
-      '/admin/providers',
-      '/admin/providers/{name}/knobs',
-      '/admin/reset',
-      '/admin/stats',
-      '/health',
-      '/openapi.json',
-      DEMOGRAPHICS,
-      PEOPLE_DATA,
-      FIRMOGRAPHICS,
-      COMPANY_REGISTRY,
-      '/v1/providers/email-finder/lookup',
-      '/v1/providers/phone-finder/lookup',
-      '/v1/providers/search/query',
-      '/v1/providers/crawl/fetch',
-      '/v1/providers/extract/fields',
-    ].sort());
+    expect(Object.keys(res.body.paths).sort()).toEqual(
+      [
+        '/admin/providers',
+        '/admin/providers/{name}/knobs',
+        '/admin/reset',
+        '/admin/stats',
+        '/health',
+        '/openapi.json',
+        DEMOGRAPHICS,
+        PEOPLE_DATA,
+        FIRMOGRAPHICS,
+        COMPANY_REGISTRY,
+        '/v1/providers/email-finder/lookup',
+        '/v1/providers/phone-finder/lookup',
+        '/v1/providers/search/query',
+        '/v1/providers/crawl/fetch',
+        '/v1/providers/extract/fields',
+      ].sort(),
+    );
     const lookup = res.body.paths[DEMOGRAPHICS].post;
     expect(lookup.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/DemographicsLookupRequest' });
     expect(lookup.responses['200'].content['application/json'].schema).toEqual({

@@ -47,9 +47,7 @@ export function createMockEnrichmentApp(options: MockEnrichmentAppOptions): Mock
     seed: options.seed,
     // Parsed again so a hand-built options object cannot smuggle in a negative latency or rate > 1.
     defaultKnobs: knobsSchema.parse(options.defaultKnobs),
-    providerKnobs: Object.fromEntries(
-      Object.entries(options.providerKnobs ?? {}).map(([name, knobs]) => [name, knobsOverrideSchema.parse(knobs)]),
-    ),
+    providerKnobs: Object.fromEntries(Object.entries(options.providerKnobs ?? {}).map(([name, knobs]) => [name, knobsOverrideSchema.parse(knobs)])),
     random: options.random,
     now: options.now,
   });

@@ -19,7 +19,10 @@ describe('parseKnobsHeader', () => {
       knobs: { notFoundRate: 0, providers: { demographics: { notFoundRate: 0.3 } } },
     });
     const bad = parseKnobsHeader('{"providers":{"demographics":{"notFoundRate":3,"typo":1}}}');
-    expect(!bad.success && bad.issues.map((issue) => issue.path)).toEqual(['x-mock-knobs.providers.demographics.notFoundRate', 'x-mock-knobs.providers.demographics']);
+    expect(!bad.success && bad.issues.map((issue) => issue.path)).toEqual([
+      'x-mock-knobs.providers.demographics.notFoundRate',
+      'x-mock-knobs.providers.demographics',
+    ]);
   });
 
   it('names the header when it is not JSON', () => {

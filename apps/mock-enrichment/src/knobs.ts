@@ -45,8 +45,7 @@ export const knobsHeaderSchema = knobsOverrideSchema
   })
   .meta({
     id: 'KnobsHeader',
-    description:
-      'A subset of the knobs for every provider, e.g. {"failureRate":0.2}, plus per-provider knobs under "providers". Unknown keys are rejected.',
+    description: 'A subset of the knobs for every provider, e.g. {"failureRate":0.2}, plus per-provider knobs under "providers". Unknown keys are rejected.',
   });
 
 /** The parsed `x-mock-knobs` header. */
@@ -91,9 +90,7 @@ export function toIssues(error: z.ZodError, prefix?: string): Issue[] {
  * Parses the `x-mock-knobs` header (JSON of a {@link KnobsHeader}); an absent header is no override.
  * Provider names under `providers` are checked by the simulator, which knows them.
  */
-export function parseKnobsHeader(
-  raw: string | undefined,
-): { success: true; knobs: KnobsHeader } | { success: false; issues: Issue[] } {
+export function parseKnobsHeader(raw: string | undefined): { success: true; knobs: KnobsHeader } | { success: false; issues: Issue[] } {
   if (raw === undefined || raw.trim() === '') return { success: true, knobs: {} };
   let json: unknown;
   try {
@@ -102,9 +99,7 @@ export function parseKnobsHeader(
     return { success: false, issues: [{ path: KNOBS_HEADER, message: 'must be a JSON object such as {"failureRate":0.2}' }] };
   }
   const parsed = knobsHeaderSchema.safeParse(json);
-  return parsed.success
-    ? { success: true, knobs: parsed.data }
-    : { success: false, issues: toIssues(parsed.error, KNOBS_HEADER) };
+  return parsed.success ? { success: true, knobs: parsed.data } : { success: false, issues: toIssues(parsed.error, KNOBS_HEADER) };
 }
 
 /** Applies a patch to a provider's overrides: set values replace, `null` values remove. */

@@ -11,10 +11,7 @@ async function main(): Promise<void> {
 
   const server = app.listen(config.http.port, config.http.host);
   await once(server, 'listening');
-  logger.info(
-    { address: server.address(), seed: config.seed, knobs: config.defaultKnobs, providerKnobs: config.providerKnobs },
-    'mock-enrichment listening',
-  );
+  logger.info({ address: server.address(), seed: config.seed, knobs: config.defaultKnobs, providerKnobs: config.providerKnobs }, 'mock-enrichment listening');
 
   // A second signal gets Node's default (immediate exit).
   const signal = await nextShutdownSignal(['SIGINT', 'SIGTERM']);

@@ -1,14 +1,6 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import {
-  errorBodySchema,
-  healthSchema,
-  providerListSchema,
-  providerViewSchema,
-  resetSchema,
-  statsQuerySchema,
-  statsSchema,
-} from './api-schemas';
+import { errorBodySchema, healthSchema, providerListSchema, providerViewSchema, resetSchema, statsQuerySchema, statsSchema } from './api-schemas';
 import { KNOBS_HEADER, knobsHeaderSchema, knobsOverrideSchema, knobsPatchSchema, knobsSchema } from './knobs';
 import type { MockProvider } from './providers';
 import { API_KEY_HEADER } from './simulator';

@@ -77,7 +77,10 @@ describe('email, phone, search, crawl and extract over HTTP', () => {
     const page = await http.post(CRAWL).send({ url: 'http://www.acme-widgets.example/about/' }).expect(200);
     expect(crawlProvider.responseSchema.parse(page.body)).toEqual(page.body);
     expect(page.body).toMatchObject({ provider: 'mock-crawl', url: 'https://acme-widgets.example/about', status: 200, content_type: 'text/html' });
-    const extracted = await http.post(EXTRACT).send({ html: page.body.html, fields: ['industry', 'founded_year', 'industry'] }).expect(200);
+    const extracted = await http
+      .post(EXTRACT)
+      .send({ html: page.body.html, fields: ['industry', 'founded_year', 'industry'] })
+      .expect(200);
     expect(extractProvider.responseSchema.parse(extracted.body)).toEqual(extracted.body);
     expect(extracted.body.fields).toEqual([
       { field: 'industry', value: expect.any(String), confidence: expect.any(Number) },
@@ -112,7 +115,10 @@ describe('email, phone, search, crawl and extract over HTTP', () => {
     expect(search.body.issues).toEqual([{ path: 'query', message: expect.stringMatching(/company/) }]);
     expect((await http.post(SEARCH).send({ query: '' }).expect(400)).body.issues[0].path).toBe('query');
     expect((await http.post(CRAWL).send({ url: 'mailto:a@b.co' }).expect(400)).body.issues).toEqual([{ path: 'url', message: 'must be an http(s) URL' }]);
-    const extract = await http.post(EXTRACT).send({ html: '<p>x</p>', fields: ['headcount', 'revenue'] }).expect(400);
+    const extract = await http
+      .post(EXTRACT)
+      .send({ html: '<p>x</p>', fields: ['headcount', 'revenue'] })
+      .expect(400);
     expect(extract.body.issues.map((issue: { path: string }) => issue.path)).toEqual(['fields.1']);
   });
 
@@ -129,7 +135,11 @@ describe('email, phone, search, crawl and extract over HTTP', () => {
     expect(burst.map((res) => res.status).sort()).toEqual([200, 429, 429]);
     expect(burst.find((res) => res.status === 429)?.headers['retry-after']).toBe('1');
     await limited.post(CRAWL).set('x-mock-knobs', '{"failureRate":1}').send({ url: 'https://acme.example/' }).expect(503);
-    await limited.post(EXTRACT).set('x-mock-knobs', '{"notFoundRate":1}').send({ html: '<p>x</p>', fields: ['industry'] }).expect(404);
+    await limited
+      .post(EXTRACT)
+      .set('x-mock-knobs', '{"notFoundRate":1}')
+      .send({ html: '<p>x</p>', fields: ['industry'] })
+      .expect(404);
     await limited.put('/admin/providers/email-finder/knobs').send({ failureRate: 1 }).expect(200);
     await limited.post(EMAIL).send({ first_name: 'Ada', last_name: 'Lovelace', domain: 'acme.com' }).expect(503);
     await limited.post(PHONE).send({ email: 'bad' }).expect(400);

@@ -1,10 +1,4 @@
-import {
-  InvalidRequestError,
-  ProviderUnavailableError,
-  RateLimitedError,
-  RecordNotFoundError,
-  UnknownProviderError,
-} from './errors';
+import { InvalidRequestError, ProviderUnavailableError, RateLimitedError, RecordNotFoundError, UnknownProviderError } from './errors';
 import type { Knobs } from './knobs';
 import { builtInProviders } from './providers';
 import { ProviderSimulator, type SimulatorOptions } from './simulator';
@@ -70,7 +64,9 @@ describe('ProviderSimulator', () => {
     const target = simulator();
     const refused = target.lookup('demographics', { email: 'ada@example.com' }, '{"providers":{"peopledata":{"notFoundRate":1}}}');
     await expect(refused).rejects.toBeInstanceOf(InvalidRequestError);
-    await expect(refused).rejects.toMatchObject({ details: { issues: [{ path: 'x-mock-knobs.providers.peopledata', message: expect.stringContaining('people-data') }] } });
+    await expect(refused).rejects.toMatchObject({
+      details: { issues: [{ path: 'x-mock-knobs.providers.peopledata', message: expect.stringContaining('people-data') }] },
+    });
     expect(target.stats()['demographics']?.invalid).toBe(1);
     expect(() => simulator({}, { providerKnobs: { peopledata: { notFoundRate: 1 } } })).toThrow(/unknown provider\(s\) peopledata/);
   });
@@ -122,9 +118,7 @@ describe('ProviderSimulator', () => {
 
   it('lets a request override the knobs for itself only', async () => {
     const target = simulator();
-    await expect(target.lookup('demographics', { email: 'ada@example.com' }, '{"notFoundRate":1}')).rejects.toBeInstanceOf(
-      RecordNotFoundError,
-    );
+    await expect(target.lookup('demographics', { email: 'ada@example.com' }, '{"notFoundRate":1}')).rejects.toBeInstanceOf(RecordNotFoundError);
     await expect(target.lookup('demographics', { email: 'ada@example.com' })).resolves.toBeDefined();
   });
 

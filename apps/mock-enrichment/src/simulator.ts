@@ -1,11 +1,5 @@
 import { setTimeout as sleepFor } from 'node:timers/promises';
-import {
-  InvalidRequestError,
-  ProviderUnavailableError,
-  RateLimitedError,
-  RecordNotFoundError,
-  UnknownProviderError,
-} from './errors';
+import { InvalidRequestError, ProviderUnavailableError, RateLimitedError, RecordNotFoundError, UnknownProviderError } from './errors';
 import { applyKnobsPatch, KNOBS_HEADER, parseKnobsHeader, toIssues, type Knobs, type KnobsOverride, type KnobsPatch } from './knobs';
 import type { MockProvider, ProviderResponse } from './providers';
 import { RecordHash } from './record-hash';

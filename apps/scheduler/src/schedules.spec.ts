@@ -20,7 +20,11 @@ describe('customer-demographics-refresh schedule', () => {
     db = await createTestDatabase(env.databaseUrl, env.templateDatabase);
   });
   afterAll(async () => {
-    for (const id of created) await temporal.client.schedule.getHandle(id).delete().catch(() => undefined);
+    for (const id of created)
+      await temporal.client.schedule
+        .getHandle(id)
+        .delete()
+        .catch(() => undefined);
     await db?.drop();
     await temporal?.teardown();
   });
@@ -58,7 +62,14 @@ describe('customer-demographics-refresh schedule', () => {
     const freshAt = new Date();
     await db.prisma.customer.update({ where: { externalId: 'fresh' }, data: { enrichedAt: freshAt } });
 
-    const worker = await createTestWorker({ temporal, taskQueue, prisma: db.prisma, blobDir: '/nonexistent', concurrency: 2, knobs: { latencyMs: 0, jitterMs: 0, notFoundRate: 0 } });
+    const worker = await createTestWorker({
+      temporal,
+      taskQueue,
+      prisma: db.prisma,
+      blobDir: '/nonexistent',
+      concurrency: 2,
+      knobs: { latencyMs: 0, jitterMs: 0, notFoundRate: 0 },
+    });
     const [schedule] = schedulesFor(taskQueue);
     await applySchedules(temporal.client, [schedule]);
     const handle = temporal.client.schedule.getHandle(schedule.scheduleId);

@@ -122,19 +122,30 @@ describe('batchEnrichmentWorkflow', () => {
     const rows = await jobs.resultRows(jobId, 0, 100);
     expect(rows).toHaveLength(25);
     for (const row of rows.filter((r) => r.status === 'ENRICHED')) {
-      expect(row.fields.map((f) => f.field).sort()).toEqual(['age_band', 'education', 'home_owner', 'household_size', 'income_band', 'marital_status', 'region']);
+      expect(row.fields.map((f) => f.field).sort()).toEqual([
+        'age_band',
+        'education',
+        'home_owner',
+        'household_size',
+        'income_band',
+        'marital_status',
+        'region',
+      ]);
       expect(row.fields.every((f) => f.provider === 'mock-demographics' && f.confidence > 0 && f.confidence <= 1)).toBe(true);
     }
     expect(rows.find((r) => r.rowNumber === 24)).toMatchObject({ status: 'QUARANTINED', lastError: 'line 25: email: is not a valid email address' });
     expect(rows.find((r) => r.rowNumber === 25)).toMatchObject({ status: 'QUARANTINED', lastError: 'line 26: expected 6 columns, found 2' });
-    expect(rows.filter((r) => r.status === 'NOT_FOUND').every((r) => r.fields.length === 0 && r.lastError === 'no record at demographics, people-data')).toBe(true);
+    expect(rows.filter((r) => r.status === 'NOT_FOUND').every((r) => r.fields.length === 0 && r.lastError === 'no record at demographics, people-data')).toBe(
+      true,
+    );
   });
 
   it('gives the same answers for the same file (deterministic provider, idempotent writes)', async () => {
     const csv = customersCsv({ rows: 8, seed: 3 });
     const first = await runJob(csv, { knobs: { latencyMs: 0, jitterMs: 0 } });
     const second = await runJob(csv, { knobs: { latencyMs: 0, jitterMs: 0 } });
-    const values = async (jobId: string) => (await jobs.resultRows(jobId, 0, 100)).map((r) => [r.status, r.fields.map((f) => [f.field, f.value, f.confidence])]);
+    const values = async (jobId: string) =>
+      (await jobs.resultRows(jobId, 0, 100)).map((r) => [r.status, r.fields.map((f) => [f.field, f.value, f.confidence])]);
     expect(await values(second.jobId)).toEqual(await values(first.jobId));
   });
 
@@ -248,7 +259,12 @@ describe('batchEnrichmentWorkflow', () => {
       for (const [index, person] of people.entries()) {
         const fields = new Map(rows[index].fields.map((f) => [f.field, f]));
         const expectFrom = (field: string, answer: Answer) =>
-          expect(fields.get(field)).toMatchObject({ provider: answer.provider, value: answer.attributes[field], confidence: answer.confidence, fromCache: false });
+          expect(fields.get(field)).toMatchObject({
+            provider: answer.provider,
+            value: answer.attributes[field],
+            confidence: answer.confidence,
+            fromCache: false,
+          });
 
         const [demographics, peopleData] = await Promise.all([ask('demographics', person, knobs), ask('people-data', person, knobs)]);
         cases.demographics[sure(demographics) ? 'sure' : demographics ? 'unsure' : 'unknown']++;
@@ -330,13 +346,18 @@ describe('batchEnrichmentWorkflow', () => {
     expect(counts).toMatchObject({ total: 3, enriched: 3, pending: 0 });
     const rows = await jobs.resultRows(jobId, 0, 10);
     for (const row of rows.slice(0, 2)) {
-      const web = row.fields.filter((f) => f.provider === 'mock-extract').map((f) => f.field).sort();
+      const web = row.fields
+        .filter((f) => f.provider === 'mock-extract')
+        .map((f) => f.field)
+        .sort();
       expect(web).toEqual(['company_description', 'headcount', 'linkedin_url']);
       expect(row.fields.some((f) => f.provider === 'mock-demographics' || f.provider === 'mock-people-data')).toBe(true);
     }
     expect(rows[2].fields.some((f) => f.provider === 'mock-extract')).toBe(false);
     const history = await temporal.client.workflow.getHandle(`job-${jobId}`).fetchHistory();
-    const children = (history.events ?? []).flatMap((e) => (e.startChildWorkflowExecutionInitiatedEventAttributes ? [e.startChildWorkflowExecutionInitiatedEventAttributes.workflowId] : []));
+    const children = (history.events ?? []).flatMap((e) =>
+      e.startChildWorkflowExecutionInitiatedEventAttributes ? [e.startChildWorkflowExecutionInitiatedEventAttributes.workflowId] : [],
+    );
     expect(children).toEqual([1, 2, 3].map((n) => `job-${jobId}/row-${n}`));
   });
 
@@ -414,7 +435,10 @@ describe('batchEnrichmentWorkflow', () => {
         while ((await timeline(workflowId)).pagesScheduled.length === 0 && Date.now() < deadline) await sleep(100);
         const whileStaging = await timeline(workflowId);
         pipe.end(tail);
-        const error = await handle.result().then(() => undefined, (e: unknown) => e);
+        const error = await handle.result().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         return { whileStaging, error };
       });
       return { jobId, ...outcome, after: await timeline(workflowId), job: await jobs.get(jobId) };
@@ -482,7 +506,11 @@ describe('batchEnrichmentWorkflow', () => {
 
     it('keeps known emails, phones and names out of Temporal history and out of rows at rest', async () => {
       const marker = Math.random().toString(36).slice(2, 10);
-      const people = Array.from({ length: 6 }, (_, i) => ({ email: `private.${marker}.${i}@example.com`, phone: `+1-555-01${i}${i}-${marker.slice(0, 4)}`, name: `Zed${marker}${i}` }));
+      const people = Array.from({ length: 6 }, (_, i) => ({
+        email: `private.${marker}.${i}@example.com`,
+        phone: `+1-555-01${i}${i}-${marker.slice(0, 4)}`,
+        name: `Zed${marker}${i}`,
+      }));
       const csv = `email,phone,first_name\n${people.map((p) => `${p.email},${p.phone},${p.name}`).join('\n')}\nnot-an-email-${marker},+1-555-9999,Bad${marker}\n`;
       const { jobId, counts, error } = await runJob(csv, { knobs: { latencyMs: 0, jitterMs: 0, notFoundRate: 0 } });
       expect(error).toBeUndefined();

@@ -11,7 +11,8 @@ const START_SCRIPT = join(__dirname, '..', 'start.sh');
  * with `variables` in place of the ones the test runner may have.
  */
 async function startedBy(variables: Record<string, string>): Promise<ProcessMemorySettings> {
-  const probe = 'JSON.stringify([v8.getHeapStatistics().heap_size_limit, process.report.getReport().header.glibcVersionRuntime ?? null, process.env.GLIBC_TUNABLES ?? null])';
+  const probe =
+    'JSON.stringify([v8.getHeapStatistics().heap_size_limit, process.report.getReport().header.glibcVersionRuntime ?? null, process.env.GLIBC_TUNABLES ?? null])';
   const assignments = Object.entries(variables).map(([name, value]) => `${name}=${value}`);
   const { stdout } = await promisify(execFile)('env', ['-u', 'GLIBC_TUNABLES', '-u', 'WORKER_MAX_HEAP_MB', ...assignments, 'bash', START_SCRIPT, '-p', probe]);
   const [heapSizeLimitBytes, glibcVersion, glibcTunables] = JSON.parse(stdout) as [number, string | null, string | null];
@@ -19,7 +20,11 @@ async function startedBy(variables: Record<string, string>): Promise<ProcessMemo
 }
 
 describe('memorySettingsWarnings', () => {
-  const started: ProcessMemorySettings = { heapSizeLimitBytes: 304 * MB, glibc: true, glibcTunables: 'glibc.malloc.arena_max=2:glibc.malloc.mmap_threshold=131072' };
+  const started: ProcessMemorySettings = {
+    heapSizeLimitBytes: 304 * MB,
+    glibc: true,
+    glibcTunables: 'glibc.malloc.arena_max=2:glibc.malloc.mmap_threshold=131072',
+  };
 
   it('finds nothing missing in a process with the heap limit and the malloc threshold', () => {
     expect(memorySettingsWarnings({ maxHeapMb: 256 }, started)).toEqual([]);

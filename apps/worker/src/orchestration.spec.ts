@@ -60,7 +60,12 @@ describe('batchEnrichmentWorkflow orchestration', () => {
           await new Promise((resolve) => setTimeout(resolve, 5));
           if (options.gate) await options.gate;
           if (range.from === options.failPage) throw ApplicationFailure.nonRetryable('provider down for good', 'ProviderUnavailable');
-          return { ...EMPTY_COUNTS, total: range.to - range.from, enriched: range.to - range.from, lookups: { cacheHits: 0, providerCalls: range.to - range.from, sharedCalls: 0 } };
+          return {
+            ...EMPTY_COUNTS,
+            total: range.to - range.from,
+            enriched: range.to - range.from,
+            lookups: { cacheHits: 0, providerCalls: range.to - range.from, sharedCalls: 0 },
+          };
         } finally {
           inFlight--;
         }
@@ -78,7 +83,11 @@ describe('batchEnrichmentWorkflow orchestration', () => {
     return { impl, calls };
   }
 
-  async function run(input: Partial<BatchEnrichmentInput>, acts: ReturnType<typeof activities>, drive?: (handle: WorkflowHandle<typeof batchEnrichmentWorkflow>) => Promise<void>) {
+  async function run(
+    input: Partial<BatchEnrichmentInput>,
+    acts: ReturnType<typeof activities>,
+    drive?: (handle: WorkflowHandle<typeof batchEnrichmentWorkflow>) => Promise<void>,
+  ) {
     const taskQueue = uniqueTaskQueue('orchestration');
     const worker = await Worker.create({
       connection: env.nativeConnection,

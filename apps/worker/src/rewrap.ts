@@ -20,7 +20,8 @@ async function main(): Promise<void> {
   const options = program.opts() as { dryRun: boolean; batch: number; rotateLocalKey: boolean };
   const config = loadWorkerConfig();
   if (options.rotateLocalKey) {
-    if (config.codec.keyProvider.kind !== 'local') throw new Error('--rotate-local-key needs CODEC_KEY_PROVIDER=local; with AWS KMS, move the KMS_KEY_ID alias to the new key instead');
+    if (config.codec.keyProvider.kind !== 'local')
+      throw new Error('--rotate-local-key needs CODEC_KEY_PROVIDER=local; with AWS KMS, move the KMS_KEY_ID alias to the new key instead');
     const keyId = await new LocalKeyProvider({ keyFile: config.codec.keyProvider.keyFile }).rotate();
     process.stderr.write(`rotated the local master key: new current key ${keyId}\n`);
   }
@@ -28,7 +29,10 @@ async function main(): Promise<void> {
   try {
     const jobs = new JobRepository(prisma);
     const { sealer } = createCodecKit(config.codec, { namespace: config.temporal.namespace });
-    const bar = new SingleBar({ format: 'rewrap |{bar}| {value}/{total} rows scanned · {rewrapped} rewrapped', stream: process.stderr, noTTYOutput: true, notTTYSchedule: 5_000 }, Presets.shades_classic);
+    const bar = new SingleBar(
+      { format: 'rewrap |{bar}| {value}/{total} rows scanned · {rewrapped} rewrapped', stream: process.stderr, noTTYOutput: true, notTTYSchedule: 5_000 },
+      Presets.shades_classic,
+    );
     bar.start(await jobs.totalStoredRows(), 0, { rewrapped: 0 });
     const result = await rewrapStoredInputs({
       jobs,

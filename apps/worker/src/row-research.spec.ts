@@ -28,7 +28,15 @@ describe('rowResearchWorkflow', () => {
     await jobs.insertRows(
       jobId,
       await Promise.all(
-        rows.map(async (input, i) => ({ rowNumber: i + 1, lineNumber: i + 2, status: 'PENDING' as const, input: await testCodec().sealer.sealRecord(input, PERSONAL_CUSTOMER_FIELDS.filter((f) => f === 'email')) })),
+        rows.map(async (input, i) => ({
+          rowNumber: i + 1,
+          lineNumber: i + 2,
+          status: 'PENDING' as const,
+          input: await testCodec().sealer.sealRecord(
+            input,
+            PERSONAL_CUSTOMER_FIELDS.filter((f) => f === 'email'),
+          ),
+        })),
       ),
     );
   });

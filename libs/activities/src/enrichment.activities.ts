@@ -1,5 +1,14 @@
 import { ApplicationFailure, CancelledFailure, Context, activityInfo, heartbeat, log } from '@temporalio/activity';
-import { addLookups, type CustomerRecord, EMPTY_LOOKUPS, isEnrichmentGroup, type JobCounts, type LookupStats, type RowOutcome, type RowRange } from '@enrich/domain';
+import {
+  addLookups,
+  type CustomerRecord,
+  EMPTY_LOOKUPS,
+  isEnrichmentGroup,
+  type JobCounts,
+  type LookupStats,
+  type RowOutcome,
+  type RowRange,
+} from '@enrich/domain';
 import type { FieldSealer } from '@enrich/codec';
 import type { JobRepository, RowResult } from '@enrich/db';
 import { runWaterfall, type WaterfallOptions } from './waterfall';

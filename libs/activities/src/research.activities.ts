@@ -47,7 +47,12 @@ export function createResearchActivities({ jobs, sealer, http }: ResearchDeps) {
     },
 
     async searchWeb({ query, subject }: { query: string; subject: ResearchSubject }): Promise<SearchResult[]> {
-      const answer = await call<{ results: SearchResult[] }>('search', '/v1/providers/search/query', { query, company: subject.company, domain: subject.domain }, http);
+      const answer = await call<{ results: SearchResult[] }>(
+        'search',
+        '/v1/providers/search/query',
+        { query, company: subject.company, domain: subject.domain },
+        http,
+      );
       return (answer?.results ?? []).map(({ url, title, rank }) => ({ url, title, rank }));
     },
 
@@ -67,7 +72,14 @@ export function createResearchActivities({ jobs, sealer, http }: ResearchDeps) {
         const fetchedAt = new Date().toISOString();
         for (const f of extracted?.fields ?? []) {
           if (f.value === null) continue;
-          findings.push({ field: f.field, value: f.value, confidence: normalizeConfidence(f.confidence), provider: extracted?.provider ?? 'extract', fetchedAt, url });
+          findings.push({
+            field: f.field,
+            value: f.value,
+            confidence: normalizeConfidence(f.confidence),
+            provider: extracted?.provider ?? 'extract',
+            fetchedAt,
+            url,
+          });
         }
       }
       return findings;

@@ -64,7 +64,12 @@ export function createStagingActivities({ jobs, blobs, sealer, insertBatchSize =
         for await (const row of readCustomerRows(await blobs.get(source.blobKey), { afterRow: resumeFrom, mapping: source.columnMapping })) {
           batch.push(
             row.ok
-              ? { rowNumber: row.rowNumber, lineNumber: row.lineNumber, input: await sealer.sealRecord(row.record, PERSONAL_CUSTOMER_FIELDS), status: 'PENDING' }
+              ? {
+                  rowNumber: row.rowNumber,
+                  lineNumber: row.lineNumber,
+                  input: await sealer.sealRecord(row.record, PERSONAL_CUSTOMER_FIELDS),
+                  status: 'PENDING',
+                }
               : {
                   rowNumber: row.rowNumber,
                   lineNumber: row.lineNumber,

@@ -105,7 +105,9 @@ describe('AwsKmsKeyProvider against the KMS emulator', () => {
     const error = await provider.unwrap(dataKey.wrapped, dataKey.keyId, { namespace: 'other', purpose: 'temporal-payload' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KeyProviderError);
     expect((error as Error).message).toMatch(
-      new RegExp(`^KMS Decrypt on key ${key.arn} failed \\(InvalidCiphertextException, HTTP 400\\)\\. Check .*\\{namespace: "other", purpose: temporal-payload\\}`),
+      new RegExp(
+        `^KMS Decrypt on key ${key.arn} failed \\(InvalidCiphertextException, HTTP 400\\)\\. Check .*\\{namespace: "other", purpose: temporal-payload\\}`,
+      ),
     );
     await expect(provider.unwrap(dataKey.wrapped, dataKey.keyId, { namespace: 'default', purpose: 'sealed-field' })).rejects.toBeInstanceOf(KeyProviderError);
 
@@ -178,7 +180,9 @@ describe('AwsKmsKeyProvider against the KMS emulator', () => {
 
   it('explains a missing key, and refuses a payload whose key id was swapped for another allowed key', async () => {
     const missing = kmsProvider(`alias/enrich-codec-it-missing-${randomUUID()}`);
-    await expect(missing.generateDataKey(context)).rejects.toThrow(/^KMS GenerateDataKey on key alias\/enrich-codec-it-missing-.* failed \(NotFoundException.*exists in this account and region/);
+    await expect(missing.generateDataKey(context)).rejects.toThrow(
+      /^KMS GenerateDataKey on key alias\/enrich-codec-it-missing-.* failed \(NotFoundException.*exists in this account and region/,
+    );
 
     // moto lets a disabled key decrypt, so that case is covered by the stubbed-client spec only.
     const key = await createKey();

@@ -1,11 +1,4 @@
-import {
-  DecryptCommand,
-  DescribeKeyCommand,
-  GenerateDataKeyCommand,
-  KMSClient,
-  type KMSClientConfig,
-  ReEncryptCommand,
-} from '@aws-sdk/client-kms';
+import { DecryptCommand, DescribeKeyCommand, GenerateDataKeyCommand, KMSClient, type KMSClientConfig, ReEncryptCommand } from '@aws-sdk/client-kms';
 import { KEY_BYTES } from './aes-gcm';
 import { describeContext, type EncryptionContext, toKmsEncryptionContext } from './encryption-context';
 import { KeyNotAllowedError, type KeyOperation, KeyProviderError } from './errors';
@@ -118,16 +111,21 @@ export class AwsKmsKeyProvider implements KeyProvider {
     await this.assertAllowed(keyId, 'rewrap');
     const destination = targetKeyId ?? this.keyId;
     const kmsContext = toKmsEncryptionContext(context);
-    const response = await this.call('ReEncrypt', 'rewrap', keyId, context, () =>
-      this.client.send(
-        new ReEncryptCommand({
-          CiphertextBlob: wrapped,
-          SourceKeyId: keyId,
-          SourceEncryptionContext: kmsContext,
-          DestinationKeyId: destination,
-          DestinationEncryptionContext: kmsContext,
-        }),
-      ),
+    const response = await this.call(
+      'ReEncrypt',
+      'rewrap',
+      keyId,
+      context,
+      () =>
+        this.client.send(
+          new ReEncryptCommand({
+            CiphertextBlob: wrapped,
+            SourceKeyId: keyId,
+            SourceEncryptionContext: kmsContext,
+            DestinationKeyId: destination,
+            DestinationEncryptionContext: kmsContext,
+          }),
+        ),
       `${keyId} to key ${destination}`,
     );
     if (!response.KeyId || !response.CiphertextBlob) {

@@ -19,20 +19,39 @@ describe('codec config', () => {
   });
 
   it('reads the KMS settings; the decrypt allowlist defaults to the key', () => {
-    const config = loadCodecConfig({ CODEC_KEY_PROVIDER: 'aws-kms', KMS_KEY_ID: 'alias/enrich', KMS_ENDPOINT: 'http://127.0.0.1:14566/', AWS_REGION: 'eu-west-1' });
-    expect(config.keyProvider).toEqual({ kind: 'aws-kms', keyId: 'alias/enrich', decryptKeyIds: ['alias/enrich'], endpoint: 'http://127.0.0.1:14566', region: 'eu-west-1' });
+    const config = loadCodecConfig({
+      CODEC_KEY_PROVIDER: 'aws-kms',
+      KMS_KEY_ID: 'alias/enrich',
+      KMS_ENDPOINT: 'http://127.0.0.1:14566/',
+      AWS_REGION: 'eu-west-1',
+    });
+    expect(config.keyProvider).toEqual({
+      kind: 'aws-kms',
+      keyId: 'alias/enrich',
+      decryptKeyIds: ['alias/enrich'],
+      endpoint: 'http://127.0.0.1:14566',
+      region: 'eu-west-1',
+    });
     const rotated = loadCodecConfig({
       CODEC_KEY_PROVIDER: 'aws-kms',
       KMS_KEY_ID: 'alias/enrich',
       KMS_DECRYPT_KEY_IDS: 'alias/enrich, arn:aws:kms:us-east-1:123456789012:key/0c3660b9-f203-4fd8-9972-1d00b55830f5',
     });
-    expect(rotated.keyProvider).toMatchObject({ decryptKeyIds: ['alias/enrich', 'arn:aws:kms:us-east-1:123456789012:key/0c3660b9-f203-4fd8-9972-1d00b55830f5'] });
+    expect(rotated.keyProvider).toMatchObject({
+      decryptKeyIds: ['alias/enrich', 'arn:aws:kms:us-east-1:123456789012:key/0c3660b9-f203-4fd8-9972-1d00b55830f5'],
+    });
   });
 
   it('names every bad variable', () => {
     let error: unknown;
     try {
-      loadCodecConfig({ CODEC_KEY_PROVIDER: 'aws-kms', CODEC_ENCRYPTION: 'maybe', KMS_DECRYPT_KEY_IDS: 'alias/ok,not a key', CODEC_KEY_CACHE_SIZE: '0', KMS_ENDPOINT: 'kms' });
+      loadCodecConfig({
+        CODEC_KEY_PROVIDER: 'aws-kms',
+        CODEC_ENCRYPTION: 'maybe',
+        KMS_DECRYPT_KEY_IDS: 'alias/ok,not a key',
+        CODEC_KEY_CACHE_SIZE: '0',
+        KMS_ENDPOINT: 'kms',
+      });
     } catch (e) {
       error = e;
     }
@@ -57,7 +76,9 @@ describe('codec factories', () => {
 
   it('builds the provider the config names', () => {
     expect(createKeyProvider(loadCodecConfig({ CODEC_LOCAL_KEY_FILE: join(dir, 'k.json') }))).toBeInstanceOf(LocalKeyProvider);
-    const kms = createKeyProvider(loadCodecConfig({ CODEC_KEY_PROVIDER: 'aws-kms', KMS_KEY_ID: 'alias/enrich', KMS_DECRYPT_KEY_IDS: 'alias/enrich,alias/old' }));
+    const kms = createKeyProvider(
+      loadCodecConfig({ CODEC_KEY_PROVIDER: 'aws-kms', KMS_KEY_ID: 'alias/enrich', KMS_DECRYPT_KEY_IDS: 'alias/enrich,alias/old' }),
+    );
     expect(kms).toBeInstanceOf(AwsKmsKeyProvider);
     expect((kms as AwsKmsKeyProvider).decryptKeyIds).toEqual(['alias/enrich', 'alias/old']);
     (kms as AwsKmsKeyProvider).destroy();

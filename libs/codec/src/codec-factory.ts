@@ -27,7 +27,10 @@ export function createKeyProvider(config: Pick<CodecConfig, 'keyProvider'>, opti
 }
 
 /** A data-key cache over `provider` (default: {@link createKeyProvider}) with the config's limits. */
-export function createDataKeyCache(config: Pick<CodecConfig, 'keyProvider' | 'dataKeys' | 'keyCache'>, provider: KeyProvider = createKeyProvider(config)): DataKeyCache {
+export function createDataKeyCache(
+  config: Pick<CodecConfig, 'keyProvider' | 'dataKeys' | 'keyCache'>,
+  provider: KeyProvider = createKeyProvider(config),
+): DataKeyCache {
   return new DataKeyCache(provider, {
     maxAgeMs: config.dataKeys.maxAgeMs,
     maxUses: config.dataKeys.maxUses,

@@ -118,7 +118,10 @@ describe('DataKeyCache', () => {
 
   it('passes a failed generation to every waiter and retries on the next call', async () => {
     const failing: KeyProvider = {
-      generateDataKey: jest.fn().mockRejectedValueOnce(new Error('kms down')).mockImplementation((ctx: EncryptionContext) => local.generateDataKey(ctx)),
+      generateDataKey: jest
+        .fn()
+        .mockRejectedValueOnce(new Error('kms down'))
+        .mockImplementation((ctx: EncryptionContext) => local.generateDataKey(ctx)),
       unwrap: (w, k, c) => local.unwrap(w, k, c),
       rewrap: (w, k, c, t) => local.rewrap(w, k, c, t),
     };

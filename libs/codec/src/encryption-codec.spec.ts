@@ -58,7 +58,13 @@ describe('EncryptionCodec', () => {
 
   it('round-trips payloads, including an empty one and 1 MB, with their metadata', async () => {
     const big = new Uint8Array(1024 * 1024).map((_, i) => i % 251);
-    const payloads = [toPayload({ email: SECRET, n: 1 }), toPayload(undefined), toPayload(new Uint8Array(0)), toPayload(big), { metadata: {}, data: new Uint8Array(0) }];
+    const payloads = [
+      toPayload({ email: SECRET, n: 1 }),
+      toPayload(undefined),
+      toPayload(new Uint8Array(0)),
+      toPayload(big),
+      { metadata: {}, data: new Uint8Array(0) },
+    ];
     const encoded = await codec.encode(payloads);
     const decoded = await codec.decode(encoded);
     expect(decoded.map(normalized)).toEqual(payloads.map(normalized));
@@ -160,7 +166,9 @@ describe('EncryptionCodec', () => {
       const wrapped = Buffer.from(encoded.metadata?.[METADATA_WRAPPED_KEY] ?? []);
       wrapped[30] ^= 1;
       const error = await decodeError(codec, [{ metadata: { ...encoded.metadata, [METADATA_WRAPPED_KEY]: wrapped }, data: encoded.data }]);
-      expect(error.message).toMatch(/^Cannot decrypt payload: its data key \(wrapped under local-[0-9a-f]{8}\) was not unwrapped\. Unwrapping .* failed authentication/);
+      expect(error.message).toMatch(
+        /^Cannot decrypt payload: its data key \(wrapped under local-[0-9a-f]{8}\) was not unwrapped\. Unwrapping .* failed authentication/,
+      );
     });
 
     it('names which payload of a batch failed', async () => {

@@ -111,7 +111,9 @@ export class EncryptionCodec implements PayloadCodec {
   async decode(payloads: Payload[]): Promise<Payload[]> {
     const decoded: Payload[] = [];
     for (const [index, payload] of payloads.entries()) {
-      decoded.push(isEncrypted(payload) ? await this.decrypt(payload, payloads.length > 1 ? `payload ${index + 1} of ${payloads.length}` : 'payload') : payload);
+      decoded.push(
+        isEncrypted(payload) ? await this.decrypt(payload, payloads.length > 1 ? `payload ${index + 1} of ${payloads.length}` : 'payload') : payload,
+      );
     }
     return decoded;
   }
@@ -120,7 +122,8 @@ export class EncryptionCodec implements PayloadCodec {
     const metadata = payload.metadata ?? {};
     const versionBytes = metadata[METADATA_FORMAT_VERSION];
     const version = versionBytes && FORMAT_VERSION_BYTES.equals(versionBytes) ? String(ENCRYPTION_FORMAT_VERSION) : text(versionBytes);
-    if (version === undefined) throw new PayloadDecodeError(`Cannot decrypt ${which}: it is ${ENCRYPTED_ENCODING} but has no ${METADATA_FORMAT_VERSION} metadata.`);
+    if (version === undefined)
+      throw new PayloadDecodeError(`Cannot decrypt ${which}: it is ${ENCRYPTED_ENCODING} but has no ${METADATA_FORMAT_VERSION} metadata.`);
     if (version !== String(ENCRYPTION_FORMAT_VERSION)) {
       throw new PayloadDecodeError(
         `Cannot decrypt ${which}: ${METADATA_FORMAT_VERSION} ${JSON.stringify(version)} is not supported (this codec reads version ${ENCRYPTION_FORMAT_VERSION}); ` +
@@ -142,14 +145,19 @@ export class EncryptionCodec implements PayloadCodec {
       throw new PayloadDecodeError(`Cannot decrypt ${which}: metadata ${missing.join(', ')} missing.`, keyId);
     }
     if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) {
-      throw new PayloadDecodeError(`Cannot decrypt ${which}: ${METADATA_IV} must be ${IV_BYTES} bytes and ${METADATA_TAG} ${TAG_BYTES} (got ${iv.length} and ${tag.length}).`, keyId);
+      throw new PayloadDecodeError(
+        `Cannot decrypt ${which}: ${METADATA_IV} must be ${IV_BYTES} bytes and ${METADATA_TAG} ${TAG_BYTES} (got ${iv.length} and ${tag.length}).`,
+        keyId,
+      );
     }
     let plaintext: Buffer;
     try {
       plaintext = await this.keys.withDecryptionKey(wrapped, keyId, this.context, (key) => aesGcmOpenParts(key, iv, payload.data ?? EMPTY, tag, this.aad));
     } catch (error) {
       if (error instanceof KeyProviderError) {
-        throw new PayloadDecodeError(`Cannot decrypt ${which}: its data key (wrapped under ${keyId}) was not unwrapped. ${error.message}`, keyId, { cause: error });
+        throw new PayloadDecodeError(`Cannot decrypt ${which}: its data key (wrapped under ${keyId}) was not unwrapped. ${error.message}`, keyId, {
+          cause: error,
+        });
       }
       if (error instanceof AuthenticationError) {
         throw new PayloadDecodeError(`Cannot decrypt ${which} (data key under ${keyId}): ${error.message}.`, keyId, { cause: error });

@@ -66,7 +66,11 @@ describe('FieldSealer', () => {
   });
 
   it('never shows a personal value in the sealed JSON (property)', async () => {
-    const word = fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -+'.split('')), minLength: 6, maxLength: 40 });
+    const word = fc.string({
+      unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -+'.split('')),
+      minLength: 6,
+      maxLength: 40,
+    });
     const person = fc.record({
       customer_id: fc.uuid(),
       email: fc.emailAddress(),
@@ -117,7 +121,9 @@ describe('FieldSealer', () => {
     const sealed = await sealer.seal(customer.email);
     const ct = Buffer.from(sealed.ct, 'base64');
     ct[0] ^= 1;
-    await expect(sealer.open({ ...sealed, ct: ct.toString('base64') })).rejects.toThrow(/Cannot open sealed value \(key local-[0-9a-f]{8}\): ciphertext failed authentication/);
+    await expect(sealer.open({ ...sealed, ct: ct.toString('base64') })).rejects.toThrow(
+      /Cannot open sealed value \(key local-[0-9a-f]{8}\): ciphertext failed authentication/,
+    );
     await expect(sealer.open({ ...sealed, iv: Buffer.alloc(12).toString('base64') })).rejects.toThrow(/failed authentication/);
     const elsewhere = new FieldSealer({ keys: local, namespace: 'other' });
     await expect(elsewhere.open(sealed)).rejects.toThrow(/was not unwrapped.*namespace: "other"/);

@@ -17,33 +17,31 @@ const TOKEN_CHARS = /^[A-Za-z0-9._~+/=-]+$/;
  * `token:role` pairs, comma separated. Issues name the entry by position, never the token itself:
  * config errors end up in logs.
  */
-const authTokens = z
-  .string()
-  .transform((list, ctx) => {
-    const entries: { token: string; role: CodecRole }[] = [];
-    const seen = new Set<string>();
-    const parts = list
-      .split(',')
-      .map((part) => part.trim())
-      .filter((part) => part !== '');
-    parts.forEach((part, index) => {
-      const at = part.lastIndexOf(':');
-      const token = at > 0 ? part.slice(0, at) : '';
-      const role = at > 0 ? part.slice(at + 1).trim() : '';
-      const which = `entry ${index + 1}`;
-      if (!(CODEC_ROLES as readonly string[]).includes(role)) {
-        ctx.addIssue({ code: 'custom', message: `${which} must be token:role with role ${CODEC_ROLES.join(' or ')}` });
-      } else if (token.length < MIN_TOKEN_LENGTH || !TOKEN_CHARS.test(token)) {
-        ctx.addIssue({ code: 'custom', message: `${which}: tokens must be at least ${MIN_TOKEN_LENGTH} characters of A-Z a-z 0-9 . _ ~ + / = -` });
-      } else if (seen.has(token)) {
-        ctx.addIssue({ code: 'custom', message: `${which} repeats an earlier token` });
-      } else {
-        seen.add(token);
-        entries.push({ token, role: role as CodecRole });
-      }
-    });
-    return entries;
+const authTokens = z.string().transform((list, ctx) => {
+  const entries: { token: string; role: CodecRole }[] = [];
+  const seen = new Set<string>();
+  const parts = list
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+  parts.forEach((part, index) => {
+    const at = part.lastIndexOf(':');
+    const token = at > 0 ? part.slice(0, at) : '';
+    const role = at > 0 ? part.slice(at + 1).trim() : '';
+    const which = `entry ${index + 1}`;
+    if (!(CODEC_ROLES as readonly string[]).includes(role)) {
+      ctx.addIssue({ code: 'custom', message: `${which} must be token:role with role ${CODEC_ROLES.join(' or ')}` });
+    } else if (token.length < MIN_TOKEN_LENGTH || !TOKEN_CHARS.test(token)) {
+      ctx.addIssue({ code: 'custom', message: `${which}: tokens must be at least ${MIN_TOKEN_LENGTH} characters of A-Z a-z 0-9 . _ ~ + / = -` });
+    } else if (seen.has(token)) {
+      ctx.addIssue({ code: 'custom', message: `${which} repeats an earlier token` });
+    } else {
+      seen.add(token);
+      entries.push({ token, role: role as CodecRole });
+    }
   });
+  return entries;
+});
 
 const commaList = z.string().transform((list) =>
   list

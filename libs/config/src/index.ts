@@ -18,5 +18,15 @@ export { loadTestEnvConfig, testEnvSchema, type TestEnvConfig } from './test-env
 export { loadCliConfig, cliEnvSchema, type CliConfig } from './cli.config';
 export { loadSchedulerConfig, schedulerEnvSchema, type SchedulerConfig } from './scheduler.config';
 export { temporalConnectionOptions, type TemporalConnectionOptions } from './temporal-connection';
-export { codecEnv, codecEnvSchema, checkCodecEnv, toCodecConfig, loadCodecConfig, DEFAULT_LOCAL_KEY_FILE, type CodecConfig, type CodecEnv, type KeyProviderConfig } from './codec.config';
+export {
+  codecEnv,
+  codecEnvSchema,
+  checkCodecEnv,
+  toCodecConfig,
+  loadCodecConfig,
+  DEFAULT_LOCAL_KEY_FILE,
+  type CodecConfig,
+  type CodecEnv,
+  type KeyProviderConfig,
+} from './codec.config';
 export { loadCodecServerConfig, codecServerEnvSchema, CODEC_ROLES, type CodecServerConfig, type CodecRole } from './codec-server.config';

@@ -52,9 +52,6 @@ export const providerBudgetsEnv = z
   });
 
 /** Fills what each entry left out from the global budget. */
-export function resolveProviderBudgets(
-  entries: Readonly<Record<string, Partial<ProviderBudget>>>,
-  global: ProviderBudget,
-): Record<string, ProviderBudget> {
+export function resolveProviderBudgets(entries: Readonly<Record<string, Partial<ProviderBudget>>>, global: ProviderBudget): Record<string, ProviderBudget> {
   return Object.fromEntries(Object.entries(entries).map(([name, entry]) => [name, { ...global, ...entry }]));
 }

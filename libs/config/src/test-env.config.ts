@@ -24,7 +24,12 @@ export const testEnvSchema = z
   .superRefine(checkCodecEnv)
   .transform((env) => ({
     codec: toCodecConfig(env),
-    temporal: { address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE, cliPath: env.TEMPORAL_CLI_PATH, testServerPath: env.TEMPORAL_TEST_SERVER_PATH },
+    temporal: {
+      address: env.TEMPORAL_ADDRESS,
+      namespace: env.TEMPORAL_NAMESPACE,
+      cliPath: env.TEMPORAL_CLI_PATH,
+      testServerPath: env.TEMPORAL_TEST_SERVER_PATH,
+    },
     databaseUrl: env.DATABASE_URL,
     mockEnrichmentUrl: env.MOCK_ENRICHMENT_URL,
     templateDatabase: env.TEST_TEMPLATE_DATABASE,

@@ -48,12 +48,19 @@ export class JobExportRepository {
        WHERE r.job_id = ${jobId}::uuid AND r.row_number > ${afterRow}
        ORDER BY r.row_number
        LIMIT ${limit}`;
-    return rows.map((r) => ({ rowNumber: r.row_number, lineNumber: r.line_number, status: r.status, lastError: r.last_error, input: r.input, fields: r.fields }));
+    return rows.map((r) => ({
+      rowNumber: r.row_number,
+      lineNumber: r.line_number,
+      status: r.status,
+      lastError: r.last_error,
+      input: r.input,
+      fields: r.fields,
+    }));
   }
 
   /** Every row of a job after `afterRow`, a page (`pageSize` rows, one query) at a time. */
   async *pages(jobId: string, { afterRow = 0, pageSize = 1_000 }: { afterRow?: number; pageSize?: number } = {}): AsyncGenerator<ExportRow[]> {
-    for (let after = afterRow; ; ) {
+    for (let after = afterRow; ;) {
       const page = await this.page(jobId, after, pageSize);
       if (page.length > 0) yield page;
       if (page.length < pageSize) return;

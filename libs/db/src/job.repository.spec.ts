@@ -43,7 +43,13 @@ describe('JobRepository (PostgreSQL)', () => {
 
   it('upserts results by (job, row, field) and moves rows out of PENDING once', async () => {
     const id = await jobWithRows(3);
-    const field = (name: string, value: string, confidence: number) => ({ field: name, value, provider: 'p', confidence, fetchedAt: '2026-01-01T00:00:00.000Z' });
+    const field = (name: string, value: string, confidence: number) => ({
+      field: name,
+      value,
+      provider: 'p',
+      confidence,
+      fetchedAt: '2026-01-01T00:00:00.000Z',
+    });
     const batch = [
       { rowNumber: 1, status: 'ENRICHED' as const, fields: [field('region', 'north', 0.7), field('age_band', '25-34', 0.7)] },
       { rowNumber: 2, status: 'NOT_FOUND' as const, error: 'no record', fields: [] },

@@ -171,7 +171,14 @@ export class JobRepository {
          FROM unnest($2::int[], $3::int[], $4::jsonb[], $5::"RowStatus"[], $6::text[])
               AS v(row_number, line_number, input, status, last_error)
        ON CONFLICT (job_id, row_number) DO NOTHING`,
-      [jobId, rows.map((r) => r.rowNumber), rows.map((r) => r.lineNumber), rows.map((r) => JSON.stringify(r.input)), rows.map((r) => r.status), rows.map((r) => r.error ?? null)],
+      [
+        jobId,
+        rows.map((r) => r.rowNumber),
+        rows.map((r) => r.lineNumber),
+        rows.map((r) => JSON.stringify(r.input)),
+        rows.map((r) => r.status),
+        rows.map((r) => r.error ?? null),
+      ],
     );
   }
 
@@ -218,7 +225,12 @@ export class JobRepository {
   async saveResearch(jobId: string, rowNumber: number, fields: readonly EnrichedField[]): Promise<void> {
     const found = fields.length > 0;
     await inTransaction(this.pool, async (client) => {
-      if (found) await upsertResults(client, jobId, fields.map((f) => ({ ...f, rowNumber, fromCache: false })));
+      if (found)
+        await upsertResults(
+          client,
+          jobId,
+          fields.map((f) => ({ ...f, rowNumber, fromCache: false })),
+        );
       await client.query(
         `UPDATE job_row SET status = $3::"RowStatus", last_error = $4, updated_at = now()
           WHERE job_id = $1::uuid AND row_number = $2 AND status = ANY($5::"RowStatus"[])`,

@@ -35,7 +35,9 @@ describe('explicit column mapping', () => {
     expect(columnMappingSchema.safeParse({ email: 'Mail' }).success).toBe(true);
     const bad = columnMappingSchema.safeParse({ shoe_size: 'Shoe' });
     expect(bad.success).toBe(false);
-    expect(bad.error?.issues[0]?.message).toBe('unknown column(s) shoe_size; known: customer_id, email, first_name, last_name, postal_code, phone, company, domain');
+    expect(bad.error?.issues[0]?.message).toBe(
+      'unknown column(s) shoe_size; known: customer_id, email, first_name, last_name, postal_code, phone, company, domain',
+    );
   });
 });
 

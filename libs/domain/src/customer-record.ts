@@ -4,16 +4,7 @@ import { z } from 'zod';
  * Columns a customer file may carry, in canonical (snake_case) form. `email` is the identity every
  * provider needs; the rest improve match quality.
  */
-export const CUSTOMER_COLUMNS = [
-  'customer_id',
-  'email',
-  'first_name',
-  'last_name',
-  'postal_code',
-  'phone',
-  'company',
-  'domain',
-] as const;
+export const CUSTOMER_COLUMNS = ['customer_id', 'email', 'first_name', 'last_name', 'postal_code', 'phone', 'company', 'domain'] as const;
 export type CustomerColumn = (typeof CUSTOMER_COLUMNS)[number];
 
 /** Columns without which a file cannot be enriched at all. */
@@ -87,7 +78,11 @@ export const columnMappingSchema = z
   })
   .transform((mapping) => mapping as ColumnMapping);
 
-const sameHeader = (a: string, b: string) => a.replace(/^\uFEFF/, '').trim().toLowerCase() === b.trim().toLowerCase();
+const sameHeader = (a: string, b: string) =>
+  a
+    .replace(/^\uFEFF/, '')
+    .trim()
+    .toLowerCase() === b.trim().toLowerCase();
 
 /**
  * Works out which header feeds which column: the columns `explicit` maps are taken from the headers

@@ -49,10 +49,7 @@ export interface EnrichedField {
 }
 
 /** What happened to one row: every row ends in exactly one of these. */
-export type RowOutcome =
-  | { kind: 'enriched'; fields: EnrichedField[] }
-  | { kind: 'not_found'; provider: string }
-  | { kind: 'failed'; reason: string };
+export type RowOutcome = { kind: 'enriched'; fields: EnrichedField[] } | { kind: 'not_found'; provider: string } | { kind: 'failed'; reason: string };
 
 export function isEnrichmentGroup(value: string): value is EnrichmentGroup {
   return (ENRICHMENT_GROUPS as readonly string[]).includes(value);

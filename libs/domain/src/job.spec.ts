@@ -57,26 +57,52 @@ describe('jobProgress', () => {
   });
 
   it('has no ETA while paused or before any row is done, and none needed once final', () => {
-    expect(jobProgress({ status: 'RUNNING', counts: running, startedAt, now: at(20), paused: true })).toMatchObject({ paused: true, etaSeconds: null, rowsPerSecond: 2 });
-    expect(jobProgress({ status: 'RUNNING', counts: { ...EMPTY_COUNTS, total: 10, pending: 10 }, startedAt, now: at(0) })).toMatchObject({ rowsPerSecond: 0, etaSeconds: null, percent: 0 });
-    expect(jobProgress({ status: 'STAGING', counts: { ...EMPTY_COUNTS, total: 3, pending: 3 }, startedAt: null, now: at(5) })).toMatchObject({ phase: 'staging', etaSeconds: null, rowsPerSecond: 0 });
-    expect(jobProgress({ status: 'CANCELLED', counts: running, startedAt, now: at(40), paused: true, phase: 'enriching' })).toMatchObject({ phase: 'cancelled', paused: false, etaSeconds: 0, percent: 50 });
+    expect(jobProgress({ status: 'RUNNING', counts: running, startedAt, now: at(20), paused: true })).toMatchObject({
+      paused: true,
+      etaSeconds: null,
+      rowsPerSecond: 2,
+    });
+    expect(jobProgress({ status: 'RUNNING', counts: { ...EMPTY_COUNTS, total: 10, pending: 10 }, startedAt, now: at(0) })).toMatchObject({
+      rowsPerSecond: 0,
+      etaSeconds: null,
+      percent: 0,
+    });
+    expect(jobProgress({ status: 'STAGING', counts: { ...EMPTY_COUNTS, total: 3, pending: 3 }, startedAt: null, now: at(5) })).toMatchObject({
+      phase: 'staging',
+      etaSeconds: null,
+      rowsPerSecond: 0,
+    });
+    expect(jobProgress({ status: 'CANCELLED', counts: running, startedAt, now: at(40), paused: true, phase: 'enriching' })).toMatchObject({
+      phase: 'cancelled',
+      paused: false,
+      etaSeconds: 0,
+      percent: 50,
+    });
     expect(jobProgress({ status: 'COMPLETED', counts: EMPTY_COUNTS, startedAt, now: at(1) })).toMatchObject({ percent: 100, done: 0, etaSeconds: 0 });
   });
 
   it('stays within bounds whatever the counts and times', () => {
     const count = fc.integer({ min: 0, max: 10_000 });
     fc.assert(
-      fc.property(count, count, count, count, count, fc.integer({ min: 0, max: 1e7 }), fc.boolean(), (enriched, notFound, failed, quarantined, pending, ms, paused) => {
-        const counts = { total: enriched + notFound + failed + quarantined + pending, enriched, notFound, failed, quarantined, pending };
-        const progress = jobProgress({ status: 'RUNNING', counts, startedAt, now: new Date(startedAt.getTime() + ms), paused });
-        expect(progress.percent).toBeGreaterThanOrEqual(0);
-        expect(progress.percent).toBeLessThanOrEqual(100);
-        if (pending > 0) expect(progress.percent).toBeLessThan(100);
-        expect(progress.rowsPerSecond).toBeGreaterThanOrEqual(0);
-        if (progress.etaSeconds !== null) expect(Number.isInteger(progress.etaSeconds) && progress.etaSeconds >= 0).toBe(true);
-        if (paused && pending > 0) expect(progress.etaSeconds).toBeNull();
-      }),
+      fc.property(
+        count,
+        count,
+        count,
+        count,
+        count,
+        fc.integer({ min: 0, max: 1e7 }),
+        fc.boolean(),
+        (enriched, notFound, failed, quarantined, pending, ms, paused) => {
+          const counts = { total: enriched + notFound + failed + quarantined + pending, enriched, notFound, failed, quarantined, pending };
+          const progress = jobProgress({ status: 'RUNNING', counts, startedAt, now: new Date(startedAt.getTime() + ms), paused });
+          expect(progress.percent).toBeGreaterThanOrEqual(0);
+          expect(progress.percent).toBeLessThanOrEqual(100);
+          if (pending > 0) expect(progress.percent).toBeLessThan(100);
+          expect(progress.rowsPerSecond).toBeGreaterThanOrEqual(0);
+          if (progress.etaSeconds !== null) expect(Number.isInteger(progress.etaSeconds) && progress.etaSeconds >= 0).toBe(true);
+          if (paused && pending > 0) expect(progress.etaSeconds).toBeNull();
+        },
+      ),
     );
   });
 });

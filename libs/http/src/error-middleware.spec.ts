@@ -108,7 +108,9 @@ describe('errorMiddleware', () => {
     );
     const bad = await request(custom).post('/json').set('content-type', 'application/json').send('nope');
     expect(bad.body).toEqual({ error: 'bad_body', message: 'Not JSON.', issues: [] });
-    const big = await request(custom).post('/json').send({ text: 'x'.repeat(100) });
+    const big = await request(custom)
+      .post('/json')
+      .send({ text: 'x'.repeat(100) });
     expect(big.body).toMatchObject({ error: 'too_large' });
     const boom = await request(custom).get('/boom');
     expect(boom.body).toEqual({ error: 'internal_error', message: 'Unexpected.' });

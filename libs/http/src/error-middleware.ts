@@ -20,7 +20,10 @@ export interface ErrorMiddlewareOptions {
  * `{ error: code, message, ...details }`. After the headers went out, the error is passed on to
  * express, which cuts the connection.
  */
-export function errorMiddleware({ toHttpError = createErrorMapper(), shouldLog = (httpError) => httpError.status >= 500 }: ErrorMiddlewareOptions = {}): ErrorRequestHandler {
+export function errorMiddleware({
+  toHttpError = createErrorMapper(),
+  shouldLog = (httpError) => httpError.status >= 500,
+}: ErrorMiddlewareOptions = {}): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
     const httpError = toHttpError(error);
     if (shouldLog(httpError, error)) req.log?.error({ err: error }, 'unhandled error');

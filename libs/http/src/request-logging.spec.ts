@@ -28,10 +28,14 @@ describe('requestLogging', () => {
   });
 
   it('takes the acceptance rule, or no request id header at all', async () => {
-    const any = await request(app({ requestIds: { accept: () => true } })).get('/id').set('x-request-id', 'bad id');
+    const any = await request(app({ requestIds: { accept: () => true } }))
+      .get('/id')
+      .set('x-request-id', 'bad id');
     expect(any.headers['x-request-id']).toBe('bad id');
 
-    const none = await request(app({ requestIds: false })).get('/id').set('x-request-id', 'given');
+    const none = await request(app({ requestIds: false }))
+      .get('/id')
+      .set('x-request-id', 'given');
     expect(none.headers['x-request-id']).toBeUndefined();
     expect(typeof none.body.id).toBe('number');
   });

@@ -1,4 +1,16 @@
-import { addLookups, type JobCounts, EMPTY_COUNTS, EMPTY_LOOKUPS, GROUP_FIELDS, type LookupStats, pageAt, RESEARCH_GROUPS, ROWS_STAGED_SIGNAL, type RowRange, type RowsStaged } from '@enrich/domain';
+import {
+  addLookups,
+  type JobCounts,
+  EMPTY_COUNTS,
+  EMPTY_LOOKUPS,
+  GROUP_FIELDS,
+  type LookupStats,
+  pageAt,
+  RESEARCH_GROUPS,
+  ROWS_STAGED_SIGNAL,
+  type RowRange,
+  type RowsStaged,
+} from '@enrich/domain';
 import { DEFAULT_RESEARCH_ROUNDS, rowResearchWorkflow, rowResearchWorkflowId } from './row-research.workflow';
 import type { Activities } from '@enrich/activities';
 import {
@@ -175,7 +187,11 @@ export async function batchEnrichmentWorkflow(input: BatchEnrichmentInput): Prom
   setHandler(progressQuery, () => state);
   const controllable = () => {
     if (state.phase !== 'staging' && state.phase !== 'enriching' && state.phase !== 'researching') {
-      throw ApplicationFailure.create({ message: `the job is ${state.phase}: it can no longer be paused or resumed`, type: JOB_NOT_CONTROLLABLE, nonRetryable: true });
+      throw ApplicationFailure.create({
+        message: `the job is ${state.phase}: it can no longer be paused or resumed`,
+        type: JOB_NOT_CONTROLLABLE,
+        nonRetryable: true,
+      });
     }
   };
   const setPaused = (paused: boolean) => () => {
@@ -294,13 +310,7 @@ export async function batchEnrichmentWorkflow(input: BatchEnrichmentInput): Prom
  * (`<parent id>/row-<n>`, ids only in their input). Continues as new after `childrenPerRun`
  * children, carrying the cursor. A child that fails leaves its row failed with the reason.
  */
-async function researchRows(
-  input: BatchEnrichmentInput,
-  state: BatchProgress,
-  fields: string[],
-  childrenPerRun: number,
-  track: Track,
-): Promise<void> {
+async function researchRows(input: BatchEnrichmentInput, state: BatchProgress, fields: string[], childrenPerRun: number, track: Track): Promise<void> {
   state.phase = 'researching';
   state.researchNext ??= 1;
   const windowSize = input.researchWindowSize ?? DEFAULT_RESEARCH_WINDOW_SIZE;
@@ -316,7 +326,11 @@ async function researchRows(
     } catch (error) {
       if (isCancellation(error)) throw error;
       const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
-      state.done.failed += await failPendingRows({ jobId: input.jobId, range: { from: rowNumber, to: rowNumber + 1 }, reason: `web research failed: ${reason}` });
+      state.done.failed += await failPendingRows({
+        jobId: input.jobId,
+        range: { from: rowNumber, to: rowNumber + 1 },
+        reason: `web research failed: ${reason}`,
+      });
     }
   };
   for (;;) {
@@ -325,7 +339,10 @@ async function researchRows(
     if (canStart && inFlight.size < windowSize && !state.paused) {
       state.researchNext = next + 1;
       started++;
-      inFlight.set(next, track(research(next)).finally(() => inFlight.delete(next)));
+      inFlight.set(
+        next,
+        track(research(next)).finally(() => inFlight.delete(next)),
+      );
       continue;
     }
     if (inFlight.size > 0) {
@@ -377,12 +394,7 @@ interface StagingRun {
  * pages can start on the rows already staged. One pending promise at a time stands for "more rows
  * staged", however often the loop waits on it.
  */
-function stageRows(
-  jobId: string,
-  state: BatchProgress,
-  stageJob: ReturnType<typeof workActivities>['stageJob'],
-  track: Track,
-): StagingRun {
+function stageRows(jobId: string, state: BatchProgress, stageJob: ReturnType<typeof workActivities>['stageJob'], track: Track): StagingRun {
   let wake: () => void = () => undefined;
   let tick = new Promise<void>((resolve) => (wake = resolve));
   const progressed = () => {

@@ -32,8 +32,7 @@ const { refreshCustomersPage } = proxyActivities<Activities>({
 export async function customerRefreshWorkflow(input: CustomerRefreshInput = {}): Promise<CustomerRefreshTotals> {
   const pageSize = input.pageSize ?? 200;
   const pagesPerRun = input.pagesPerRun ?? 200;
-  const staleBefore =
-    input.resume?.staleBefore ?? new Date(Date.now() - (input.staleAfterHours ?? 24) * 3_600_000).toISOString();
+  const staleBefore = input.resume?.staleBefore ?? new Date(Date.now() - (input.staleAfterHours ?? 24) * 3_600_000).toISOString();
   const totals = input.resume?.totals ?? { processed: 0, refreshed: 0, notFound: 0 };
   let afterId = input.resume?.afterId;
   for (let pages = 0; ; pages++) {

@@ -38,7 +38,13 @@ export const rowResearchWorkflowId = (parentId: string, rowNumber: number) => `$
 const ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8, nonRetryableErrorTypes: ['ProviderRejected'] },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 8,
+    nonRetryableErrorTypes: ['ProviderRejected'],
+  },
 };
 const { researchSubject, searchWeb, crawlAndExtract, saveResearch: saveResearchTryCancel } = proxyActivities<Activities>(ACTIVITY_OPTIONS);
 const { saveResearch: saveResearchToTheEnd } = proxyActivities<Activities>({
@@ -79,7 +85,10 @@ export async function rowResearchWorkflow(input: RowResearchInput): Promise<RowR
     if (urls.length === 0) continue;
     const findings = await crawlAndExtract({ urls, fields: input.fields });
     // Keep only the best value per field: the state carried into the next round stays small.
-    candidates = mergeEnrichedFields(candidates, findings.map(({ url: _url, ...field }) => field));
+    candidates = mergeEnrichedFields(
+      candidates,
+      findings.map(({ url: _url, ...field }) => field),
+    );
   }
 
   const missing = missingFields(input.fields, candidates, DEFAULT_CONFIDENCE_THRESHOLD);

@@ -5,7 +5,6 @@ import type { JobCounts, JobProgress } from '@enrich/domain';
 import type { Readable } from 'node:stream';
 import { request } from 'undici';
 
-
 export interface JobResponse {
   id: string;
   status: string;
@@ -77,7 +76,9 @@ export class EnrichApiClient {
     try {
       return await request(`${this.baseUrl}${path}`, { method, body: init.body as never, headers: init.headers });
     } catch (error) {
-      throw new ApiError(0, `cannot reach the API at ${this.baseUrl} (${(error as Error).message}); is the gateway running? (npm run demo starts it)`, { cause: error });
+      throw new ApiError(0, `cannot reach the API at ${this.baseUrl} (${(error as Error).message}); is the gateway running? (npm run demo starts it)`, {
+        cause: error,
+      });
     }
   }
 

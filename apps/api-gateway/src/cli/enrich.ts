@@ -79,7 +79,8 @@ async function follow(api: EnrichApiClient, id: string, intervalMs: number): Pro
   const tty = Boolean(process.stderr.isTTY);
   const bar = new SingleBar(
     {
-      format: 'enriching |{bar}| {percentage}% {value}/{total} rows | {status} | {rate} rows/s | eta {etaText} | enriched {enriched} · not found {notFound} · failed {failed} · quarantined {quarantined}',
+      format:
+        'enriching |{bar}| {percentage}% {value}/{total} rows | {status} | {rate} rows/s | eta {etaText} | enriched {enriched} · not found {notFound} · failed {failed} · quarantined {quarantined}',
       noTTYOutput: !tty,
       notTTYSchedule: 5_000,
       stream: process.stderr,

@@ -69,7 +69,7 @@ describe('/v1/jobs control, progress and export', () => {
 
   async function allResults(id: string): Promise<ResultItem[]> {
     const items: ResultItem[] = [];
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const res = await request(server).get(`/v1/jobs/${id}/results?after=${after}&limit=1000`).expect(200);
       items.push(...(res.body.items as ResultItem[]));
       if (res.body.nextAfter === undefined) return items;
@@ -107,7 +107,11 @@ describe('/v1/jobs control, progress and export', () => {
     expect(resumed.body.progress.paused).toBe(false);
 
     const done = await until(id, isFinal, 'the end');
-    expect(done).toMatchObject({ status: 'COMPLETED', counts: { total: 80, pending: 0, failed: 0 }, progress: { paused: false, phase: 'completed', percent: 100, etaSeconds: 0 } });
+    expect(done).toMatchObject({
+      status: 'COMPLETED',
+      counts: { total: 80, pending: 0, failed: 0 },
+      progress: { paused: false, phase: 'completed', percent: 100, etaSeconds: 0 },
+    });
     expect(answered(done)).toBe(80);
     // Recorded when the job ended (the workflow is gone): all 80 rows looked up, paid for in a fresh database.
     const { cacheHits = 0, providerCalls = 0, sharedCalls = 0 } = done.progress.lookups ?? {};
@@ -176,7 +180,19 @@ describe('/v1/jobs control, progress and export', () => {
     expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(res.headers['content-disposition']).toBe(`attachment; filename=job-${id}-results.csv`);
     const header = res.text.slice(0, res.text.indexOf('\n')).split(',');
-    expect(header.slice(0, 11)).toEqual(['row_number', 'customer_id', 'email', 'first_name', 'last_name', 'postal_code', 'phone', 'company', 'domain', 'status', 'error']);
+    expect(header.slice(0, 11)).toEqual([
+      'row_number',
+      'customer_id',
+      'email',
+      'first_name',
+      'last_name',
+      'postal_code',
+      'phone',
+      'company',
+      'domain',
+      'status',
+      'error',
+    ]);
     expect(header.slice(11)).toEqual(DEMOGRAPHICS.flatMap((f) => [f, `${f}_provider`, `${f}_confidence`]));
 
     const records = parse(res.text, { columns: true }) as Array<Record<string, string>>;
@@ -231,7 +247,9 @@ describe('/v1/jobs control, progress and export', () => {
       expect.arrayContaining(['/v1/jobs/{id}/results.csv', '/v1/jobs/{id}/pause', '/v1/jobs/{id}/resume', '/v1/jobs/{id}/cancel']),
     );
     expect(Object.keys(doc.body.paths['/v1/jobs/{id}/cancel'].post.responses)).toEqual(expect.arrayContaining(['202', '404', '409']));
-    expect(doc.body.components.schemas.JobProgress.required).toEqual(expect.arrayContaining(['done', 'total', 'percent', 'rowsPerSecond', 'etaSeconds', 'paused', 'phase']));
+    expect(doc.body.components.schemas.JobProgress.required).toEqual(
+      expect.arrayContaining(['done', 'total', 'percent', 'rowsPerSecond', 'etaSeconds', 'paused', 'phase']),
+    );
   });
 
   describe('the enrich CLI', () => {
@@ -249,7 +267,9 @@ describe('/v1/jobs control, progress and export', () => {
       });
       try {
         const { port } = server.address() as AddressInfo;
-        await buildCli().exitOverride().parseAsync(['--api', `http://127.0.0.1:${port}`, ...args], { from: 'user' });
+        await buildCli()
+          .exitOverride()
+          .parseAsync(['--api', `http://127.0.0.1:${port}`, ...args], { from: 'user' });
       } finally {
         write.mockRestore();
       }

@@ -60,11 +60,7 @@ describe('/v1/jobs', () => {
   });
 
   it('accepts a raw text/csv body', async () => {
-    const res = await request(server)
-      .post('/v1/jobs?name=raw.csv')
-      .set('content-type', 'text/csv')
-      .send('email,first_name\nraw@example.com,Raw\n')
-      .expect(202);
+    const res = await request(server).post('/v1/jobs?name=raw.csv').set('content-type', 'text/csv').send('email,first_name\nraw@example.com,Raw\n').expect(202);
     const job = await waitForJob(res.body.id);
     expect(job).toMatchObject({ status: 'COMPLETED', sourceName: 'raw.csv', counts: { total: 1 } });
   });
@@ -93,7 +89,11 @@ describe('/v1/jobs', () => {
     const rows = await request(server).get(`/v1/jobs/${res.body.id}/results`).expect(200);
     expect(rows.body.items[0].input.email).toBe('mapped@example.com');
 
-    const missing = await request(server).post(`/v1/jobs?mapping=${encodeURIComponent(mapping)}`).set('content-type', 'text/csv').send('email\na@b.co\n').expect(400);
+    const missing = await request(server)
+      .post(`/v1/jobs?mapping=${encodeURIComponent(mapping)}`)
+      .set('content-type', 'text/csv')
+      .send('email\na@b.co\n')
+      .expect(400);
     expect(missing.body.message).toBe('line 1: the column mapping names header(s) the file does not have: email → "Contact Address" (found: email)');
     const malformed = await request(server).post('/v1/jobs?mapping=%7Bnope').set('content-type', 'text/csv').send('email\na@b.co\n').expect(400);
     expect(malformed.body.message).toMatch(/^mapping: must be a JSON object/);
@@ -128,7 +128,13 @@ describe('/v1/jobs', () => {
 
   describe('an upload that goes wrong ends that request only, and leaves no blob and no job', () => {
     const boundary = 'xBOUNDARYx';
-    const multipartHead = [`--${boundary}`, 'Content-Disposition: form-data; name="file"; filename="cut.csv"', 'Content-Type: text/csv', '', 'email\na@example.com\n'].join('\r\n');
+    const multipartHead = [
+      `--${boundary}`,
+      'Content-Disposition: form-data; name="file"; filename="cut.csv"',
+      'Content-Type: text/csv',
+      '',
+      'email\na@example.com\n',
+    ].join('\r\n');
 
     /** Writes a request by hand on a raw socket, optionally hangs up early; resolves with what came back. */
     function rawRequest(head: Record<string, string>, body: string, hangUp: boolean): Promise<string> {
@@ -149,7 +155,8 @@ describe('/v1/jobs', () => {
 
     async function expectNothingLeftAndStillServing(jobsBefore: number, blobsBefore: string[]) {
       // The blob store writes a partial file and removes it on failure: give that a moment.
-      for (let i = 0; i < 20 && (await readdir(join(blobDir, 'uploads')).catch(() => [])).length !== blobsBefore.length; i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 20 && (await readdir(join(blobDir, 'uploads')).catch(() => [])).length !== blobsBefore.length; i++)
+        await new Promise((r) => setTimeout(r, 50));
       expect(await readdir(join(blobDir, 'uploads')).catch(() => [])).toEqual(blobsBefore);
       expect(await db.prisma.job.count()).toBe(jobsBefore);
       await request(server).post('/v1/jobs').set('content-type', 'text/csv').send('email\nafter@example.com\n').expect(202);

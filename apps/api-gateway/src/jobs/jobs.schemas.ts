@@ -25,7 +25,9 @@ const columnMappingParam = z
   })
   .pipe(columnMappingSchema)
   .optional()
-  .openapi({ description: 'JSON object: canonical column → header name in the file, e.g. {"email":"E-Mail Addr"}. Unmapped columns are inferred from the headers.' });
+  .openapi({
+    description: 'JSON object: canonical column → header name in the file, e.g. {"email":"E-Mail Addr"}. Unmapped columns are inferred from the headers.',
+  });
 
 export const submitTuning = z.object({
   mapping: columnMappingParam,
@@ -65,17 +67,16 @@ export const jobResponse = z
         etaSeconds: z.number().int().nullable().openapi({ description: 'Seconds until done at that rate; null while unknown or paused.' }),
         paused: z.boolean().openapi({ description: 'Paused by request: the status stays RUNNING, no new page starts.' }),
         phase: z.string().openapi({
-          description: '`pending`, `staging`, `enriching`, `researching`, `finishing`, `cancelling` (the job stops its pages at a row boundary before it is marked cancelled), or the final status in lower case.',
+          description:
+            '`pending`, `staging`, `enriching`, `researching`, `finishing`, `cancelling` (the job stops its pages at a row boundary before it is marked cancelled), or the final status in lower case.',
         }),
         nextRow: z.number().int().optional().openapi({ description: 'Live from the workflow while it runs: first row not yet handed to a page.' }),
         pagesInFlight: z.number().int().optional(),
         runs: z.number().int().optional().openapi({ description: 'Workflow runs so far (continue-as-new).' }),
-        lookups: z
-          .object({ cacheHits: z.number().int(), providerCalls: z.number().int(), sharedCalls: z.number().int() })
-          .optional()
-          .openapi({
-            description: 'Live while the job runs, then as recorded when it ended: lookups of finished pages served from the lookup cache, provider calls paid for, and lookups that shared a call made for the same contact (duplicates in the file).',
-          }),
+        lookups: z.object({ cacheHits: z.number().int(), providerCalls: z.number().int(), sharedCalls: z.number().int() }).optional().openapi({
+          description:
+            'Live while the job runs, then as recorded when it ended: lookups of finished pages served from the lookup cache, provider calls paid for, and lookups that shared a call made for the same contact (duplicates in the file).',
+        }),
       })
       .openapi('JobProgress'),
     links: z.object({ self: z.string(), results: z.string(), resultsCsv: z.string() }),
@@ -91,9 +92,7 @@ export const resultsResponse = z
         status: z.enum(['PENDING', 'ENRICHED', 'NOT_FOUND', 'FAILED', 'QUARANTINED']),
         lastError: z.string().nullable(),
         input: z.record(z.string(), z.unknown()),
-        fields: z.array(
-          z.object({ field: z.string(), value: z.unknown(), provider: z.string(), confidence: z.number(), fetchedAt: z.iso.datetime() }),
-        ),
+        fields: z.array(z.object({ field: z.string(), value: z.unknown(), provider: z.string(), confidence: z.number(), fetchedAt: z.iso.datetime() })),
       }),
     ),
     nextAfter: z.number().int().optional().openapi({ description: 'Pass as `after` for the next page; absent on the last page.' }),
@@ -101,5 +100,10 @@ export const resultsResponse = z
   .openapi('JobResults');
 
 export const errorResponse = z
-  .object({ error: z.string(), message: z.string(), line: z.number().int().optional(), issues: z.array(z.object({ path: z.string(), message: z.string() })).optional() })
+  .object({
+    error: z.string(),
+    message: z.string(),
+    line: z.number().int().optional(),
+    issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
   .openapi('Error');

@@ -1,7 +1,16 @@
 import { CsvFormatError, readCustomerRows } from '@enrich/activities';
 import type { FieldSealer } from '@enrich/codec';
 import type { BlobStore, JobExportRepository, JobRepository, JobSummary } from '@enrich/db';
-import { type ColumnMapping, ENRICHMENT_GROUPS, isEnrichmentGroup, isTerminal, jobProgress, type JobCounts, type JobProgress, type LookupStats } from '@enrich/domain';
+import {
+  type ColumnMapping,
+  ENRICHMENT_GROUPS,
+  isEnrichmentGroup,
+  isTerminal,
+  jobProgress,
+  type JobCounts,
+  type JobProgress,
+  type LookupStats,
+} from '@enrich/domain';
 import {
   batchEnrichmentWorkflow,
   JOB_NOT_CONTROLLABLE,
@@ -66,7 +75,12 @@ export class JobsService {
    * Stores the upload, checks its header (a file without the required columns is refused with a
    * 400 naming them and the line), records the job and starts its workflow.
    */
-  async submit(file: Readable, sourceName: string, fieldsParam: string | undefined, { mapping, ...tuning }: JobTuning & { mapping?: ColumnMapping } = {}): Promise<JobView> {
+  async submit(
+    file: Readable,
+    sourceName: string,
+    fieldsParam: string | undefined,
+    { mapping, ...tuning }: JobTuning & { mapping?: ColumnMapping } = {},
+  ): Promise<JobView> {
     const fields = parseFields(fieldsParam);
     const blobKey = `uploads/${randomUUID()}.csv`;
     await this.deps.blobs.put(blobKey, file);
@@ -185,7 +199,14 @@ export class JobsService {
     const rejected = error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === JOB_NOT_CONTROLLABLE;
     if (!rejected && !(error instanceof WorkflowNotFoundError)) return error;
     const job = await this.find(jobId);
-    return new HttpError(409, 'conflict', isTerminal(job.status) ? finalJob(job).message : `job ${jobId} is finishing and can no longer be changed`, { status: job.status }, {}, { cause: error });
+    return new HttpError(
+      409,
+      'conflict',
+      isTerminal(job.status) ? finalJob(job).message : `job ${jobId} is finishing and can no longer be changed`,
+      { status: job.status },
+      {},
+      { cause: error },
+    );
   }
 
   private async checkHeader(blobKey: string, mapping?: ColumnMapping): Promise<void> {

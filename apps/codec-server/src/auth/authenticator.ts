@@ -61,7 +61,8 @@ export class Authenticator {
       claims = await jwt.verifier.verify(token);
     } catch (error) {
       if (error instanceof InvalidTokenError) throw unauthorized(`The bearer JWT is not valid: ${error.message}.`, { realm: REALM, cause: error });
-      if (error instanceof JwksUnavailableError) throw new HttpError(503, 'auth_unavailable', 'The signing keys cannot be fetched right now; try again shortly.', {}, {}, { cause: error });
+      if (error instanceof JwksUnavailableError)
+        throw new HttpError(503, 'auth_unavailable', 'The signing keys cannot be fetched right now; try again shortly.', {}, {}, { cause: error });
       throw error;
     }
     const role = roleFrom(claims[jwt.roleClaim]);

@@ -35,7 +35,9 @@ const payloadSchema = z.object(
     metadata: z.record(z.string(), bytes, { error: 'must be an object of base64 strings' }).nullish(),
     data: bytes.nullish(),
     externalPayloads: z
-      .array(z.object({ sizeBytes: z.union([z.string().regex(/^\d+$/), z.number().int().nonnegative()], { error: 'must be a non-negative integer' }).nullish() }))
+      .array(
+        z.object({ sizeBytes: z.union([z.string().regex(/^\d+$/), z.number().int().nonnegative()], { error: 'must be a non-negative integer' }).nullish() }),
+      )
       .nullish(),
   },
   { error: 'must be an object with metadata and data' },
@@ -82,7 +84,9 @@ function payloadToJson(payload: Payload): PayloadJson {
   }
   const json: PayloadJson = { metadata, data: base64(payload.data ?? new Uint8Array(0)) };
   if (payload.externalPayloads?.length) {
-    json.externalPayloads = payload.externalPayloads.map((details) => ExternalPayloadDetails.toObject(ExternalPayloadDetails.fromObject(details), { longs: String }));
+    json.externalPayloads = payload.externalPayloads.map((details) =>
+      ExternalPayloadDetails.toObject(ExternalPayloadDetails.fromObject(details), { longs: String }),
+    );
   }
   return json;
 }

@@ -128,7 +128,8 @@ export async function startTestIssuer(): Promise<TestIssuer> {
       const header = { alg: options.alg ?? 'ES256', typ: 'JWT', kid: options.kid ?? kid };
       const payload = { iss: issuer, aud: audience, sub: 'user-1', iat: now, exp: now + 300, ...claims };
       const signingInput = `${b64url(header)}.${b64url(payload)}`;
-      const signature = header.alg === 'none' ? Buffer.alloc(0) : sign('sha256', Buffer.from(signingInput), { key: options.key ?? privateKey, dsaEncoding: 'ieee-p1363' });
+      const signature =
+        header.alg === 'none' ? Buffer.alloc(0) : sign('sha256', Buffer.from(signingInput), { key: options.key ?? privateKey, dsaEncoding: 'ieee-p1363' });
       return `${signingInput}.${signature.toString('base64url')}`;
     },
     close: () => closeServer(server),

@@ -26,13 +26,22 @@ describe('company-registry provider', () => {
 
   it('knows no revenue, and answers at 0.6 or more where firmographics is sometimes below for a name alone', () => {
     fc.assert(
-      fc.property(fc.string({ minLength: 1, maxLength: 30 }).filter((name) => normalizeCompany(name) !== ''), fc.string({ maxLength: 10 }), (company, seed) => {
-        const result = answer({ company }, seed);
-        companyRegistryProvider.responseSchema.parse(result);
-        expect(Object.keys(companyRegistryAttributesSchema.parse(result.attributes)).sort()).toEqual(['employee_band', 'founded_year', 'hq_country', 'industry']);
-        expect(result.confidence).toBeGreaterThanOrEqual(0.6);
-        expect(result.confidence).toBeLessThanOrEqual(0.95);
-      }),
+      fc.property(
+        fc.string({ minLength: 1, maxLength: 30 }).filter((name) => normalizeCompany(name) !== ''),
+        fc.string({ maxLength: 10 }),
+        (company, seed) => {
+          const result = answer({ company }, seed);
+          companyRegistryProvider.responseSchema.parse(result);
+          expect(Object.keys(companyRegistryAttributesSchema.parse(result.attributes)).sort()).toEqual([
+            'employee_band',
+            'founded_year',
+            'hq_country',
+            'industry',
+          ]);
+          expect(result.confidence).toBeGreaterThanOrEqual(0.6);
+          expect(result.confidence).toBeLessThanOrEqual(0.95);
+        },
+      ),
     );
     const firstVendor = companies.map((company) => answer({ company }, 'seed-a', firmographicsProvider).confidence);
     expect(firstVendor.filter((confidence) => confidence < 0.6).length).toBeGreaterThan(0);

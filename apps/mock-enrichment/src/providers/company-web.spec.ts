@@ -29,7 +29,13 @@ describe('company web', () => {
     for (const kind of PAGE_KINDS) expect(parsePageUrl(pageUrl('acme', kind))).toEqual({ slug: 'acme', kind });
     expect(parsePageUrl('HTTP://WWW.Acme.example/about/?utm=x#top')).toEqual({ slug: 'acme', kind: 'about' });
     expect(normalizeUrl('http://www.Acme.example/about/?utm=x')).toBe('https://acme.example/about');
-    for (const url of ['https://acme.com/about', 'https://acme.example/secret', 'https://a.b.example/', 'https://linkedin.example/in/ada', 'ftp://acme.example/']) {
+    for (const url of [
+      'https://acme.com/about',
+      'https://acme.example/secret',
+      'https://a.b.example/',
+      'https://linkedin.example/in/ada',
+      'ftp://acme.example/',
+    ]) {
       expect(parsePageUrl(url)).toBeUndefined();
     }
   });
@@ -38,7 +44,13 @@ describe('company web', () => {
     const facts = companyFacts(hash, 'acme');
     expect(companyFacts(RecordHash.of('seed-a', 'other', 'x'), 'acme')).toEqual(facts);
     expect(companyFacts(RecordHash.of('seed-b', 'test', 'any'), 'acme')).not.toEqual(facts);
-    const expected = { company_description: facts.description, industry: facts.industry, headcount: facts.headcount, founded_year: facts.foundedYear, linkedin_url: facts.linkedinUrl };
+    const expected = {
+      company_description: facts.description,
+      industry: facts.industry,
+      headcount: facts.headcount,
+      founded_year: facts.foundedYear,
+      linkedin_url: facts.linkedinUrl,
+    };
     for (const kind of PAGE_KINDS) {
       const html = renderPage(facts, kind);
       for (const field of Object.keys(expected) as Array<keyof typeof expected>) {

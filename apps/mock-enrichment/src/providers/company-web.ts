@@ -213,7 +213,10 @@ export function pageSummary(facts: CompanyFacts, kind: PageKind): PageSummary {
   const { name } = facts;
   switch (kind) {
     case 'home':
-      return { title: `${name} | ${facts.industryLabel} for ${facts.city} and beyond`, snippet: `Trusted by ${number(facts.customers)} customers. ${facts.description}` };
+      return {
+        title: `${name} | ${facts.industryLabel} for ${facts.city} and beyond`,
+        snippet: `Trusted by ${number(facts.customers)} customers. ${facts.description}`,
+      };
     case 'about':
       return { title: `About ${name}`, snippet: `${facts.description} Industry: ${facts.industryLabel}. Headquartered in ${facts.city}.` };
     case 'team':
@@ -221,7 +224,10 @@ export function pageSummary(facts: CompanyFacts, kind: PageKind): PageSummary {
     case 'careers':
       return { title: `Careers at ${name}`, snippet: `Join ${number(facts.headcount)} colleagues at ${name}. ${facts.openRoles} open roles.` };
     case 'news':
-      return { title: `News | ${name}`, snippet: `${name} was founded in ${facts.foundedYear} and has grown to ${facts.offices} offices. Press releases and announcements.` };
+      return {
+        title: `News | ${name}`,
+        snippet: `${name} was founded in ${facts.foundedYear} and has grown to ${facts.offices} offices. Press releases and announcements.`,
+      };
     case 'linkedin':
       return { title: `${name} | LinkedIn`, snippet: `${name} | ${number(facts.followers)} followers on LinkedIn. ${number(facts.headcount)} employees.` };
     case 'contact':
@@ -290,7 +296,9 @@ export function renderPage(facts: CompanyFacts, kind: PageKind): string {
         `Careers at ${facts.name}`,
         `<h1>Careers at ${name}</h1><p>Join ${headcount} colleagues building what comes next.</p>` +
           `<h2>${facts.openRoles} open roles</h2><ul>` +
-          JOBS.slice(0, Math.min(JOBS.length, Math.max(1, facts.openRoles))).map((job) => `<li>${job} &middot; ${escapeHtml(facts.city)}</li>`).join('') +
+          JOBS.slice(0, Math.min(JOBS.length, Math.max(1, facts.openRoles)))
+            .map((job) => `<li>${job} &middot; ${escapeHtml(facts.city)}</li>`)
+            .join('') +
           '</ul>',
       );
     case 'news':

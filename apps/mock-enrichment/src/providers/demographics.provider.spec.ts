@@ -63,9 +63,7 @@ describe('demographics provider', () => {
   });
 
   it('treats blank and null optional fields as absent', () => {
-    expect(answer({ email: 'ada@example.com', first_name: '  ', last_name: null }).confidence).toBe(
-      answer({ email: 'ada@example.com' }).confidence,
-    );
+    expect(answer({ email: 'ada@example.com', first_name: '  ', last_name: null }).confidence).toBe(answer({ email: 'ada@example.com' }).confidence);
   });
 
   it('refuses a missing or invalid email, naming the field', () => {

@@ -44,7 +44,11 @@ describe('email-finder provider', () => {
           const { work_email } = emailFinderAttributesSchema.parse(answer({ first_name: first, last_name: last, domain }).attributes);
           expect(work_email.endsWith(`@${domain}`)).toBe(true);
           const local = work_email.split('@')[0] ?? '';
-          return local.replace(first.toLowerCase(), 'F').replace(last.toLowerCase(), 'L').replace(first.charAt(0).toLowerCase(), 'f').replace(last.charAt(0).toLowerCase(), 'l');
+          return local
+            .replace(first.toLowerCase(), 'F')
+            .replace(last.toLowerCase(), 'L')
+            .replace(first.charAt(0).toLowerCase(), 'f')
+            .replace(last.charAt(0).toLowerCase(), 'l');
         }),
       );
       expect(shapes.size).toBe(1);
@@ -68,7 +72,11 @@ describe('email-finder provider', () => {
   });
 
   it('needs first_name, last_name and a domain, naming each missing one', () => {
-    expect(issues({}).map(([path]) => path).sort()).toEqual(['domain', 'first_name', 'last_name']);
+    expect(
+      issues({})
+        .map(([path]) => path)
+        .sort(),
+    ).toEqual(['domain', 'first_name', 'last_name']);
     expect(issues({ first_name: '!!', last_name: 'Lovelace', domain: 'acme' })).toEqual([
       ['first_name', 'must contain letters or digits'],
       ['domain', 'must be a domain such as acme.com'],

@@ -78,8 +78,7 @@ export const emailFinderProvider = defineProvider({
   summary: 'Work email address of a person at a company domain.',
   requestSchema: emailFinderRequestSchema,
   attributesSchema: emailFinderAttributesSchema,
-  recordKey: (request) =>
-    `${emailNamePart(request.first_name)}\0${emailNamePart(request.last_name)}\0${normalizeDomain(request.domain) ?? ''}`,
+  recordKey: (request) => `${emailNamePart(request.first_name)}\0${emailNamePart(request.last_name)}\0${normalizeDomain(request.domain) ?? ''}`,
   answer(request, hash) {
     const domain = normalizeDomain(request.domain) ?? '';
     // The pattern belongs to the domain, so everyone at one company gets addresses of one shape.

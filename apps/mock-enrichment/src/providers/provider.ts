@@ -178,9 +178,7 @@ export function defineOperation<Request extends z.ZodType, Body extends z.ZodObj
 ): MockProvider<(ProviderResponse & z.input<Body>) | undefined> {
   const stem = `${definition.schemaName}${pascal(definition.operation)}`;
   const requestSchema = definition.requestSchema.meta({ id: `${stem}Request` });
-  const responseSchema = z
-    .object({ provider: z.literal(definition.label), ...definition.bodySchema.shape })
-    .meta({ id: `${stem}Response` });
+  const responseSchema = z.object({ provider: z.literal(definition.label), ...definition.bodySchema.shape }).meta({ id: `${stem}Response` });
   return {
     name: definition.name,
     label: definition.label,

@@ -40,12 +40,10 @@ export function searchSlug(request: { query: string; company?: string | null; do
 /** `POST /v1/providers/search/query` body. */
 export const searchRequestSchema = z
   .object({
-    query: z
-      .string()
-      .trim()
-      .min(1)
-      .max(500)
-      .meta({ description: 'Free text. Words such as founded, employees, industry, linkedin, about rank the page carrying that field first.', example: 'Acme founded year' }),
+    query: z.string().trim().min(1).max(500).meta({
+      description: 'Free text. Words such as founded, employees, industry, linkedin, about rank the page carrying that field first.',
+      example: 'Acme founded year',
+    }),
     company: z.string().trim().max(200).nullish().meta({ description: 'The company searched for; taken from the query when absent.', example: 'Acme' }),
     domain: z
       .string()

@@ -31,7 +31,14 @@ describe('rewrapStoredInputs', () => {
     const records = Array.from({ length: 7 }, (_, i) => ({ email: `r${i}@example.com`, first_name: `R${i}`, customer_id: `C${i}` }));
     await jobs.insertRows(
       id,
-      await Promise.all(records.map(async (r, i) => ({ rowNumber: i + 1, lineNumber: i + 2, status: 'PENDING' as const, input: await oldSealer.sealRecord(r, ['email', 'first_name']) }))),
+      await Promise.all(
+        records.map(async (r, i) => ({
+          rowNumber: i + 1,
+          lineNumber: i + 2,
+          status: 'PENDING' as const,
+          input: await oldSealer.sealRecord(r, ['email', 'first_name']),
+        })),
+      ),
     );
     const oldKid = ((await jobs.scanInputs(undefined, 1))[0].input['email'] as { kid: string }).kid;
 

@@ -37,7 +37,15 @@ export function startEnrichmentWorker(options: {
   return createEnrichmentWorker({
     config: {
       temporal: { address: env.temporal.address, namespace: env.temporal.namespace, taskQueue: options.taskQueue },
-      providers: { mockEnrichmentUrl: env.mockEnrichmentUrl, concurrency: 4, timeoutMs: 5_000, rateLimitPerSecond: 0, maxInFlight: 16, budgets: {}, cacheTtlMs: options.cacheTtlMs ?? 3_600_000 },
+      providers: {
+        mockEnrichmentUrl: env.mockEnrichmentUrl,
+        concurrency: 4,
+        timeoutMs: 5_000,
+        rateLimitPerSecond: 0,
+        maxInFlight: 16,
+        budgets: {},
+        cacheTtlMs: options.cacheTtlMs ?? 3_600_000,
+      },
       blobDir: options.blobDir ?? '/nonexistent',
       staging: { batchRows: options.stagingBatchRows ?? 1_000 },
       worker: { maxConcurrentActivities: 10, maxConcurrentWorkflowTasks: 10, maxCachedWorkflows: 50, workflowBundlePath: undefined },

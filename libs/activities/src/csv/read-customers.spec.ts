@@ -37,7 +37,9 @@ describe('readCustomerRows', () => {
   });
 
   it('rejects a header without the required column, naming line 1', async () => {
-    await expect(readAll('name,zip\nAda,123\n')).rejects.toThrow(new CsvFormatError('line 1: the header is missing required column(s) email (found: name, zip)', 1));
+    await expect(readAll('name,zip\nAda,123\n')).rejects.toThrow(
+      new CsvFormatError('line 1: the header is missing required column(s) email (found: name, zip)', 1),
+    );
   });
 
   it('rejects an unterminated quote, naming the line', async () => {

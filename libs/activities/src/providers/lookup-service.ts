@@ -60,7 +60,12 @@ export class LookupService {
       const body = provider.request(record);
       return body ? lookupKey(provider.name, body) : undefined;
     });
-    const cached = cache ? await cache.getMany(provider.name, keys.filter((k): k is string => k !== undefined)) : new Map<string, CachedAnswer>();
+    const cached = cache
+      ? await cache.getMany(
+          provider.name,
+          keys.filter((k): k is string => k !== undefined),
+        )
+      : new Map<string, CachedAnswer>();
     const calls = new Map<string, Promise<LookupOutcome>>();
     const fresh: Array<{ key: string } & CachedAnswer> = [];
     const outcomes = await Promise.all(
@@ -108,7 +113,9 @@ export class LookupService {
     for (let attempt = 1; ; attempt++) {
       try {
         const answer = await budget.run(() => provider.lookup(record, signal), signal);
-        return answer.kind === 'found' ? { kind: 'found', fields: answer.fields, fromCache: false } : { kind: 'not_found', provider: answer.provider, fromCache: false };
+        return answer.kind === 'found'
+          ? { kind: 'found', fields: answer.fields, fromCache: false }
+          : { kind: 'not_found', provider: answer.provider, fromCache: false };
       } catch (error) {
         if (error instanceof ProviderRejectedError) return { kind: 'rejected', reason: error.message };
         if (!isRetryable(error)) throw error;

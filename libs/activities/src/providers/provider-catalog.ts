@@ -50,7 +50,8 @@ export const PROVIDER_CATALOG: Readonly<Record<string, LookupProviderSpec>> = {
     name: 'email-finder',
     path: '/v1/providers/email-finder/lookup',
     fields: ['work_email', 'email_status'],
-    request: (r) => when(Boolean(r.first_name && r.last_name && companyDomain(r)), { first_name: r.first_name, last_name: r.last_name, domain: companyDomain(r) }),
+    request: (r) =>
+      when(Boolean(r.first_name && r.last_name && companyDomain(r)), { first_name: r.first_name, last_name: r.last_name, domain: companyDomain(r) }),
   },
   'phone-finder': {
     name: 'phone-finder',
