@@ -54,6 +54,9 @@ export MOCK_ENRICHMENT_URL="http://127.0.0.1:$mock_port" TEST_TEMPLATE_DATABASE=
 # One local master key file for the run: suites, workers and the codec server share keys.
 export CODEC_LOCAL_KEY_FILE="$STACK_DIR/keys/master-keys.json"
 
+say "format check (Prettier; \`npm run format\` fixes it)"
+npx prettier --check . --log-level warn || die "files above are not formatted: run \`npm run format\` and commit the result"
+
 say "lint, typecheck and test"
 log="$STACK_DIR/logs/nx-test.log"
 status=0
