@@ -93,7 +93,9 @@ npx nx run-many -t build --outputStyle=static >/dev/null
 npx nx run @enrich/worker:bundle-workflows --outputStyle=static >/dev/null
 
 blob_dir="$root/.stack/demo/blobs"
-# The zero-setup key provider: a local master key file, created on first use (mode 0600).
+# The zero-setup key provider: a local master key file, created on first use (mode 0600). The
+# apps' own default (CODEC_LOCAL_KEY_FILE unset, run from the repository root), so \`nx serve <app>\`
+# beside the demo opens what the demo sealed.
 export BLOB_DIR="$blob_dir" LOG_LEVEL=info CODEC_LOCAL_KEY_FILE="$root/.stack/demo/keys/master-keys.json"
 start_app mock-enrichment http://127.0.0.1:4010/health node apps/mock-enrichment/dist/main.js
 # Demo only: no credentials, every caller gets the restricted role (payloads decoded, personal

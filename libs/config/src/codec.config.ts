@@ -3,7 +3,7 @@ import { bool, positiveInt } from './fragments';
 import { loadConfig, type Env } from './load-config';
 
 /** Where the local key provider keeps its master keys when `CODEC_LOCAL_KEY_FILE` is unset. */
-export const DEFAULT_LOCAL_KEY_FILE = '.stack/keys/master-keys.json';
+export const DEFAULT_LOCAL_KEY_FILE = '.stack/demo/keys/master-keys.json';
 
 // Key id, key ARN, alias name or alias ARN: the forms KMS accepts as a KeyId.
 const KMS_KEY_REFERENCE =
