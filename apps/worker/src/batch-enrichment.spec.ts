@@ -85,8 +85,9 @@ describe('batchEnrichmentWorkflow', () => {
     });
     const first = await startWorker(taskQueue, knobs);
     await first.runUntil(async () => {
-      // Let the one page commit a few chunks, then take its worker away mid-page.
-      for (let i = 0; i < 300; i++) {
+      // Let the one page commit a few chunks, then take its worker away mid-page. The bound is
+      // only there to end a broken run: on a loaded host the first chunk took over 6 s to land.
+      for (let i = 0; i < 3000; i++) {
         const enriched = await db.prisma.jobRow.count({ where: { jobId, status: 'ENRICHED' } });
         if (enriched >= 10) return;
         await new Promise((r) => setTimeout(r, 20));

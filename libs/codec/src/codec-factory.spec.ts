@@ -12,7 +12,7 @@ describe('codec config', () => {
   it('defaults to encryption on with the local key file and the documented cache limits', () => {
     expect(loadCodecConfig({})).toEqual({
       encryption: true,
-      keyProvider: { kind: 'local', keyFile: '.stack/keys/master-keys.json' },
+      keyProvider: { kind: 'local', keyFile: '.stack/demo/keys/master-keys.json' },
       dataKeys: { maxAgeMs: 300_000, maxUses: 100_000 },
       keyCache: { ttlMs: 600_000, maxEntries: 1_000 },
     });
