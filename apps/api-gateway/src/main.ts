@@ -1,4 +1,4 @@
-import { loadGatewayConfig, temporalConnectionOptions } from '@enrich/config';
+import { exitWithHelpIfAsked, loadGatewayConfig, gatewayEnvSchema, temporalConnectionOptions } from '@enrich/config';
 import { createCodecKit } from '@enrich/codec';
 import { createPrismaClient, FileBlobStore, JobExportRepository, JobRepository } from '@enrich/db';
 import { Client, Connection } from '@temporalio/client';
@@ -9,6 +9,11 @@ import { createGatewayApp } from './app';
 import { JobsService } from './jobs/jobs.service';
 
 async function main(): Promise<void> {
+  exitWithHelpIfAsked(
+    'api-gateway',
+    'REST API under /v1 (OpenAPI at /openapi.json): takes CSV uploads into the blob store, records jobs in PostgreSQL and starts their Temporal workflows; serves progress, results and CSV exports, and pauses, resumes or cancels jobs.',
+    gatewayEnvSchema,
+  );
   const config = loadGatewayConfig();
   const logger = pino({ level: config.logLevel, base: { service: 'api-gateway' } });
   const { temporal } = config;

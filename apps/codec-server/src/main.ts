@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createDataKeyCache } from '@enrich/codec';
-import { loadCodecServerConfig } from '@enrich/config';
+import { exitWithHelpIfAsked, loadCodecServerConfig, codecServerEnvSchema } from '@enrich/config';
 import { closeServer, nextShutdownSignal } from '@enrich/http';
 import pino from 'pino';
 import { createCodecServerApp } from './app';
@@ -8,6 +8,11 @@ import { Authenticator } from './auth/authenticator';
 import { NamespaceCodecs } from './codec/namespace-codecs';
 
 async function main(): Promise<void> {
+  exitWithHelpIfAsked(
+    'codec-server',
+    'Codec server for the Temporal Web UI and CLI: decodes payloads for authenticated callers, by role (pii opens sealed personal fields, ops sees them sealed). It never starts without authentication unless CODEC_AUTH_DISABLED=true.',
+    codecServerEnvSchema,
+  );
   const config = loadCodecServerConfig();
   const logger = pino({ name: 'codec-server', level: config.logLevel });
   const keys = createDataKeyCache(config.codec);

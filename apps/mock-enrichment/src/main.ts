@@ -1,10 +1,15 @@
 import { once } from 'node:events';
-import { loadMockEnrichmentConfig } from '@enrich/config';
+import { exitWithHelpIfAsked, loadMockEnrichmentConfig, mockEnrichmentEnvSchema } from '@enrich/config';
 import { closeServer, nextShutdownSignal } from '@enrich/http';
 import pino from 'pino';
 import { createMockEnrichmentApp } from './app';
 
 async function main(): Promise<void> {
+  exitWithHelpIfAsked(
+    'mock-enrichment',
+    'Deterministic mock data providers (demographics, firmographics, email and phone finders, web search, crawl and extract) with latency, 5xx, 429 and 404 knobs for all or single providers; calls are counted at /admin/stats.',
+    mockEnrichmentEnvSchema,
+  );
   const config = loadMockEnrichmentConfig();
   const logger = pino({ name: 'mock-enrichment', level: config.logLevel });
   const { app } = createMockEnrichmentApp({ seed: config.seed, defaultKnobs: config.defaultKnobs, providerKnobs: config.providerKnobs, logger });

@@ -1,4 +1,4 @@
-import { loadSchedulerConfig, temporalConnectionOptions } from '@enrich/config';
+import { exitWithHelpIfAsked, loadSchedulerConfig, schedulerEnvSchema, temporalConnectionOptions } from '@enrich/config';
 import { createCodecKit } from '@enrich/codec';
 import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
@@ -6,6 +6,11 @@ import { applySchedules, declaredSchedules } from './schedules';
 
 /** Applies the declared schedules (create-or-update) and exits: run it at every deploy. */
 async function main(): Promise<void> {
+  exitWithHelpIfAsked(
+    'scheduler',
+    'Declares the Temporal Schedules (create-or-update), such as the refresh of stale customers, and exits: run it at every deploy.',
+    schedulerEnvSchema,
+  );
   const config = loadSchedulerConfig();
   const logger = pino({ level: config.logLevel, base: { service: 'scheduler' } });
   const { temporal } = config;

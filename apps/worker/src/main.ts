@@ -1,4 +1,4 @@
-import { loadWorkerConfig, temporalConnectionOptions } from '@enrich/config';
+import { exitWithHelpIfAsked, loadWorkerConfig, workerEnvSchema, temporalConnectionOptions } from '@enrich/config';
 import { createCodecKit } from '@enrich/codec';
 import { createPrismaClient } from '@enrich/db';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
@@ -11,6 +11,11 @@ import { createEnrichmentWorker } from './worker';
 const PINO_LEVEL: Record<LogLevel, pino.Level> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
 
 async function main(): Promise<void> {
+  exitWithHelpIfAsked(
+    'worker',
+    'Temporal worker: runs every workflow and activity of the enrichment task queue (staging uploaded files, enriching pages through the data providers, web research, job bookkeeping) against PostgreSQL and the blob store. Start it with bash apps/worker/start.sh, which applies WORKER_MAX_HEAP_MB and GLIBC_TUNABLES.',
+    workerEnvSchema,
+  );
   const config = loadWorkerConfig();
   const logger = pino({ level: config.logLevel, base: { service: 'worker' } });
   for (const warning of memorySettingsWarnings(config.worker, currentMemorySettings(config.worker.glibcTunables))) logger.warn(warning);

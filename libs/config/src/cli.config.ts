@@ -3,7 +3,7 @@ import { DEV_DEFAULTS, httpUrl } from './fragments';
 import { loadConfig, type Env } from './load-config';
 
 export const cliEnvSchema = z
-  .object({ ENRICH_API_URL: httpUrl(`http://127.0.0.1:${DEV_DEFAULTS.gatewayPort}`) })
+  .object({ ENRICH_API_URL: httpUrl(`http://127.0.0.1:${DEV_DEFAULTS.gatewayPort}`).describe('Base URL of the api-gateway.') })
   .transform((env) => ({ apiUrl: env.ENRICH_API_URL }));
 
 export type CliConfig = z.output<typeof cliEnvSchema>;

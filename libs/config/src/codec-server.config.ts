@@ -76,25 +76,25 @@ const origins = commaList.pipe(
 export const codecServerEnvSchema = z
   .object({
     ...codecEnv,
-    PORT: port(DEV_DEFAULTS.codecServerPort),
-    HOST: z.string().default('127.0.0.1'),
+    PORT: port(DEV_DEFAULTS.codecServerPort).describe('HTTP port of the codec server.'),
+    HOST: z.string().default('127.0.0.1').describe('Address the codec server listens on.'),
     LOG_LEVEL: logLevel,
-    /** Static bearer tokens: `token1:pii,token2:ops`. */
-    CODEC_AUTH_TOKENS: authTokens.optional(),
-    /** JWKS that signs caller JWTs (e.g. the identity provider's `/.well-known/jwks.json`). */
-    CODEC_JWKS_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL of a JWKS' }).optional(),
-    /** Required `iss` of JWTs (required with CODEC_JWKS_URL). */
-    CODEC_JWT_ISSUER: z.string().min(1).optional(),
-    /** Accepted `aud` values of JWTs, comma separated (required with CODEC_JWKS_URL). */
-    CODEC_JWT_AUDIENCE: commaList.pipe(z.array(z.string()).min(1, 'must list at least one audience')).optional(),
-    /** JWT claim holding the role (a string, or an array of strings): pii or ops. */
-    CODEC_JWT_ROLE_CLAIM: z.string().min(1).default('enrich_role'),
-    /** Development only: no authentication, every caller is `ops` (never `pii`). */
-    CODEC_AUTH_DISABLED: bool(false),
-    /** Browser origins allowed to call (the Temporal Web UI). */
-    CODEC_CORS_ORIGINS: origins.default(['http://127.0.0.1:8233', 'http://localhost:8233']),
-    /** Largest accepted request body, in megabytes. */
-    CODEC_MAX_BODY_MB: positiveInt(4),
+    CODEC_AUTH_TOKENS: authTokens.optional().describe('Static bearer tokens with their role, comma separated: token1:pii,token2:ops.'),
+    CODEC_JWKS_URL: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL of a JWKS' })
+      .optional()
+      .describe("JWKS that signs caller JWTs, e.g. the identity provider's /.well-known/jwks.json."),
+    CODEC_JWT_ISSUER: z.string().min(1).optional().describe('Required iss of JWTs (required with CODEC_JWKS_URL).'),
+    CODEC_JWT_AUDIENCE: commaList
+      .pipe(z.array(z.string()).min(1, 'must list at least one audience'))
+      .optional()
+      .describe('Accepted aud values of JWTs, comma separated (required with CODEC_JWKS_URL).'),
+    CODEC_JWT_ROLE_CLAIM: z.string().min(1).default('enrich_role').describe('JWT claim holding the role (a string, or an array of strings): pii or ops.'),
+    CODEC_AUTH_DISABLED: bool(false).describe('Development only: no authentication, every caller is ops (never pii).'),
+    CODEC_CORS_ORIGINS: origins
+      .default(['http://127.0.0.1:8233', 'http://localhost:8233'])
+      .describe('Browser origins allowed to call (the Temporal Web UI), comma separated.'),
+    CODEC_MAX_BODY_MB: positiveInt(4).describe('Largest accepted request body, in megabytes.'),
   })
   .superRefine(checkCodecEnv)
   .superRefine((env, ctx) => {

@@ -17,14 +17,14 @@ const kmsKeyReference = z.string().trim().regex(KMS_KEY_REFERENCE, `must be ${KM
  * {@link checkCodecEnv}; {@link toCodecConfig} turns the parsed values into a {@link CodecConfig}.
  */
 export const codecEnv = {
-  /** Encrypt new payloads. Off still decrypts payloads that were encrypted before. */
-  CODEC_ENCRYPTION: bool(true),
-  CODEC_KEY_PROVIDER: z.enum(['local', 'aws-kms'], { error: 'must be local or aws-kms' }).default('local'),
-  /** Master keys of the local provider; created (mode 0600) on first use. */
-  CODEC_LOCAL_KEY_FILE: z.string().min(1).default(DEFAULT_LOCAL_KEY_FILE),
+  CODEC_ENCRYPTION: bool(true).describe('Encrypt new payloads; off still decrypts payloads that were encrypted before.'),
+  CODEC_KEY_PROVIDER: z
+    .enum(['local', 'aws-kms'], { error: 'must be local or aws-kms' })
+    .default('local')
+    .describe('Where master keys live: local (a key file) or aws-kms.'),
+  CODEC_LOCAL_KEY_FILE: z.string().min(1).default(DEFAULT_LOCAL_KEY_FILE).describe('Master keys of the local provider; created (mode 0600) on first use.'),
   /** The KMS key new data is encrypted under (best an alias, so it can move to a new key). */
-  KMS_KEY_ID: kmsKeyReference.optional(),
-  /** Keys data may be decrypted under, comma separated; defaults to KMS_KEY_ID. */
+  KMS_KEY_ID: kmsKeyReference.optional().describe('KMS key new data is encrypted under (best an alias); required with CODEC_KEY_PROVIDER=aws-kms.'),
   KMS_DECRYPT_KEY_IDS: z
     .string()
     .transform((list) =>
@@ -34,24 +34,22 @@ export const codecEnv = {
         .filter((id) => id !== ''),
     )
     .pipe(z.array(kmsKeyReference).min(1, 'must list at least one key'))
-    .optional(),
-  /** KMS endpoint override (the emulator of the dev stack); unset = the region's AWS endpoint. */
+    .optional()
+    .describe('KMS keys data may be decrypted under, comma separated; unset = KMS_KEY_ID.'),
   KMS_ENDPOINT: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:4566' })
     .transform((url) => url.replace(/\/+$/, ''))
-    .optional(),
+    .optional()
+    .describe("KMS endpoint override (the dev stack's emulator); unset = the region's AWS endpoint."),
   AWS_REGION: z
     .string()
     .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as us-east-1')
-    .default('us-east-1'),
-  /** How long one generated data key encrypts new data. */
-  CODEC_DATA_KEY_MAX_AGE_MS: positiveInt(5 * 60_000),
-  /** How many payloads or fields one generated data key encrypts at most. */
-  CODEC_DATA_KEY_MAX_USES: positiveInt(100_000),
-  /** How long an unwrapped (decryption) data key stays cached. */
-  CODEC_KEY_CACHE_TTL_MS: positiveInt(10 * 60_000),
-  /** How many unwrapped data keys are cached at most (least recently used go first). */
-  CODEC_KEY_CACHE_SIZE: positiveInt(1_000),
+    .default('us-east-1')
+    .describe('AWS region of the KMS keys.'),
+  CODEC_DATA_KEY_MAX_AGE_MS: positiveInt(5 * 60_000).describe('How long one generated data key encrypts new data, in milliseconds.'),
+  CODEC_DATA_KEY_MAX_USES: positiveInt(100_000).describe('Payloads or fields one generated data key encrypts at most.'),
+  CODEC_KEY_CACHE_TTL_MS: positiveInt(10 * 60_000).describe('How long an unwrapped (decryption) data key stays cached, in milliseconds.'),
+  CODEC_KEY_CACHE_SIZE: positiveInt(1_000).describe('Unwrapped data keys cached at most (least recently used go first).'),
 };
 
 /** What {@link codecEnv} parses to, before {@link toCodecConfig}. */

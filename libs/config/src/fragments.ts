@@ -11,7 +11,10 @@ export const DEV_DEFAULTS = {
   blobDir: '.stack/demo/blobs',
 } as const;
 
-export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+export const logLevel = z
+  .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  .default('info')
+  .describe('Log level of the JSON-lines logs (pino): fatal, error, warn, info, debug, trace or silent.');
 
 export const port = (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback);
 
@@ -38,13 +41,14 @@ export const temporalEnv = {
   TEMPORAL_ADDRESS: z
     .string()
     .regex(/^[^:/\s]+:\d+$/, 'must be host:port, e.g. 127.0.0.1:7233')
-    .default(DEV_DEFAULTS.temporalAddress),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-  TEMPORAL_TASK_QUEUE: z.string().min(1).default('enrichment'),
+    .default(DEV_DEFAULTS.temporalAddress)
+    .describe('Temporal frontend, host:port.'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default').describe('Temporal namespace.'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('enrichment').describe('Task queue the workflows and activities run on.'),
   /** PEM files for mTLS to a Temporal cluster; both or neither. */
-  TEMPORAL_TLS_CERT_PATH: z.string().optional(),
-  TEMPORAL_TLS_KEY_PATH: z.string().optional(),
-  TEMPORAL_API_KEY: z.string().optional(),
+  TEMPORAL_TLS_CERT_PATH: z.string().optional().describe('PEM client certificate for mTLS to a Temporal cluster; set with TEMPORAL_TLS_KEY_PATH.'),
+  TEMPORAL_TLS_KEY_PATH: z.string().optional().describe('PEM private key for mTLS to a Temporal cluster; set with TEMPORAL_TLS_CERT_PATH.'),
+  TEMPORAL_API_KEY: z.string().optional().describe('API key of a Temporal Cloud namespace.'),
 };
 
 /** Temporal connection settings, shaped for `Connection.connect` / `NativeConnection.connect`. */

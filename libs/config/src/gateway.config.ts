@@ -7,13 +7,12 @@ export const gatewayEnvSchema = z
   .object({
     ...temporalEnv,
     ...codecEnv,
-    PORT: port(DEV_DEFAULTS.gatewayPort),
-    HOST: z.string().default('127.0.0.1'),
-    DATABASE_URL: postgresUrl,
-    DATABASE_POOL_SIZE: positiveInt(10),
-    BLOB_DIR: z.string().min(1).default(DEV_DEFAULTS.blobDir),
-    /** Largest accepted upload, in megabytes. */
-    MAX_UPLOAD_MB: positiveInt(1024),
+    PORT: port(DEV_DEFAULTS.gatewayPort).describe('HTTP port of the REST API.'),
+    HOST: z.string().default('127.0.0.1').describe('Address the REST API listens on.'),
+    DATABASE_URL: postgresUrl.describe('PostgreSQL connection URL (migrated database).'),
+    DATABASE_POOL_SIZE: positiveInt(10).describe('PostgreSQL connections in the pool.'),
+    BLOB_DIR: z.string().min(1).default(DEV_DEFAULTS.blobDir).describe('Where uploaded files are kept (shared with the worker).'),
+    MAX_UPLOAD_MB: positiveInt(1024).describe('Largest accepted upload, in megabytes.'),
     LOG_LEVEL: logLevel,
   })
   .refine(tlsPathsTogether, { message: 'set both or neither', path: ['TEMPORAL_TLS_CERT_PATH'] })

@@ -9,6 +9,12 @@
  */
 export { ConfigError } from './config-error';
 export { loadConfig, type Env } from './load-config';
+/**
+ * `--help` of every app, generated from its config schema: {@link describeEnv} lists the variables
+ * (name, default, required, the schema's `.describe()` text), {@link formatEnvHelp} prints them
+ * under a usage line and a summary, and {@link exitWithHelpIfAsked} is the one call in `main`.
+ */
+export { describeEnv, formatEnvHelp, exitWithHelpIfAsked, type EnvVarHelp } from './env-help';
 export { DEV_DEFAULTS, type TemporalConfig } from './fragments';
 export { loadMockEnrichmentConfig, mockEnrichmentEnvSchema, type MockEnrichmentConfig } from './mock-enrichment.config';
 export { loadWorkerConfig, workerEnvSchema, type WorkerConfig } from './worker.config';

@@ -47,19 +47,17 @@ const providerKnobs = z
 /** Knobs applied to every mock provider unless overridden per request or through the admin API. */
 export const mockEnrichmentEnvSchema = z
   .object({
-    PORT: port(DEV_DEFAULTS.mockEnrichmentPort),
-    HOST: z.string().default('127.0.0.1'),
+    PORT: port(DEV_DEFAULTS.mockEnrichmentPort).describe('HTTP port of the mock providers.'),
+    HOST: z.string().default('127.0.0.1').describe('Address the mock providers listen on.'),
     LOG_LEVEL: logLevel,
-    MOCK_LATENCY_MS: ms(20),
-    MOCK_JITTER_MS: ms(10),
-    MOCK_FAILURE_RATE: rate(0),
-    MOCK_NOT_FOUND_RATE: rate(0.05),
-    /** Requests per second per provider before 429 with Retry-After; 0 = unlimited. */
-    MOCK_RATE_LIMIT_RPS: z.coerce.number().min(0).default(0),
+    MOCK_LATENCY_MS: ms(20).describe('Latency of every answer, in milliseconds.'),
+    MOCK_JITTER_MS: ms(10).describe('Random extra latency, up to this many milliseconds.'),
+    MOCK_FAILURE_RATE: rate(0).describe('Share of requests answered with a 5xx, 0 to 1.'),
+    MOCK_NOT_FOUND_RATE: rate(0.05).describe('Share of lookups answered 404 not found, 0 to 1.'),
+    MOCK_RATE_LIMIT_RPS: z.coerce.number().min(0).default(0).describe('Requests per second per provider before 429 with Retry-After; 0 = unlimited.'),
     /** Knobs of single providers on top of the MOCK_* defaults, e.g. a first vendor that misses more often. */
-    MOCK_PROVIDER_KNOBS: providerKnobs,
-    /** Changes every deterministic answer at once (a different "provider database"). */
-    MOCK_SEED: z.string().default('enrich'),
+    MOCK_PROVIDER_KNOBS: providerKnobs.describe('JSON knobs of single providers over the MOCK_* ones, e.g. {"demographics":{"notFoundRate":0.3}}.'),
+    MOCK_SEED: z.string().default('enrich').describe('Seed of every deterministic answer: another seed, another "provider database".'),
   })
   .transform((env) => ({
     http: { port: env.PORT, host: env.HOST },

@@ -7,13 +7,10 @@ export const schedulerEnvSchema = z
   .object({
     ...temporalEnv,
     ...codecEnv,
-    /** How often stale customers are refreshed. */
-    REFRESH_INTERVAL_HOURS: positiveInt(6),
-    /** A customer enriched longer ago than this is stale. */
-    REFRESH_STALE_AFTER_HOURS: positiveInt(24),
-    REFRESH_PAGE_SIZE: positiveInt(200),
-    /** Declare the schedule paused (it keeps its definition, starts nothing). */
-    REFRESH_PAUSED: bool(false),
+    REFRESH_INTERVAL_HOURS: positiveInt(6).describe('How often stale customers are refreshed, in hours.'),
+    REFRESH_STALE_AFTER_HOURS: positiveInt(24).describe('A customer enriched longer ago than this many hours is stale.'),
+    REFRESH_PAGE_SIZE: positiveInt(200).describe('Customers per page of a refresh run.'),
+    REFRESH_PAUSED: bool(false).describe('Declare the schedule paused (it keeps its definition, starts nothing).'),
     LOG_LEVEL: logLevel,
   })
   .refine(tlsPathsTogether, { message: 'set both or neither', path: ['TEMPORAL_TLS_CERT_PATH'] })

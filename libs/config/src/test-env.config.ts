@@ -12,14 +12,12 @@ export const testEnvSchema = z
     ...codecEnv,
     TEMPORAL_ADDRESS: temporalEnv.TEMPORAL_ADDRESS,
     TEMPORAL_NAMESPACE: temporalEnv.TEMPORAL_NAMESPACE,
-    TEMPORAL_CLI_PATH: z.string().optional(),
-    TEMPORAL_TEST_SERVER_PATH: z.string().optional(),
-    DATABASE_URL: postgresUrl,
-    MOCK_ENRICHMENT_URL: httpUrl('http://127.0.0.1:14010'),
-    /** Chromium or Chrome for browser tests of the Temporal Web UI (playwright-core drives it). */
-    CHROMIUM_PATH: z.string().default('/usr/bin/chromium'),
-    /** The migrated database that each suite's fresh database is cloned from. */
-    TEST_TEMPLATE_DATABASE: z.string().default('enrich_template'),
+    TEMPORAL_CLI_PATH: z.string().optional().describe('The temporal CLI binary, for tests that drive it.'),
+    TEMPORAL_TEST_SERVER_PATH: z.string().optional().describe("Temporal's time-skipping test server binary."),
+    DATABASE_URL: postgresUrl.describe('PostgreSQL server the suites make their databases on.'),
+    MOCK_ENRICHMENT_URL: httpUrl('http://127.0.0.1:14010').describe('Base URL of the mock-enrichment of the test run.'),
+    CHROMIUM_PATH: z.string().default('/usr/bin/chromium').describe('Chromium or Chrome for browser tests of the Temporal Web UI (playwright-core drives it).'),
+    TEST_TEMPLATE_DATABASE: z.string().default('enrich_template').describe("The migrated database that each suite's fresh database is cloned from."),
   })
   .superRefine(checkCodecEnv)
   .transform((env) => ({

@@ -8,41 +8,41 @@ export const workerEnvSchema = z
   .object({
     ...temporalEnv,
     ...codecEnv,
-    DATABASE_URL: postgresUrl,
-    DATABASE_POOL_SIZE: positiveInt(10),
-    MOCK_ENRICHMENT_URL: httpUrl(DEV_DEFAULTS.mockEnrichmentUrl),
-    /** Where uploaded files are kept until staged (shared with the gateway). */
-    BLOB_DIR: z.string().min(1).default(DEV_DEFAULTS.blobDir),
-    /** Concurrent provider calls within one page activity. */
-    PROVIDER_CONCURRENCY: positiveInt(8),
-    PROVIDER_TIMEOUT_MS: positiveInt(10_000),
-    /** Per provider, for the whole worker: sustained requests per second (0 = unlimited). */
-    PROVIDER_RATE_LIMIT_RPS: z.coerce.number().min(0).default(0),
-    /** Per provider, for the whole worker: requests in flight. */
-    PROVIDER_MAX_IN_FLIGHT: positiveInt(64),
-    /** Budgets of single providers (`demographics=50/16,people-data=10/4`); the two above for the rest. */
-    PROVIDER_BUDGETS: providerBudgetsEnv,
-    /** How long a provider's answer is reused for the same contact; 0 turns the cache off. */
-    LOOKUP_CACHE_TTL_HOURS: z.coerce.number().min(0).default(720),
-    /** Rows per multi-row insert while staging a file; the workflow hears about each batch. */
-    STAGING_BATCH_ROWS: positiveInt(1_000),
-    MAX_CONCURRENT_ACTIVITIES: positiveInt(20),
-    MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt(10),
+    DATABASE_URL: postgresUrl.describe('PostgreSQL connection URL (migrated database).'),
+    DATABASE_POOL_SIZE: positiveInt(10).describe('PostgreSQL connections in the pool.'),
+    MOCK_ENRICHMENT_URL: httpUrl(DEV_DEFAULTS.mockEnrichmentUrl).describe('Base URL of the data providers (mock-enrichment in dev and tests).'),
+    BLOB_DIR: z.string().min(1).default(DEV_DEFAULTS.blobDir).describe('Where uploaded files are kept until staged (shared with the gateway).'),
+    PROVIDER_CONCURRENCY: positiveInt(8).describe('Concurrent provider calls within one page activity.'),
+    PROVIDER_TIMEOUT_MS: positiveInt(10_000).describe('Timeout of one provider call, in milliseconds.'),
+    PROVIDER_RATE_LIMIT_RPS: z.coerce.number().min(0).default(0).describe('Per provider, for the whole worker: sustained requests per second (0 = unlimited).'),
+    PROVIDER_MAX_IN_FLIGHT: positiveInt(64).describe('Per provider, for the whole worker: requests in flight.'),
+    PROVIDER_BUDGETS: providerBudgetsEnv.describe(
+      'Per-provider <requests per second>/<max in flight>, e.g. demographics=50/16,people-data=10/4; the rest get the two above.',
+    ),
+    LOOKUP_CACHE_TTL_HOURS: z.coerce
+      .number()
+      .min(0)
+      .default(720)
+      .describe("How long a provider's answer is reused for the same contact, in hours; 0 turns the cache off."),
+    STAGING_BATCH_ROWS: positiveInt(1_000).describe('Rows per multi-row insert while staging a file; the workflow hears about each batch.'),
+    MAX_CONCURRENT_ACTIVITIES: positiveInt(20).describe('Activities the worker runs at once.'),
+    MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt(10).describe('Workflow tasks the worker runs at once.'),
     /**
      * Workflows the worker keeps in memory between tasks; one more is evicted and replayed from its
      * history on its next task. A job is one workflow plus a few research children, so 50 covers
      * several jobs at once. Unset, Temporal derives it from the heap limit (hundreds per GB).
      */
-    WORKER_MAX_CACHED_WORKFLOWS: positiveInt(50),
+    WORKER_MAX_CACHED_WORKFLOWS: positiveInt(50).describe('Workflows kept in memory between tasks; at least MAX_CONCURRENT_WORKFLOW_TASKS.'),
     /**
      * V8 old-space limit in MB: `apps/worker/start.sh` passes it as `--max-old-space-size`, and the
      * worker warns at start when its heap is larger (started some other way).
      */
-    WORKER_MAX_HEAP_MB: positiveInt(256),
-    /** glibc malloc settings of the process (`start.sh` sets them); the worker warns when they are missing. */
-    GLIBC_TUNABLES: z.string().optional(),
-    /** Prebuilt workflow bundle (from `nx build worker`); when unset the worker bundles at start. */
-    WORKFLOW_BUNDLE_PATH: z.string().optional(),
+    WORKER_MAX_HEAP_MB: positiveInt(256).describe('V8 old-space limit in MB: apps/worker/start.sh applies it, the worker warns when its heap is larger.'),
+    GLIBC_TUNABLES: z
+      .string()
+      .optional()
+      .describe('glibc malloc settings of the process: apps/worker/start.sh sets them, the worker warns when they are missing.'),
+    WORKFLOW_BUNDLE_PATH: z.string().optional().describe('Prebuilt workflow bundle; unset = the one built next to main.js, else the worker bundles at start.'),
     LOG_LEVEL: logLevel,
   })
   .refine(tlsPathsTogether, { message: 'set both or neither', path: ['TEMPORAL_TLS_CERT_PATH'] })
