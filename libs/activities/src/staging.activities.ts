@@ -61,7 +61,11 @@ export function createStagingActivities({ jobs, blobs, sealer, insertBatchSize =
         await notify(lastRow);
       };
       try {
-        for await (const row of readCustomerRows(await blobs.get(source.blobKey), { afterRow: resumeFrom, mapping: source.columnMapping })) {
+        for await (const row of readCustomerRows(await blobs.get(source.blobKey), {
+          afterRow: resumeFrom,
+          mapping: source.columnMapping,
+          encoding: source.encoding,
+        })) {
           batch.push(
             row.ok
               ? {

@@ -1,4 +1,4 @@
-import type { ColumnMapping, EnrichedField, JobCounts, JobStatus, LookupStats, RowRange, RowStatus } from '@enrich/domain';
+import type { ColumnMapping, EnrichedField, JobCounts, JobStatus, LookupStats, RowRange, RowStatus, TextEncoding } from '@enrich/domain';
 import { EMPTY_COUNTS } from '@enrich/domain';
 import type { Pool, PoolClient } from 'pg';
 import { inTransaction, sqlPool, type Prisma, type PrismaClient } from './prisma-client';
@@ -9,12 +9,16 @@ export interface NewJob {
   fields: string[];
   /** Which header feeds which column, where the user said so. */
   columnMapping?: ColumnMapping;
+  /** The file's text encoding, decided at upload; UTF-8 unless told. */
+  encoding?: TextEncoding;
 }
 
 export interface JobSummary {
   id: string;
   status: JobStatus;
   sourceName: string;
+  /** The text encoding the file was read in. */
+  encoding: TextEncoding;
   fields: string[];
   error: string | null;
   workflowId: string | null;
@@ -93,6 +97,7 @@ export class JobRepository {
       id: job.id,
       status: job.status,
       sourceName: job.sourceName,
+      encoding: job.encoding as TextEncoding,
       fields: job.fields,
       error: job.error,
       workflowId: job.workflowId,
@@ -104,12 +109,17 @@ export class JobRepository {
     };
   }
 
-  /** The job's blob key and requested fields, or undefined when the job does not exist. */
-  async source(jobId: string): Promise<{ blobKey: string; fields: string[]; status: JobStatus; columnMapping?: ColumnMapping } | undefined> {
-    const job = await this.prisma.job.findUnique({ where: { id: jobId }, select: { blobKey: true, fields: true, status: true, columnMapping: true } });
+  /** The job's blob key, requested fields and how to read its file, or undefined when the job does not exist. */
+  async source(
+    jobId: string,
+  ): Promise<{ blobKey: string; fields: string[]; status: JobStatus; encoding: TextEncoding; columnMapping?: ColumnMapping } | undefined> {
+    const job = await this.prisma.job.findUnique({
+      where: { id: jobId },
+      select: { blobKey: true, fields: true, status: true, columnMapping: true, encoding: true },
+    });
     if (!job) return undefined;
-    const { columnMapping, ...rest } = job;
-    return { ...rest, ...(columnMapping ? { columnMapping: columnMapping as ColumnMapping } : {}) };
+    const { columnMapping, encoding, ...rest } = job;
+    return { ...rest, encoding: encoding as TextEncoding, ...(columnMapping ? { columnMapping: columnMapping as ColumnMapping } : {}) };
   }
 
   async counts(jobId: string): Promise<JobCounts> {

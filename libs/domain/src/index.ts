@@ -12,3 +12,4 @@ export * from './merge';
 export * from './job';
 export * from './sealed';
 export * from './research';
+export * from './text-encoding';

@@ -20,6 +20,8 @@ export interface SubmitOptions {
   fields: string;
   pageSize?: number;
   windowSize?: number;
+  /** The file's text encoding (utf-8, utf-16le, utf-16be, windows-1252, latin1); detected when absent. */
+  encoding?: string;
 }
 
 /** The gateway answered with an error; the message is the gateway's own. */
@@ -38,9 +40,10 @@ export class ApiError extends Error {
 export class EnrichApiClient {
   constructor(private readonly baseUrl: string) {}
 
-  async submitJob(path: string, { fields, pageSize, windowSize }: SubmitOptions): Promise<JobResponse> {
+  async submitJob(path: string, { fields, pageSize, windowSize, encoding }: SubmitOptions): Promise<JobResponse> {
     const { size } = await stat(path);
     const query = new URLSearchParams({ fields, name: basename(path) });
+    if (encoding !== undefined) query.set('encoding', encoding);
     if (pageSize !== undefined) query.set('pageSize', String(pageSize));
     if (windowSize !== undefined) query.set('windowSize', String(windowSize));
     return this.call<JobResponse>('POST', `/v1/jobs?${query}`, {

@@ -26,9 +26,10 @@ export function buildCli(): Command {
     .option('--interval <ms>', 'polling interval', parseMs, 500)
     .option('--page-size <rows>', 'rows per page activity (default 100)', parsePositive)
     .option('--window-size <pages>', 'page activities in flight at once (default 4)', parsePositive)
-    .action(async (file: string, options: { fields: string; wait: boolean; interval: number; pageSize?: number; windowSize?: number }) => {
+    .option('--encoding <name>', "the file's text encoding: utf-8, utf-16le, utf-16be, windows-1252 or latin1 (detected when not given)")
+    .action(async (file: string, options: { fields: string; wait: boolean; interval: number; pageSize?: number; windowSize?: number; encoding?: string }) => {
       const api = new EnrichApiClient(program.opts<{ api: string }>().api);
-      const job = await api.submitJob(file, { fields: options.fields, pageSize: options.pageSize, windowSize: options.windowSize });
+      const job = await api.submitJob(file, { fields: options.fields, pageSize: options.pageSize, windowSize: options.windowSize, encoding: options.encoding });
       process.stderr.write(`job ${job.id} accepted (workflow ${job.workflowId})\n`);
       if (!options.wait) {
         process.stdout.write(`${JSON.stringify({ id: job.id, status: job.status })}\n`);

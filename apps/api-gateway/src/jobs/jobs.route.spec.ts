@@ -126,6 +126,58 @@ describe('/v1/jobs', () => {
     expect(res.body.error).toBe('payload_too_large');
   });
 
+  describe('text encodings: detected or named, never read into U+FFFD', () => {
+    const text = 'email,first_name,last_name,company\r\njose@example.com,José,Müller,Café Crème\r\n';
+
+    async function names(id: string) {
+      const job = await waitForJob(id);
+      expect(job.status).toBe('COMPLETED');
+      const rows = await request(server).get(`/v1/jobs/${id}/results`).expect(200);
+      return { encoding: job.encoding, input: rows.body.items[0].input };
+    }
+
+    it.each([
+      ['UTF-8 without BOM', Buffer.from(text), 'utf-8'],
+      ['UTF-8 with BOM', Buffer.from(`\ufeff${text}`), 'utf-8'],
+      ['UTF-16 LE with BOM', Buffer.from(`\ufeff${text}`, 'utf16le'), 'utf-16le'],
+      ['UTF-16 BE with BOM', Buffer.from(`\ufeff${text}`, 'utf16le').swap16(), 'utf-16be'],
+      ['Windows-1252, detected', Buffer.from(text, 'latin1'), 'windows-1252'],
+    ])('%s', async (_name, bytes, encoding) => {
+      const res = await request(server).post('/v1/jobs').attach('file', bytes, 'accents.csv').expect(202);
+      expect(await names(res.body.id)).toEqual({
+        encoding,
+        input: expect.objectContaining({ first_name: 'José', last_name: 'Müller', company: 'Café Crème' }),
+      });
+    });
+
+    it('follows the encoding named by a form field or the charset of the Content-Type', async () => {
+      // "Ã©" is how UTF-8 é reads in Windows-1252: the caller's word is taken over the detection.
+      const field = await request(server).post('/v1/jobs').field('encoding', 'latin1').attach('file', Buffer.from(text), 'named.csv').expect(202);
+      expect((await names(field.body.id)).input.first_name).toBe('JosÃ©');
+      const charset = await request(server)
+        .post('/v1/jobs')
+        .set('content-type', 'text/csv; charset=windows-1252')
+        .send(Buffer.from(text, 'latin1'))
+        .expect(202);
+      expect(await names(charset.body.id)).toEqual({ encoding: 'windows-1252', input: expect.objectContaining({ first_name: 'José' }) });
+    });
+
+    it('refuses a UTF-8 file with a bad byte, naming the line, and keeps nothing', async () => {
+      const jobs = await db.prisma.job.count();
+      const blobs = await readdir(join(blobDir, 'uploads')).catch(() => []);
+      const bytes = Buffer.concat([Buffer.from('email,first_name\na@example.com,Zoë\nb@example.com,'), Buffer.from([0xe9, 0x0a])]);
+      const res = await request(server).post('/v1/jobs').set('content-type', 'text/csv').send(bytes).expect(400);
+      expect(res.body).toMatchObject({ error: 'invalid_encoding', line: 3, message: expect.stringMatching(/^line 3: byte 0xE9 is not valid UTF-8\./) });
+      expect(await readdir(join(blobDir, 'uploads')).catch(() => [])).toEqual(blobs);
+      expect(await db.prisma.job.count()).toBe(jobs);
+    });
+
+    it('names the field for an encoding it does not read', async () => {
+      const res = await request(server).post('/v1/jobs?encoding=ebcdic').set('content-type', 'text/csv').send('email\na@b.co\n').expect(400);
+      expect(res.body.issues).toEqual([{ path: 'encoding', message: expect.stringMatching(/^unknown encoding "ebcdic"; use one of utf-8, /) }]);
+    });
+  });
+
   describe('an upload that goes wrong ends that request only, and leaves no blob and no job', () => {
     const boundary = 'xBOUNDARYx';
     const multipartHead = [

@@ -11,7 +11,7 @@ export function jobsRouter(service: JobsService, maxUploadBytes: number): Router
   router.post('/', async (req, res) => {
     const upload = await receiveUpload(req, maxUploadBytes);
     const tuning = parseTuning(upload.fields, () => upload.file.resume());
-    const job = await service.submit(upload.file, upload.filename, upload.fields['fields'], tuning);
+    const job = await service.submit(upload, upload.fields['fields'], tuning);
     res.status(202).location(`/v1/jobs/${job.id}`).json(present(job));
   });
 

@@ -1,5 +1,5 @@
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
-import { columnMappingSchema } from '@enrich/domain';
+import { columnMappingSchema, ENCODING_LABELS, encodingFromLabel, TEXT_ENCODINGS } from '@enrich/domain';
 import { z } from 'zod';
 
 extendZodWithOpenApi(z);
@@ -29,8 +29,26 @@ const columnMappingParam = z
     description: 'JSON object: canonical column → header name in the file, e.g. {"email":"E-Mail Addr"}. Unmapped columns are inferred from the headers.',
   });
 
+/** `encoding`: the file's text encoding, when the caller knows it better than the detection. */
+const encodingParam = z
+  .string()
+  .transform((label, ctx) => {
+    const encoding = encodingFromLabel(label);
+    if (encoding) return encoding;
+    ctx.addIssue({ code: 'custom', message: `unknown encoding "${label}"; use one of ${ENCODING_LABELS.join(', ')}` });
+    return z.NEVER;
+  })
+  .optional()
+  .openapi({
+    description:
+      'Text encoding of the file: utf-8, utf-16le, utf-16be, windows-1252 (also latin1, iso-8859-1). A raw upload may give it as the charset of its ' +
+      'Content-Type instead. Unnamed, it is detected: a byte order mark, else UTF-8 when every byte is valid UTF-8, else Windows-1252 when the file ' +
+      'has no multi-byte UTF-8 character at all; a UTF-8 file with bad bytes is refused with a 400 naming the first bad line. A byte order mark wins over the name.',
+  });
+
 export const submitTuning = z.object({
   mapping: columnMappingParam,
+  encoding: encodingParam,
   pageSize: z.coerce.number().int().min(1).max(1_000).optional().openapi({ description: 'Rows per page activity (default 100).' }),
   windowSize: z.coerce.number().int().min(1).max(32).optional().openapi({ description: 'Page activities in flight at once (default 4).' }),
 });
@@ -51,6 +69,7 @@ export const jobResponse = z
     id: z.uuid(),
     status: z.enum(['PENDING', 'STAGING', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED']),
     sourceName: z.string(),
+    encoding: z.enum(TEXT_ENCODINGS).openapi({ description: 'The text encoding the file was read in (named or detected at upload).' }),
     fields: z.array(z.string()),
     error: z.string().nullable(),
     workflowId: z.string().nullable(),

@@ -3,6 +3,8 @@ import type { FieldSealer } from '@enrich/codec';
 import type { BlobStore, JobExportRepository, JobRepository, JobSummary } from '@enrich/db';
 import {
   type ColumnMapping,
+  type EncodingSniffer,
+  type TextEncoding,
   ENRICHMENT_GROUPS,
   isEnrichmentGroup,
   isTerminal,
@@ -72,25 +74,29 @@ export class JobsService {
   constructor(private readonly deps: JobsServiceDeps) {}
 
   /**
-   * Stores the upload, checks its header (a file without the required columns is refused with a
-   * 400 naming them and the line), records the job and starts its workflow.
+   * Stores the upload, decides its text encoding (a file that is not valid in it is refused with a
+   * 400 naming the first bad line), checks its header (a file without the required columns is
+   * refused with a 400 naming them and the line), records the job and starts its workflow.
    */
   async submit(
-    file: Readable,
-    sourceName: string,
+    upload: { file: Readable; filename: string; sniffer: EncodingSniffer },
     fieldsParam: string | undefined,
-    { mapping, ...tuning }: JobTuning & { mapping?: ColumnMapping } = {},
+    { mapping, encoding: named, ...tuning }: JobTuning & { mapping?: ColumnMapping; encoding?: TextEncoding } = {},
   ): Promise<JobView> {
     const fields = parseFields(fieldsParam);
     const blobKey = `uploads/${randomUUID()}.csv`;
-    await this.deps.blobs.put(blobKey, file);
+    await this.deps.blobs.put(blobKey, upload.file);
+    let encoding: TextEncoding;
     try {
-      await this.checkHeader(blobKey, mapping);
+      const sniffed = upload.sniffer.finish(named);
+      if (!sniffed.ok) throw badRequest('invalid_encoding', sniffed.reason, { line: sniffed.line });
+      encoding = sniffed.encoding;
+      await this.checkHeader(blobKey, mapping, encoding);
     } catch (error) {
       await this.deps.blobs.delete(blobKey);
       throw error;
     }
-    const { id } = await this.deps.jobs.create({ sourceName, blobKey, fields, ...(mapping ? { columnMapping: mapping } : {}) });
+    const { id } = await this.deps.jobs.create({ sourceName: upload.filename, blobKey, fields, encoding, ...(mapping ? { columnMapping: mapping } : {}) });
     const workflowId = jobWorkflowId(id);
     await this.deps.temporal.workflow.start(batchEnrichmentWorkflow, {
       workflowId,
@@ -209,10 +215,10 @@ export class JobsService {
     );
   }
 
-  private async checkHeader(blobKey: string, mapping?: ColumnMapping): Promise<void> {
+  private async checkHeader(blobKey: string, mapping: ColumnMapping | undefined, encoding: TextEncoding): Promise<void> {
     try {
       // Reading the first record validates the header; the rest is the staging activity's job.
-      for await (const _row of readCustomerRows(await this.deps.blobs.get(blobKey), { mapping })) break;
+      for await (const _row of readCustomerRows(await this.deps.blobs.get(blobKey), { mapping, encoding })) break;
     } catch (error) {
       if (error instanceof CsvFormatError) throw badRequest('invalid_csv', error.message, { line: error.line });
       throw error;

@@ -1,6 +1,7 @@
 import busboy from 'busboy';
 import type { Request } from 'express';
-import { PassThrough, type Readable, Transform } from 'node:stream';
+import { EncodingSniffer } from '@enrich/domain';
+import { type Readable, Transform } from 'node:stream';
 import { badRequest, HttpError } from '@enrich/http';
 
 export interface Upload {
@@ -12,8 +13,13 @@ export interface Upload {
    */
   file: Readable;
   filename: string;
-  /** Text form fields (multipart) or query parameters (raw upload). */
+  /**
+   * Text form fields (multipart) or query parameters (raw upload). A raw upload's `charset` (of
+   * its Content-Type) is given as `encoding` unless the query names one.
+   */
   fields: Record<string, string>;
+  /** Has seen every byte of `file` once it has been read to its end: `finish()` tells its encoding. */
+  sniffer: EncodingSniffer;
 }
 
 /**
@@ -24,10 +30,12 @@ export async function receiveUpload(req: Request, maxBytes: number): Promise<Upl
   const type = req.headers['content-type'] ?? '';
   const query = Object.fromEntries(Object.entries(req.query).filter((e): e is [string, string] => typeof e[1] === 'string'));
   if (type.startsWith('text/csv') || type.startsWith('application/csv') || type.startsWith('application/octet-stream')) {
-    const file = errorsKeptForConsumer(new Transform({ transform: byteLimit(maxBytes) }));
+    const sniffer = new EncodingSniffer();
+    const file = fileStream(maxBytes, sniffer);
     req.pipe(file);
     failOnEarlyEnd(req, file);
-    return { file, filename: query['name'] ?? 'upload.csv', fields: query };
+    const charset = /;\s*charset="?([^";\s]+)"?/i.exec(type)?.[1];
+    return { file, filename: query['name'] ?? 'upload.csv', fields: { ...(charset ? { encoding: charset } : {}), ...query }, sniffer };
   }
   if (type.startsWith('multipart/form-data')) return receiveMultipart(req, maxBytes, query);
   throw new HttpError(415, 'unsupported_media_type', 'send the CSV as multipart/form-data (field "file") or with Content-Type: text/csv');
@@ -55,12 +63,13 @@ function receiveMultipart(req: Request, maxBytes: number, query: Record<string, 
       // Our own stream in front of busboy's, so every way the part can fail reaches the reader as
       // an HttpError: busboy fails the part with a plain Error when the body ends before its
       // closing boundary ("Unexpected end of form").
-      const own = errorsKeptForConsumer(new PassThrough());
+      const sniffer = new EncodingSniffer();
+      const own = fileStream(maxBytes, sniffer);
       file = own;
       part.on('limit', () => own.destroy(tooLarge(maxBytes)));
       part.on('error', (error) => own.destroy(malformed(error)));
       part.pipe(own);
-      resolve({ file: own, filename: info.filename || 'upload.csv', fields });
+      resolve({ file: own, filename: info.filename || 'upload.csv', fields, sniffer });
     });
     // Before the file part: the request fails. After it: the file does.
     parser.on('error', (error) => (file ? file.destroy(malformed(error)) : reject(malformed(error))));
@@ -75,14 +84,21 @@ function receiveMultipart(req: Request, maxBytes: number, query: Record<string, 
   });
 }
 
-/** A transform that passes at most `maxBytes` bytes and then fails with 413. */
-function byteLimit(maxBytes: number) {
+/**
+ * The upload as its reader sees it: at most `maxBytes` bytes (then it fails with 413), each shown
+ * to the encoding sniffer on the way, and failures kept for the reader ({@link errorsKeptForConsumer}).
+ */
+function fileStream(maxBytes: number, sniffer: EncodingSniffer): Transform {
   let seen = 0;
-  return (chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null, data?: Buffer) => void) => {
-    seen += chunk.length;
-    if (seen > maxBytes) done(tooLarge(maxBytes));
-    else done(null, chunk);
-  };
+  const stream = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.length;
+      if (seen > maxBytes) return done(tooLarge(maxBytes));
+      sniffer.push(chunk);
+      done(null, chunk);
+    },
+  });
+  return errorsKeptForConsumer(stream);
 }
 
 /** A request that ends before its body is complete (the client went away) fails `file`. */

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { ColumnMapping } from '@enrich/domain';
+import type { ColumnMapping, TextEncoding } from '@enrich/domain';
 import { type CsvRow, CsvFormatError, readCustomerRows } from './read-customers';
 
 async function readAll(text: string, afterRow?: number, mapping?: ColumnMapping): Promise<CsvRow[]> {
@@ -8,7 +8,36 @@ async function readAll(text: string, afterRow?: number, mapping?: ColumnMapping)
   return rows;
 }
 
+async function readBytes(bytes: Buffer, encoding: TextEncoding, chunk = 5): Promise<CsvRow[]> {
+  const chunks: Buffer[] = [];
+  for (let at = 0; at < bytes.length; at += chunk) chunks.push(bytes.subarray(at, at + chunk));
+  const rows: CsvRow[] = [];
+  for await (const row of readCustomerRows(Readable.from(chunks), { encoding })) rows.push(row);
+  return rows;
+}
+
 describe('readCustomerRows', () => {
+  describe('reads every supported encoding into the same records', () => {
+    const text = 'email,first_name,last_name\r\njose@example.com,José,Müller\r\nzoe@example.com,"Zoë\r\nØrsted",Straße\r\n';
+    it.each<[string, Buffer, TextEncoding]>([
+      ['UTF-8 with BOM', Buffer.from(`\ufeff${text}`), 'utf-8'],
+      ['UTF-16 LE with BOM', Buffer.from(`\ufeff${text}`, 'utf16le'), 'utf-16le'],
+      ['UTF-16 BE with BOM', Buffer.from(`\ufeff${text}`, 'utf16le').swap16(), 'utf-16be'],
+      ['Windows-1252', Buffer.from(text, 'latin1'), 'windows-1252'],
+    ])('%s', async (_name, bytes, encoding) => {
+      const rows = await readBytes(bytes, encoding);
+      expect(rows.map((r) => [r.rowNumber, r.lineNumber, r.ok && r.record.first_name, r.ok && r.record.last_name])).toEqual([
+        [1, 2, 'José', 'Müller'],
+        [2, 3, 'Zoë\r\nØrsted', 'Straße'],
+      ]);
+    });
+
+    it('fails naming a line when bytes are not valid in the encoding, never as U+FFFD', async () => {
+      const broken = Buffer.concat([Buffer.from('\ufeffemail\na@b.co\n', 'utf16le'), Buffer.from([0x00, 0xdc])]);
+      await expect(readBytes(broken, 'utf-16le', 4096)).rejects.toThrow(/^line \d+: the file is not valid utf-16le$/);
+    });
+  });
+
   it('reads quoted fields with commas, quotes and newlines, a BOM and CRLF, with their lines', async () => {
     const rows = await readAll(
       '\uFEFFE-mail,First Name,Company\r\n' +

@@ -1,6 +1,14 @@
-import { type ColumnMapping, type CustomerColumn, type CustomerRecord, mapHeader, REQUIRED_COLUMNS, validateCustomerRecord } from '@enrich/domain';
+import {
+  type ColumnMapping,
+  type CustomerColumn,
+  type CustomerRecord,
+  mapHeader,
+  REQUIRED_COLUMNS,
+  type TextEncoding,
+  validateCustomerRecord,
+} from '@enrich/domain';
 import { CsvError, parse } from 'csv-parse';
-import type { Readable } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 
 /** The file cannot be read as a customer CSV at all; the message names the line. */
 export class CsvFormatError extends Error {
@@ -23,6 +31,8 @@ export interface ReadOptions {
   afterRow?: number;
   /** Which header feeds which column, where the user said so; the rest is inferred. */
   mapping?: ColumnMapping;
+  /** The file's text encoding, as decided when it was uploaded (`EncodingSniffer`); UTF-8 unless told. */
+  encoding?: TextEncoding;
 }
 
 /**
@@ -36,8 +46,10 @@ export interface ReadOptions {
  */
 export async function* readCustomerRows(source: Readable, options: ReadOptions = {}): AsyncGenerator<CsvRow> {
   const afterRow = options.afterRow ?? 0;
-  const parser = source.pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true, max_record_size: 1_000_000 }));
-  source.on('error', (error) => parser.destroy(error));
+  const text = options.encoding && options.encoding !== 'utf-8' ? source.pipe(toUtf8(options.encoding)) : source;
+  if (text !== source) source.on('error', (error) => text.destroy(error));
+  const parser = text.pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true, max_record_size: 1_000_000 }));
+  text.on('error', (error) => parser.destroy(error));
   let columns: ReadonlyArray<CustomerColumn | null> | undefined;
   let headerWidth = 0;
   let rowNumber = 0;
@@ -89,6 +101,42 @@ export async function* readCustomerRows(source: Readable, options: ReadOptions =
   if (!columns) {
     throw new CsvFormatError(`the file is empty: expected a header row with at least ${REQUIRED_COLUMNS.join(', ')}`, 1);
   }
+}
+
+/**
+ * Transcodes a file to UTF-8 for the parser. The decoder is fatal: a byte the encoding cannot read
+ * fails the file naming its line (the upload was checked already, so only a file that changed in
+ * the blob store gets here), never a silent U+FFFD. The byte order mark is dropped. UTF-8 files
+ * skip this step: csv-parse reads them as they are.
+ */
+function toUtf8(encoding: TextEncoding): Transform {
+  const decoder = new TextDecoder(encoding, { fatal: true });
+  let lines = 1;
+  const decode = (bytes?: Buffer): string => {
+    try {
+      const text = bytes ? decoder.decode(bytes, { stream: true }) : decoder.decode();
+      for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) lines += 1;
+      return text;
+    } catch (error) {
+      throw new CsvFormatError(`line ${lines}: the file is not valid ${encoding}`, lines, { cause: error });
+    }
+  };
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      try {
+        done(null, decode(chunk));
+      } catch (error) {
+        done(error as Error);
+      }
+    },
+    flush(done) {
+      try {
+        done(null, decode());
+      } catch (error) {
+        done(error as Error);
+      }
+    },
+  });
 }
 
 function rawValues(columns: ReadonlyArray<CustomerColumn | null>, record: readonly string[]): Record<string, string> {
