@@ -2,8 +2,7 @@ import { exitWithHelpIfAsked, loadGatewayConfig, gatewayEnvSchema, temporalConne
 import { createCodecKit } from '@enrich/codec';
 import { createPrismaClient, FileBlobStore, JobExportRepository, JobRepository } from '@enrich/db';
 import { Client, Connection } from '@temporalio/client';
-import { closeServer, nextShutdownSignal } from '@enrich/http';
-import { once } from 'node:events';
+import { closeServer, listen, nextShutdownSignal } from '@enrich/http';
 import pino from 'pino';
 import { createGatewayApp } from './app';
 import { JobsService } from './jobs/jobs.service';
@@ -29,8 +28,12 @@ async function main(): Promise<void> {
       sealer: codec.sealer,
       taskQueue: temporal.taskQueue,
     });
-    const server = createGatewayApp({ jobs, logger, maxUploadBytes: config.maxUploadBytes }).listen(config.http.port, config.http.host);
-    await once(server, 'listening');
+    const server = await listen(
+      createGatewayApp({ jobs, logger, maxUploadBytes: config.maxUploadBytes }),
+      config.http.port,
+      config.http.host,
+      config.http.timeouts,
+    );
     logger.info({ url: `http://${config.http.host}:${config.http.port}`, openapi: '/openapi.json' }, 'api-gateway listening');
     const signal = await nextShutdownSignal();
     logger.info({ signal }, 'shutting down');

@@ -1,7 +1,6 @@
-import { once } from 'node:events';
 import { createDataKeyCache } from '@enrich/codec';
 import { exitWithHelpIfAsked, loadCodecServerConfig, codecServerEnvSchema } from '@enrich/config';
-import { closeServer, nextShutdownSignal } from '@enrich/http';
+import { closeServer, listen, nextShutdownSignal, SMALL_REQUEST_TIMEOUTS } from '@enrich/http';
 import pino from 'pino';
 import { createCodecServerApp } from './app';
 import { Authenticator } from './auth/authenticator';
@@ -24,8 +23,8 @@ async function main(): Promise<void> {
       maxBodyBytes: config.maxBodyBytes,
       logger,
     });
-    const server = app.listen(config.http.port, config.http.host);
-    await once(server, 'listening');
+    // Small JSON requests only: seconds are plenty for any of them.
+    const server = await listen(app, config.http.port, config.http.host, SMALL_REQUEST_TIMEOUTS);
     logger.info(
       {
         address: server.address(),

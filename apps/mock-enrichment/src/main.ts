@@ -1,6 +1,5 @@
-import { once } from 'node:events';
 import { exitWithHelpIfAsked, loadMockEnrichmentConfig, mockEnrichmentEnvSchema } from '@enrich/config';
-import { closeServer, nextShutdownSignal } from '@enrich/http';
+import { closeServer, listen, nextShutdownSignal, SMALL_REQUEST_TIMEOUTS } from '@enrich/http';
 import pino from 'pino';
 import { createMockEnrichmentApp } from './app';
 
@@ -14,8 +13,8 @@ async function main(): Promise<void> {
   const logger = pino({ name: 'mock-enrichment', level: config.logLevel });
   const { app } = createMockEnrichmentApp({ seed: config.seed, defaultKnobs: config.defaultKnobs, providerKnobs: config.providerKnobs, logger });
 
-  const server = app.listen(config.http.port, config.http.host);
-  await once(server, 'listening');
+  // Small JSON requests only: seconds are plenty for any of them.
+  const server = await listen(app, config.http.port, config.http.host, SMALL_REQUEST_TIMEOUTS);
   logger.info({ address: server.address(), seed: config.seed, knobs: config.defaultKnobs, providerKnobs: config.providerKnobs }, 'mock-enrichment listening');
 
   // A second signal gets Node's default (immediate exit).

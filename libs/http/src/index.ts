@@ -1,8 +1,8 @@
 /**
  * The HTTP plumbing every express app here shares: {@link HttpError} and its helpers, the one
  * error middleware that renders `{ error: code, message, ...details }`, body-parser error mapping,
- * the JSON 404 for unknown routes, pino-http request logging with `x-request-id`, and graceful
- * shutdown (a signal, then close with a grace period).
+ * the JSON 404 for unknown routes, pino-http request logging with `x-request-id`, servers started
+ * with deliberate timeouts, and graceful shutdown (a signal, then close with a grace period).
  *
  * Apps keep their own errors (subclasses of {@link HttpError}) and choose messages through options.
  *
@@ -13,3 +13,4 @@ export { createErrorMapper, defaultErrorMapping, isBodyParserError, type BodyPar
 export { errorMiddleware, unknownRoute, type ErrorMiddlewareOptions } from './error-middleware';
 export { requestLogging, REQUEST_ID_HEADER, SAFE_REQUEST_ID, type RequestIdOptions, type RequestLoggingOptions } from './request-logging';
 export { closeServer, nextShutdownSignal, DEFAULT_SHUTDOWN_GRACE_MS, type CloseServerOptions } from './shutdown';
+export { listen, SMALL_REQUEST_TIMEOUTS, type ServerTimeouts } from './listen';

@@ -1,7 +1,7 @@
 import { FileBlobStore, JobExportRepository, JobRepository } from '@enrich/db';
+import { listen } from '@enrich/http';
 import { connectTemporal, createTestDatabase, createTestWorker, testCodec, testEnv, uniqueTaskQueue, type TestDatabase } from '@enrich/testing';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -39,8 +39,12 @@ export async function startGateway(options: { knobs: Record<string, number>; max
     taskQueue,
     sealer: testCodec().sealer,
   });
-  const server = createGatewayApp({ jobs, logger: pino({ level: 'silent' }), maxUploadBytes: options.maxUploadBytes }).listen(0, '127.0.0.1');
-  await once(server, 'listening');
+  // The production defaults of the timeouts (HTTP_*_TIMEOUT_S).
+  const server = await listen(createGatewayApp({ jobs, logger: pino({ level: 'silent' }), maxUploadBytes: options.maxUploadBytes }), 0, '127.0.0.1', {
+    headersMs: 20_000,
+    requestMs: 1_800_000,
+    idleMs: 60_000,
+  });
   return {
     server,
     db,
