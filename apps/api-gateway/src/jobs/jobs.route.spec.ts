@@ -1,4 +1,5 @@
 import { customersCsv, type TestDatabase } from '@enrich/testing';
+import fc from 'fast-check';
 import { readdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -189,12 +190,13 @@ describe('/v1/jobs', () => {
     ].join('\r\n');
 
     /** Writes a request by hand on a raw socket, optionally hangs up early; resolves with what came back. */
-    function rawRequest(head: Record<string, string>, body: string, hangUp: boolean): Promise<string> {
+    function rawRequest(head: Record<string, string>, body: string | Buffer, hangUp: boolean): Promise<string> {
       const { port } = server.address() as AddressInfo;
       return new Promise((resolve, reject) => {
         const socket = connect(port, '127.0.0.1', () => {
           const headers = Object.entries({ host: 'localhost', ...head }).map(([name, value]) => `${name}: ${value}`);
-          socket.write(`POST /v1/jobs HTTP/1.1\r\n${headers.join('\r\n')}\r\n\r\n${body}`);
+          socket.write(`POST /v1/jobs HTTP/1.1\r\n${headers.join('\r\n')}\r\n\r\n`);
+          socket.write(body);
           if (hangUp) setTimeout(() => socket.destroy(), 100);
         });
         let answer = '';
@@ -226,6 +228,56 @@ describe('/v1/jobs', () => {
       expect(answer).toContain('malformed multipart request: Unexpected end of form');
       await expectNothingLeftAndStillServing(jobs, blobs);
     });
+
+    it('a multipart body cut short or corrupted anywhere: a 4xx or an accepted job, never a 5xx, and nothing left behind', async () => {
+      const body = Buffer.from(
+        [
+          `--${boundary}`,
+          'Content-Disposition: form-data; name="fields"',
+          '',
+          'demographics',
+          `--${boundary}`,
+          'Content-Disposition: form-data; name="file"; filename="fuzz.csv"',
+          'Content-Type: text/csv',
+          '',
+          'email,first_name\na@example.com,Ana\nb@example.com,Bo\n',
+          `--${boundary}--`,
+          '',
+        ].join('\r\n'),
+      );
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 0, max: body.length }),
+          fc.option(fc.record({ at: fc.nat({ max: body.length - 1 }), byte: fc.integer({ min: 0, max: 255 }) })),
+          fc.boolean(),
+          async (cut, corrupt, hangingUp) => {
+            // A client that sent every byte has not hung up mid-upload.
+            const hangUp = hangingUp && cut < body.length;
+            const sent = Buffer.from(body.subarray(0, cut));
+            if (corrupt && corrupt.at < sent.length) sent[corrupt.at] = corrupt.byte;
+            const jobs = await db.prisma.job.count();
+            const blobs = await readdir(join(blobDir, 'uploads')).catch(() => []);
+            // Hanging up: the declared length is the whole body. Otherwise: a complete request whose body is cut or broken.
+            const length = hangUp ? body.length : sent.length;
+            const answer = await rawRequest(
+              { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(length), connection: 'close' },
+              sent,
+              hangUp,
+            );
+            const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0);
+            expect(status === 0 || (status >= 200 && status < 500)).toBe(true);
+            const accepted = status === 202 ? 1 : 0;
+            for (let i = 0; i < 20 && (await readdir(join(blobDir, 'uploads')).catch(() => [])).length !== blobs.length + accepted; i++) {
+              await new Promise((r) => setTimeout(r, 50));
+            }
+            expect(await readdir(join(blobDir, 'uploads')).catch(() => [])).toHaveLength(blobs.length + accepted);
+            expect(await db.prisma.job.count()).toBe(jobs + accepted);
+            await request(server).get('/health').expect(200);
+          },
+        ),
+        { numRuns: 40 },
+      );
+    }, 120_000);
 
     it.each([
       ['multipart', { 'content-type': `multipart/form-data; boundary=${boundary}` }, multipartHead],
