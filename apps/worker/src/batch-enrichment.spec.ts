@@ -40,7 +40,7 @@ describe('batchEnrichmentWorkflow', () => {
   });
 
   /** Stores `csv` as a job's upload and runs the workflow to completion on a fresh worker. */
-  async function createJob(csv: string): Promise<string> {
+  async function createJob(csv: string | Buffer): Promise<string> {
     const blobKey = `uploads/${Math.random().toString(36).slice(2)}.csv`;
     await new FileBlobStore(blobDir).put(blobKey, Readable.from([Buffer.from(csv)]));
     return (await jobs.create({ sourceName: 'test.csv', blobKey, fields: ['demographics'] })).id;
@@ -51,7 +51,7 @@ describe('batchEnrichmentWorkflow', () => {
   }
 
   /** Stores `csv` as a job's upload and runs the workflow to completion on a fresh worker. */
-  async function runJob(csv: string, options: { knobs?: MockKnobs; workflow?: Partial<BatchEnrichmentInput>; apiKey?: string } = {}) {
+  async function runJob(csv: string | Buffer, options: { knobs?: MockKnobs; workflow?: Partial<BatchEnrichmentInput>; apiKey?: string } = {}) {
     const jobId = await createJob(csv);
     const taskQueue = uniqueTaskQueue('batch');
     const worker = await startWorker(taskQueue, options.knobs, undefined, options.apiKey);
@@ -375,13 +375,22 @@ describe('batchEnrichmentWorkflow', () => {
     expect(await jobs.get(jobId)).toMatchObject({ status: 'COMPLETED' });
   });
 
-  it('fails the job with a message naming the line of an unterminated quote', async () => {
+  it('quarantines the line of an unterminated quote and enriches the rows after it', async () => {
     const csv = `email,first_name\n${Array.from({ length: 5 }, (_, i) => `u${i}@example.com,U${i}`).join('\n')}\nbroken@example.com,"Broken\nlast@example.com,Last\n`;
+    const { jobId, counts, error } = await runJob(csv, { knobs: { notFoundRate: 0 } });
+    expect(error).toBeUndefined();
+    expect(counts).toMatchObject({ total: 7, enriched: 6, quarantined: 1, pending: 0 });
+    const broken = await db.prisma.jobRow.findFirst({ where: { jobId, status: 'QUARANTINED' } });
+    expect(broken).toMatchObject({ rowNumber: 6, lineNumber: 7, lastError: 'line 7: a quoted field opened on this line is never closed' });
+  });
+
+  it('fails the job naming the line of a byte the file cannot hold, with no row left pending', async () => {
+    const csv = Buffer.concat([Buffer.from('email,first_name\nok@example.com,Ok\nbad@example.com,'), Buffer.from([0xff]), Buffer.from('\n')]);
     const { jobId, error } = await runJob(csv);
     expect(error).toBeInstanceOf(WorkflowFailedError);
     const job = await jobs.get(jobId);
-    expect(job?.status).toBe('FAILED');
-    expect(job?.error).toMatch(/^line \d+: Quote Not Closed/);
+    expect(job).toMatchObject({ status: 'FAILED', error: 'line 3: the file is not valid UTF-8 on this line' });
+    expect(job?.counts.pending).toBe(0);
   });
 
   describe('staging and enrichment side by side', () => {
@@ -414,7 +423,7 @@ describe('batchEnrichmentWorkflow', () => {
      * the file, which is written only once a page has been scheduled. So the test proves pages start
      * while the file is still being staged, with no race on timing.
      */
-    async function runPipedJob(head: string, tail: string) {
+    async function runPipedJob(head: string, tail: string | Buffer) {
       const blobKey = `uploads/${Math.random().toString(36).slice(2)}.csv`;
       const path = join(blobDir, blobKey);
       await mkdir(dirname(path), { recursive: true });
@@ -462,18 +471,25 @@ describe('batchEnrichmentWorkflow', () => {
     });
 
     it('fails the job at a bad line found after pages started, once the pages in flight are done', async () => {
-      const { whileStaging, error, after, job } = await runPipedJob(head, 'broken@example.com,"Broken\n');
+      const { whileStaging, error, after, job } = await runPipedJob(
+        head,
+        Buffer.concat([Buffer.from('broken@example.com,'), Buffer.from([0xff]), Buffer.from('\n')]),
+      );
       expect(whileStaging.pagesScheduled.length).toBeGreaterThan(0);
       expect(error).toBeInstanceOf(WorkflowFailedError);
       expect(job?.status).toBe('FAILED');
-      expect(job?.error).toMatch(/^line 202: Quote Not Closed/);
+      expect(job?.error).toBe('line 202: the file is not valid UTF-8 on this line');
       // No page starts after the failure, and every page started has finished before the job is failed.
       expect(after.pagesScheduled.every((id) => id < after.stagingOver)).toBe(true);
       expect(after.pagesOver).toHaveLength(after.pagesScheduled.length);
       expect(Math.max(...after.pagesOver)).toBeLessThan(after.finishScheduled[0]);
-      // Rows enriched before the bad line keep their results; the other staged rows stay pending.
+      // Rows enriched before the bad line keep their results; the other staged rows end FAILED with the reason.
       const enriched = after.pagesScheduled.length * workflow.pageSize;
-      expect(job?.counts).toMatchObject({ total: 200, enriched, pending: 200 - enriched, failed: 0, notFound: 0 });
+      expect(job?.counts).toMatchObject({ total: 200, enriched, pending: 0, failed: 200 - enriched, notFound: 0 });
+      if (enriched < 200) {
+        const failed = await db.prisma.jobRow.findFirst({ where: { jobId: job?.id, status: 'FAILED' } });
+        expect(failed?.lastError).toBe('not enriched: the job failed (line 202: the file is not valid UTF-8 on this line)');
+      }
     });
   });
 
@@ -537,11 +553,11 @@ describe('batchEnrichmentWorkflow', () => {
     });
 
     it('encrypts failure messages too', async () => {
-      const { jobId, error } = await runJob('email,first_name\nok@example.com,Ok\nbad@example.com,"Unterminated\n');
+      const { jobId, error } = await runJob(Buffer.concat([Buffer.from('email,first_name\nok@example.com,Ok\nbad@example.com,'), Buffer.from([0xff])]));
       expect(error).toBeInstanceOf(WorkflowFailedError);
-      expect((await jobs.get(jobId))?.error).toMatch(/Quote Not Closed/);
+      expect((await jobs.get(jobId))?.error).toMatch(/not valid UTF-8/);
       const { text } = await rawHistory(`job-${jobId}`);
-      expect(text.includes('Quote Not Closed')).toBe(false);
+      expect(text.includes('not valid UTF-8')).toBe(false);
       expect(text.includes('Encoded failure')).toBe(true);
     });
   });

@@ -90,6 +90,8 @@ export function createStagingActivities({ jobs, blobs, sealer, insertBatchSize =
         await flush();
       } catch (error) {
         if (error instanceof CsvFormatError) {
+          // The rows read before the error (quarantined ones included) are kept and reported.
+          await flush();
           throw ApplicationFailure.create({ message: error.message, type: CSV_FORMAT_FAILURE, nonRetryable: true, cause: error });
         }
         throw error;

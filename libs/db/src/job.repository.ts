@@ -142,9 +142,13 @@ export class JobRepository {
   }
 
   /** Moves the job to `status`; a final status may carry its error and how its lookups were served. */
+  /**
+   * Sets a job's status. A job that ends FAILED or CANCELLED leaves no row PENDING: in the same
+   * transaction those rows turn FAILED with the reason, so every row of a finished job is final.
+   */
   async markStatus(jobId: string, status: JobStatus, error?: string, lookups?: LookupStats): Promise<void> {
     const now = new Date();
-    await this.prisma.job.update({
+    const update = this.prisma.job.update({
       where: { id: jobId },
       data: {
         status,
@@ -154,6 +158,15 @@ export class JobRepository {
         ...(status === 'COMPLETED' || status === 'FAILED' || status === 'CANCELLED' ? { completedAt: now } : {}),
       },
     });
+    if (status !== 'FAILED' && status !== 'CANCELLED') {
+      await update;
+      return;
+    }
+    const reason = status === 'CANCELLED' ? 'not enriched: the job was cancelled' : `not enriched: the job failed${error ? ` (${error})` : ''}`;
+    await this.prisma.$transaction([
+      this.prisma.jobRow.updateMany({ where: { jobId, status: 'PENDING' }, data: { status: 'FAILED', lastError: reason } }),
+      update,
+    ]);
   }
 
   /**

@@ -105,12 +105,16 @@ describe('/v1/jobs', () => {
     expect(res.body.message).toMatch(/the file is empty/);
   });
 
-  it('fails a job whose file has an unterminated quote, naming the line', async () => {
+  it('quarantines the line of an unterminated quote, naming it, and enriches the others', async () => {
     const csv = 'email,first_name\nok@example.com,Ok\nalso@example.com,Also\nbad@example.com,"Bad\nlast@example.com,Last\n';
     const res = await request(server).post('/v1/jobs').set('content-type', 'text/csv').send(csv).expect(202);
     const job = await waitForJob(res.body.id);
-    expect(job.status).toBe('FAILED');
-    expect(job.error).toMatch(/^line \d+: Quote Not Closed/);
+    expect(job).toMatchObject({ status: 'COMPLETED', counts: { total: 4, quarantined: 1, pending: 0 } });
+    const rows = await request(server).get(`/v1/jobs/${res.body.id}/results`).expect(200);
+    expect(rows.body.items.find((r: { status: string }) => r.status === 'QUARANTINED')).toMatchObject({
+      lineNumber: 4,
+      lastError: 'line 4: a quoted field opened on this line is never closed',
+    });
   });
 
   it('names the field for unknown enrichment groups', async () => {

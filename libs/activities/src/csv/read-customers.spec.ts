@@ -32,6 +32,11 @@ describe('readCustomerRows', () => {
       ]);
     });
 
+    it('fails naming the exact line of a byte that is not UTF-8, whatever the chunks', async () => {
+      const bytes = Buffer.concat([Buffer.from('email,name\na@b.co,Zoë\nc@d.co,Ann\ne@f.co,'), Buffer.from([0xe9]), Buffer.from('\ng@h.co,G\n')]);
+      for (const chunk of [1, 5, 4096]) await expect(readBytes(bytes, 'utf-8', chunk)).rejects.toThrow(/^line 4: the file is not valid UTF-8 on this line$/);
+    });
+
     it('fails naming a line when bytes are not valid in the encoding, never as U+FFFD', async () => {
       const broken = Buffer.concat([Buffer.from('\ufeffemail\na@b.co\n', 'utf16le'), Buffer.from([0x00, 0xdc])]);
       await expect(readBytes(broken, 'utf-16le', 4096)).rejects.toThrow(/^line \d+: the file is not valid utf-16le$/);
@@ -71,8 +76,82 @@ describe('readCustomerRows', () => {
     );
   });
 
-  it('rejects an unterminated quote, naming the line', async () => {
-    await expect(readAll('email,first_name\nada@example.com,"Ada\nbob@example.com,Bob\n')).rejects.toThrow(/^line \d+: Quote Not Closed/);
+  describe('broken records are quarantined with their line, and reading goes on', () => {
+    /** Reads `text` in chunks of `chunk` characters with a small record limit: [row, line, outcome]. */
+    async function outcomes(text: string, chunk = 7, maxRecordChars = 60) {
+      const chunks: Buffer[] = [];
+      for (let at = 0; at < text.length; at += chunk) chunks.push(Buffer.from(text.slice(at, at + chunk)));
+      const rows: Array<[number, number, string]> = [];
+      for await (const row of readCustomerRows(Readable.from(chunks), { maxRecordChars })) {
+        rows.push([row.rowNumber, row.lineNumber, row.ok ? row.record.email : row.reason]);
+      }
+      return rows;
+    }
+    const ok = (n: number) => `u${n}@example.com,U${n}\n`;
+    const big = `big@example.com,${'x'.repeat(100)}\n`;
+
+    it.each([
+      ['at the start', big + ok(2) + ok(3), 2],
+      ['in the middle', ok(2) + big + ok(4), 3],
+      ['at the end (no final line break)', ok(2) + ok(3) + big.trimEnd(), 4],
+    ])('a record over the size limit %s', async (_where, body, line) => {
+      for (const chunk of [1, 7, 1000]) {
+        const rows = await outcomes(`email,name\n${body}`, chunk);
+        expect(rows).toHaveLength(3);
+        expect(rows.find(([, l]) => l === line)?.[2]).toBe(`line ${line}: the record is longer than 60 characters`);
+        expect(rows.filter(([, , outcome]) => outcome.startsWith('u')).length).toBe(2);
+      }
+    });
+
+    it.each([
+      ['at the start', 'u2@example.com,"Stray\n' + ok(3) + ok(4), 2],
+      ['in the middle', ok(2) + 'u3@example.com,"Stray\n' + ok(4), 3],
+      ['at the end', ok(2) + ok(3) + 'u4@example.com,"Stray\n', 4],
+    ])('an unterminated quote %s: its line is named, the lines after it are read', async (_where, body, line) => {
+      for (const chunk of [1, 7, 1000]) {
+        const rows = await outcomes(`email,name\n${body}`, chunk, 1_000_000);
+        expect(rows).toEqual(
+          [2, 3, 4].map((l, i) => [i + 1, l, l === line ? `line ${l}: a quoted field opened on this line is never closed` : `u${l}@example.com`]),
+        );
+      }
+    });
+
+    it('an unterminated quote that would swallow more than the limit', async () => {
+      const rows = await outcomes(`email,name\nbad@example.com,"Open\n${Array.from({ length: 20 }, (_, i) => ok(i + 3)).join('')}`);
+      expect(rows[0]).toEqual([1, 2, 'line 2: a quoted field opened on this line is not closed within 60 characters']);
+      expect(rows.slice(1).map(([, , outcome]) => outcome)).toEqual(Array.from({ length: 20 }, (_, i) => `u${i + 3}@example.com`));
+    });
+
+    it('ragged rows, a quote inside a field and text after a closing quote, each on its own line, around good rows', async () => {
+      const rows = await outcomes(
+        'email,name\n' + ok(2) + 'r@example.com\n' + 'q@example.com,Bo"b\n' + ok(5) + 'c@example.com,"Cl"ose\n' + 'w@example.com,a,b\n' + ok(8),
+      );
+      expect(rows).toEqual([
+        [1, 2, 'u2@example.com'],
+        [2, 3, 'line 3: expected 2 columns, found 1'],
+        [3, 4, 'line 4: a quote inside a field that does not start with one (double it, or quote the whole field)'],
+        [4, 5, 'u5@example.com'],
+        [5, 6, 'line 6: a quoted field is followed by other characters before the next comma'],
+        [6, 7, 'line 7: expected 2 columns, found 3'],
+        [7, 8, 'u8@example.com'],
+      ]);
+    });
+
+    it('reads CR-only and mixed line ends, counting lines the same way', async () => {
+      const rows = await outcomes('email,name\ra@example.com,A\r\nb@example.com,"B\rb"\nc@example.com,C\r\rd@example.com,D');
+      expect(rows).toEqual([
+        [1, 2, 'a@example.com'],
+        [2, 3, 'b@example.com'],
+        [3, 5, 'c@example.com'],
+        [4, 7, 'd@example.com'],
+      ]);
+    });
+
+    it('reads 300 columns', async () => {
+      const header = ['email', ...Array.from({ length: 299 }, (_, i) => `extra_${i}`)].join(',');
+      const row = ['wide@example.com', ...Array.from({ length: 299 }, (_, i) => `v${i}`)].join(',');
+      expect(await outcomes(`${header}\n${row}\n`, 64, 1_000_000)).toEqual([[1, 2, 'wide@example.com']]);
+    });
   });
 
   it('rejects an empty file and accepts a header-only file with no rows', async () => {

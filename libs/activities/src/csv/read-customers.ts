@@ -7,8 +7,9 @@ import {
   type TextEncoding,
   validateCustomerRecord,
 } from '@enrich/domain';
-import { CsvError, parse } from 'csv-parse';
-import { type Readable, Transform } from 'node:stream';
+import { isUtf8 } from 'node:buffer';
+import type { Readable } from 'node:stream';
+import { type BrokenRecord, type CsvRecord, CsvRecordSplitter } from './csv-records';
 
 /** The file cannot be read as a customer CSV at all; the message names the line. */
 export class CsvFormatError extends Error {
@@ -33,56 +34,44 @@ export interface ReadOptions {
   mapping?: ColumnMapping;
   /** The file's text encoding, as decided when it was uploaded (`EncodingSniffer`); UTF-8 unless told. */
   encoding?: TextEncoding;
+  /** Longest record read, in characters (1,000,000 unless told): a longer one is quarantined. */
+  maxRecordChars?: number;
 }
 
 /**
- * Streams customer rows out of a CSV file in constant memory: RFC 4180 quoting (embedded commas,
- * quotes and newlines), a UTF-8 BOM, CRLF or LF line ends, blank lines skipped. The header row is
- * matched against the known columns; a row that cannot be validated is yielded with its reason
- * rather than thrown, so one bad row never stops a file.
+ * Streams customer rows out of a CSV file in constant memory, in any of the supported encodings
+ * ({@link CsvRecordSplitter} says how records are read: RFC 4180 quoting, any line ends, blank
+ * lines skipped). The header row is matched against the known columns. A row that cannot be read or
+ * validated is yielded with its line and reason rather than thrown — a record over the size limit,
+ * a stray quote, a ragged row, an invalid email — so one bad row never stops a file.
  *
- * @throws {@link CsvFormatError} when the file is empty, lacks a required column, or is malformed
- * (an unterminated quote, say), naming the line.
+ * @throws {@link CsvFormatError} when the file is empty, its header cannot be read or lacks a
+ * required column, or its bytes are not valid in its encoding, naming the line.
  */
 export async function* readCustomerRows(source: Readable, options: ReadOptions = {}): AsyncGenerator<CsvRow> {
   const afterRow = options.afterRow ?? 0;
-  const text = options.encoding && options.encoding !== 'utf-8' ? source.pipe(toUtf8(options.encoding)) : source;
-  if (text !== source) source.on('error', (error) => text.destroy(error));
-  const parser = text.pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true, max_record_size: 1_000_000 }));
-  text.on('error', (error) => parser.destroy(error));
+  const splitter = new CsvRecordSplitter(options.maxRecordChars);
   let columns: ReadonlyArray<CustomerColumn | null> | undefined;
   let headerWidth = 0;
   let rowNumber = 0;
-  // csv-parse counts a CRLF inside a quoted field as two lines; this undoes that for line numbers.
-  let embeddedCrlfs = 0;
-  try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      const breaks = countBreaks(record);
-      embeddedCrlfs += breaks.crlf;
-      const lineNumber = info.lines - embeddedCrlfs - breaks.all;
+  for await (const records of recordsOf(source, options.encoding ?? 'utf-8', splitter)) {
+    for (const record of records) {
       if (!columns) {
-        const mapping = mapHeader(record, options.mapping);
-        if (mapping.unmatched.length > 0) {
-          throw new CsvFormatError(
-            `line ${lineNumber}: the column mapping names header(s) the file does not have: ${mapping.unmatched.join(', ')} (found: ${record.join(', ') || 'nothing'})`,
-            lineNumber,
-          );
-        }
-        if (mapping.missing.length > 0) {
-          throw new CsvFormatError(
-            `line ${lineNumber}: the header is missing required column(s) ${mapping.missing.join(', ')} (found: ${record.join(', ') || 'nothing'})`,
-            lineNumber,
-          );
-        }
-        columns = mapping.columns;
-        headerWidth = record.length;
+        if (!('fields' in record)) throw new CsvFormatError(`line ${record.line}: the header row cannot be read: ${record.reason}`, record.line);
+        columns = headerColumns(record, options.mapping);
+        headerWidth = record.fields.length;
         continue;
       }
       rowNumber += 1;
       if (rowNumber <= afterRow) continue;
-      const raw = rawValues(columns, record);
-      if (record.length !== headerWidth) {
-        yield { rowNumber, lineNumber, ok: false, raw, reason: `line ${lineNumber}: expected ${headerWidth} columns, found ${record.length}` };
+      const lineNumber = record.line;
+      if (!('fields' in record)) {
+        yield { rowNumber, lineNumber, ok: false, raw: {}, reason: `line ${lineNumber}: ${record.reason}` };
+        continue;
+      }
+      const raw = rawValues(columns, record.fields);
+      if (record.fields.length !== headerWidth) {
+        yield { rowNumber, lineNumber, ok: false, raw, reason: `line ${lineNumber}: expected ${headerWidth} columns, found ${record.fields.length}` };
         continue;
       }
       const validation = validateCustomerRecord(raw);
@@ -90,53 +79,116 @@ export async function* readCustomerRows(source: Readable, options: ReadOptions =
         ? { rowNumber, lineNumber, ok: true, record: validation.record }
         : { rowNumber, lineNumber, ok: false, raw, reason: `line ${lineNumber}: ${validation.reason}` };
     }
-  } catch (error) {
-    if (error instanceof CsvFormatError) throw error;
-    if (error instanceof CsvError) {
-      const line = (error as CsvError & { lines?: number }).lines;
-      throw new CsvFormatError(`line ${line ?? '?'}: ${error.message}`, line, { cause: error });
-    }
-    throw error;
   }
   if (!columns) {
     throw new CsvFormatError(`the file is empty: expected a header row with at least ${REQUIRED_COLUMNS.join(', ')}`, 1);
   }
 }
 
+function headerColumns(header: CsvRecord, mapping: ColumnMapping | undefined): ReadonlyArray<CustomerColumn | null> {
+  const matched = mapHeader(header.fields, mapping);
+  const found = header.fields.join(', ') || 'nothing';
+  if (matched.unmatched.length > 0) {
+    throw new CsvFormatError(
+      `line ${header.line}: the column mapping names header(s) the file does not have: ${matched.unmatched.join(', ')} (found: ${found})`,
+      header.line,
+    );
+  }
+  if (matched.missing.length > 0) {
+    throw new CsvFormatError(`line ${header.line}: the header is missing required column(s) ${matched.missing.join(', ')} (found: ${found})`, header.line);
+  }
+  return matched.columns;
+}
+
 /**
- * Transcodes a file to UTF-8 for the parser. The decoder is fatal: a byte the encoding cannot read
- * fails the file naming its line (the upload was checked already, so only a file that changed in
- * the blob store gets here), never a silent U+FFFD. The byte order mark is dropped. UTF-8 files
- * skip this step: csv-parse reads them as they are.
+ * The file's records, a batch per chunk read. The decoder is fatal: a byte the encoding cannot read
+ * fails the file naming its line (uploads are checked when they arrive, so only a file changed in
+ * the blob store gets there), never a silent U+FFFD.
  */
-function toUtf8(encoding: TextEncoding): Transform {
+async function* recordsOf(source: Readable, encoding: TextEncoding, splitter: CsvRecordSplitter): AsyncGenerator<Array<CsvRecord | BrokenRecord>> {
+  const text = encoding === 'utf-8' ? utf8Lines(source) : decodeStream(source, encoding);
+  for await (const piece of text) yield splitter.push(piece);
+  yield splitter.end();
+}
+
+/**
+ * UTF-8 text in whole lines: each chunk is cut after its last LF byte (never part of a multi-byte
+ * character), so every piece decodes alone and a bad byte is found on its exact line.
+ */
+async function* utf8Lines(source: Readable): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  let carry: Buffer = Buffer.alloc(0);
+  let line = 1;
+  let first = true;
+  const decode = (bytes: Buffer): string => {
+    try {
+      // The BOM is dropped once, at the start of the file.
+      const text = decoder.decode(first && bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes);
+      first = false;
+      line += lineBreaks(text);
+      return text;
+    } catch (error) {
+      const bad = firstBadLine(bytes);
+      throw new CsvFormatError(`line ${line + bad}: the file is not valid UTF-8 on this line`, line + bad, { cause: error });
+    }
+  };
+  for await (const chunk of source as AsyncIterable<Buffer>) {
+    const bytes = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+    const cut = bytes.lastIndexOf(0x0a) + 1;
+    // No LF for a megabyte (CR-only line ends): decode what is there, bar a possible partial character.
+    const end = cut > 0 ? cut : bytes.length > 1 << 20 ? utf8Boundary(bytes) : 0;
+    carry = bytes.subarray(end);
+    if (end > 0) yield decode(bytes.subarray(0, end));
+  }
+  if (carry.length > 0) yield decode(carry);
+}
+
+/** Lines before the first one of `bytes` that is not valid UTF-8 (0: the first line). */
+function firstBadLine(bytes: Buffer): number {
+  let lines = 0;
+  for (let start = 0; start < bytes.length; lines += 1) {
+    const lf = bytes.indexOf(0x0a, start);
+    const end = lf < 0 ? bytes.length : lf + 1;
+    if (!isUtf8(bytes.subarray(start, end))) return lines;
+    start = end;
+  }
+  return lines;
+}
+
+/** Where the last complete UTF-8 character of `bytes` ends. */
+function utf8Boundary(bytes: Buffer): number {
+  let end = bytes.length;
+  for (let back = 1; back <= 3 && back <= bytes.length; back++) {
+    const byte = bytes[bytes.length - back];
+    if ((byte & 0xc0) !== 0x80) {
+      // A lead byte: keep it (and its continuation bytes) for the next chunk if incomplete.
+      const need = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+      if (need > back) end = bytes.length - back;
+      break;
+    }
+  }
+  return end;
+}
+
+/** Other encodings (UTF-16, Windows-1252) through a streaming decoder; its line is the last one read. */
+async function* decodeStream(source: Readable, encoding: TextEncoding): AsyncGenerator<string> {
   const decoder = new TextDecoder(encoding, { fatal: true });
-  let lines = 1;
+  let line = 1;
   const decode = (bytes?: Buffer): string => {
     try {
       const text = bytes ? decoder.decode(bytes, { stream: true }) : decoder.decode();
-      for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) lines += 1;
+      line += lineBreaks(text);
       return text;
     } catch (error) {
-      throw new CsvFormatError(`line ${lines}: the file is not valid ${encoding}`, lines, { cause: error });
+      throw new CsvFormatError(`line ${line}: the file is not valid ${encoding}`, line, { cause: error });
     }
   };
-  return new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      try {
-        done(null, decode(chunk));
-      } catch (error) {
-        done(error as Error);
-      }
-    },
-    flush(done) {
-      try {
-        done(null, decode());
-      } catch (error) {
-        done(error as Error);
-      }
-    },
-  });
+  for await (const chunk of source as AsyncIterable<Buffer>) yield decode(chunk);
+  yield decode();
+}
+
+function lineBreaks(text: string): number {
+  return text.match(/\r\n|\r|\n/g)?.length ?? 0;
 }
 
 function rawValues(columns: ReadonlyArray<CustomerColumn | null>, record: readonly string[]): Record<string, string> {
@@ -145,15 +197,4 @@ function rawValues(columns: ReadonlyArray<CustomerColumn | null>, record: readon
     if (column && record[index] !== undefined) values[column] = record[index];
   });
   return values;
-}
-
-function countBreaks(record: readonly string[]): { all: number; crlf: number } {
-  let all = 0;
-  let crlf = 0;
-  for (const field of record) {
-    if (!field.includes('\n') && !field.includes('\r')) continue;
-    all += field.match(/\r\n|\r|\n/g)?.length ?? 0;
-    crlf += field.match(/\r\n/g)?.length ?? 0;
-  }
-  return { all, crlf };
 }
