@@ -7,6 +7,7 @@
 #   npm test                                 everything
 #   npm test -- --projects=@enrich/domain    extra arguments go to `nx run-many`
 #   NX_MODE=affected npm test                only what the change affects (CI on pull requests)
+#   STACK_*_PORT=… TEST_MOCK_PORT=… npm test   beside another run on this machine (tools/stack/README.md)
 set -euo pipefail
 TOOL=test
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -41,7 +42,7 @@ mode=${NX_MODE:-run-many}
 npx nx run @enrich/mock-enrichment:build --outputStyle=static
 npx nx "$mode" -t build --outputStyle=static
 
-mock_port=14010
+mock_port=${TEST_MOCK_PORT:-14010}
 say "starting mock-enrichment on :$mock_port"
 PORT=$mock_port LOG_LEVEL=warn MOCK_LATENCY_MS=0 MOCK_JITTER_MS=0 node apps/mock-enrichment/dist/main.js >"$STACK_DIR/logs/mock-enrichment.log" 2>&1 &
 mock_pid=$!
