@@ -3,6 +3,9 @@ import { EMPTY_COUNTS } from '@enrich/domain';
 import type { Pool, PoolClient } from 'pg';
 import { inTransaction, sqlPool, type Prisma, type PrismaClient } from './prisma-client';
 
+/** Rows turned FAILED per statement when a job ends early: a fraction of a second each. */
+const FINAL_ROWS_PER_STATEMENT = 20_000;
+
 export interface NewJob {
   sourceName: string;
   blobKey: string;
@@ -143,12 +146,21 @@ export class JobRepository {
 
   /** Moves the job to `status`; a final status may carry its error and how its lookups were served. */
   /**
-   * Sets a job's status. A job that ends FAILED or CANCELLED leaves no row PENDING: in the same
-   * transaction those rows turn FAILED with the reason, so every row of a finished job is final.
+   * Sets a job's status. A job that ends FAILED or CANCELLED leaves no row PENDING: first those rows
+   * turn FAILED with the reason, a range of rows per statement (each committed, so a retried call
+   * goes on where the last one stopped, however large the file), then the job's status is set. So
+   * once a job says it is over, none of its rows changes any more.
    */
   async markStatus(jobId: string, status: JobStatus, error?: string, lookups?: LookupStats): Promise<void> {
+    if (status === 'FAILED' || status === 'CANCELLED') {
+      const reason = status === 'CANCELLED' ? 'not enriched: the job was cancelled' : `not enriched: the job failed${error ? ` (${error})` : ''}`;
+      const { _max } = await this.prisma.jobRow.aggregate({ where: { jobId }, _max: { rowNumber: true } });
+      for (let from = 1; from <= (_max.rowNumber ?? 0); from += FINAL_ROWS_PER_STATEMENT) {
+        await this.failPendingRows(jobId, { from, to: from + FINAL_ROWS_PER_STATEMENT }, reason);
+      }
+    }
     const now = new Date();
-    const update = this.prisma.job.update({
+    await this.prisma.job.update({
       where: { id: jobId },
       data: {
         status,
@@ -158,15 +170,6 @@ export class JobRepository {
         ...(status === 'COMPLETED' || status === 'FAILED' || status === 'CANCELLED' ? { completedAt: now } : {}),
       },
     });
-    if (status !== 'FAILED' && status !== 'CANCELLED') {
-      await update;
-      return;
-    }
-    const reason = status === 'CANCELLED' ? 'not enriched: the job was cancelled' : `not enriched: the job failed${error ? ` (${error})` : ''}`;
-    await this.prisma.$transaction([
-      this.prisma.jobRow.updateMany({ where: { jobId, status: 'PENDING' }, data: { status: 'FAILED', lastError: reason } }),
-      update,
-    ]);
   }
 
   /**
