@@ -1,6 +1,5 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
-import { errorResponse, jobIdParams, jobResponse, resultsQuery, resultsResponse, submitTuning } from './jobs/jobs.schemas';
-import { CUSTOMER_COLUMNS } from '@enrich/domain';
+import { errorResponse, jobIdParams, jobResponse, resultsQuery, exportQuery, resultsResponse, submitTuning } from './jobs/jobs.schemas';
 
 /** The gateway's contract, generated from the same zod schemas the routes parse with. */
 export function openApiDocument() {
@@ -46,8 +45,9 @@ export function openApiDocument() {
     method: 'get',
     path: '/v1/jobs/{id}/results.csv',
     summary: 'Every row of a job as CSV, streamed (what is done so far while the job runs)',
-    description: `Read in keyset pages of 1,000 rows and written as they come (constant memory). Columns: \`row_number\`, the input columns (${CUSTOMER_COLUMNS.join(', ')}), \`status\`, \`error\`, then for each enriched field of the job's groups \`<field>\`, \`<field>_provider\` and \`<field>_confidence\` (empty when the row has no value). Personal fields are opened for the job's owner.`,
-    request: { params: jobIdParams },
+    description:
+      "Read in keyset pages of 1,000 rows and written as they come (constant memory). Columns: every input column with its header as written, in the file's order and with its cells exactly as written (never replaced), then the platform's columns under a prefix no input header starts with (`enriched.` unless the file uses it, then `_enriched.`): `enriched.row_number`, `enriched.status`, `enriched.error`, and for each enriched field of the job's groups `enriched.<field>`, `enriched.<field>.provider` and `enriched.<field>.confidence` (empty when the row has no value). Personal values are opened for the job's owner.",
+    request: { params: jobIdParams, query: exportQuery },
     responses: {
       200: {
         description: 'The CSV, as an attachment',

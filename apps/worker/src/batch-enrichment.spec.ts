@@ -3,7 +3,7 @@ import { createTestDatabase, connectTemporal, customersCsv, testEnv, uniqueTaskQ
 import type { BatchEnrichmentInput, BatchProgress, batchEnrichmentWorkflow } from '@enrich/workflows';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Client, WorkflowFailedError } from '@temporalio/client';
-import { lookupKey, PROVIDER_CATALOG } from '@enrich/activities';
+import { lookupKey, openEnrichedFields, PROVIDER_CATALOG } from '@enrich/activities';
 import { type CustomerRecord, DEFAULT_CONFIDENCE_THRESHOLD, GROUP_FIELDS, isSealed } from '@enrich/domain';
 import { temporal as temporal_api } from '@temporalio/proto';
 import { execFileSync } from 'node:child_process';
@@ -330,7 +330,10 @@ describe('batchEnrichmentWorkflow', () => {
       work_email: 'mock-email-finder',
       phone: 'mock-phone-finder',
     });
-    expect(String(ada.fields.find((f) => f.field === 'work_email')?.value)).toMatch(/@acme-labs\.com$/);
+    // Personal values are stored sealed; the results open them.
+    expect(isSealed(ada.fields.find((f) => f.field === 'work_email')?.value)).toBe(true);
+    const opened = await openEnrichedFields(testCodec().sealer, ada.fields);
+    expect(String(opened.find((f) => f.field === 'work_email')?.value)).toMatch(/@acme-labs\.com$/);
     // A free-mail address and no company: no firmographics or work email can be asked for.
     expect(Object.keys(providers(grace)).sort()).toEqual(
       ['age_band', 'education', 'home_owner', 'household_size', 'income_band', 'line_type', 'marital_status', 'phone', 'region'].sort(),

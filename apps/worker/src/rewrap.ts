@@ -1,14 +1,16 @@
 import { createCodecKit, LocalKeyProvider } from '@enrich/codec';
 import { loadWorkerConfig } from '@enrich/config';
-import { createPrismaClient, JobRepository } from '@enrich/db';
+import { createPrismaClient, JobRepository, SealedValuesRepository } from '@enrich/db';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command } from 'commander';
-import { rewrapStoredInputs } from './rewrap/rewrap-inputs';
+import { rewrapCachedAnswers, rewrapStoredInputs, rewrapStoredResults, type RewrapProgress } from './rewrap/rewrap-inputs';
 
 /**
  * `rewrap`: after the configured master key changed (a KMS alias moved to a new key, or
- * `--rotate-local-key`), re-wraps the data keys of sealed fields stored in PostgreSQL under it.
- * Uses the worker's configuration (DATABASE_URL, CODEC_*, KMS_*).
+ * `--rotate-local-key`), re-wraps the data keys of sealed fields stored in PostgreSQL under it:
+ * the staged input (`job_row.input`), then the personal enriched values (`enrichment_result.value`)
+ * and the cached provider answers (`lookup_cache.fields`). Uses the worker's configuration
+ * (DATABASE_URL, CODEC_*, KMS_*).
  */
 async function main(): Promise<void> {
   const program = new Command('rewrap')
@@ -28,21 +30,25 @@ async function main(): Promise<void> {
   const prisma = createPrismaClient(config.database);
   try {
     const jobs = new JobRepository(prisma);
+    const values = new SealedValuesRepository(prisma);
     const { sealer } = createCodecKit(config.codec, { namespace: config.temporal.namespace });
-    const bar = new SingleBar(
-      { format: 'rewrap |{bar}| {value}/{total} rows scanned · {rewrapped} rewrapped', stream: process.stderr, noTTYOutput: true, notTTYSchedule: 5_000 },
-      Presets.shades_classic,
-    );
-    bar.start(await jobs.totalStoredRows(), 0, { rewrapped: 0 });
-    const result = await rewrapStoredInputs({
-      jobs,
-      sealer,
-      batchSize: options.batch,
-      dryRun: options.dryRun,
-      onProgress: (p) => bar.update(p.scanned, { rewrapped: p.rewrapped }),
-    });
-    bar.stop();
-    process.stdout.write(`${JSON.stringify({ ...result, dryRun: options.dryRun })}\n`);
+    const phase = async (what: string, total: number, run: (onProgress: (p: RewrapProgress) => void) => Promise<RewrapProgress>) => {
+      const bar = new SingleBar(
+        { format: `rewrap ${what} |{bar}| {value}/{total} scanned · {rewrapped} rewrapped`, stream: process.stderr, noTTYOutput: true, notTTYSchedule: 5_000 },
+        Presets.shades_classic,
+      );
+      bar.start(total, 0, { rewrapped: 0 });
+      const result = await run((p) => bar.update(p.scanned, { rewrapped: p.rewrapped }));
+      bar.stop();
+      return result;
+    };
+    const common = { sealer, batchSize: options.batch, dryRun: options.dryRun };
+    const inputs = await phase('job_row.input', await jobs.totalStoredRows(), (onProgress) => rewrapStoredInputs({ ...common, jobs, onProgress }));
+    const sealed = await values.countSealed();
+    const results = await phase('enrichment_result.value', sealed.results, (onProgress) => rewrapStoredResults({ ...common, values, onProgress }));
+    const cache = await phase('lookup_cache.fields', sealed.cache, (onProgress) => rewrapCachedAnswers({ ...common, values, onProgress }));
+    // `scanned`/`rewrapped` at the top count job_row inputs, as before; each table has its own counts too.
+    process.stdout.write(`${JSON.stringify({ ...inputs, inputs, results, cache, dryRun: options.dryRun })}\n`);
   } finally {
     await prisma.$disconnect();
   }

@@ -55,6 +55,7 @@ export function createActivitiesForDatabase({ prisma, sealer, blobDir, stagingBa
         budget: new RateBudget(budgets[spec.name]),
         cache,
         cacheTtlMs,
+        sealer,
       }),
     ]),
   );

@@ -19,7 +19,7 @@ export interface ActivityDeps {
   /** Demographics lookups for the customer refresh. */
   demographics: Pick<LookupService, 'lookupMany'>;
   /** Seals personal fields at rest and opens them for the provider call that needs them. */
-  sealer: Pick<FieldSealer, 'sealRecord' | 'openRecord'>;
+  sealer: Pick<FieldSealer, 'sealRecord' | 'openRecord' | 'seal'>;
   /** Where the web-research providers (search, crawl, extract) are. */
   webProviders: HttpProviderOptions;
   /** Rows looked up together within a page (bounded further by the provider's budget). */

@@ -8,11 +8,13 @@ import {
   type LookupStats,
   type RowOutcome,
   type RowRange,
+  type StoredFieldValue,
 } from '@enrich/domain';
 import type { FieldSealer } from '@enrich/codec';
 import type { JobRepository, RowResult } from '@enrich/db';
 import { runWaterfall, type WaterfallOptions } from './waterfall';
 import { ProviderRateLimitedError } from './providers/provider-errors';
+import { sealPersonalFieldsOfRows } from './sealed-fields';
 
 export interface EnrichPageInput {
   jobId: string;
@@ -24,8 +26,11 @@ export interface EnrichmentDeps {
   jobs: JobRepository;
   /** Providers and the order they are tried in, per group. */
   waterfall: WaterfallOptions;
-  /** Opens the sealed personal fields of a row right before they go to a provider. */
-  sealer: Pick<FieldSealer, 'openRecord'>;
+  /**
+   * Opens the sealed personal fields of a row right before they go to a provider, and seals any
+   * personal enriched value not sealed yet before it is written.
+   */
+  sealer: Pick<FieldSealer, 'openRecord' | 'sealRecord'>;
   /** Rows looked up together (and written in one transaction) within a page. */
   chunkSize: number;
 }
@@ -52,6 +57,9 @@ export function createEnrichmentActivities({ jobs, waterfall, sealer, chunkSize 
      * written in one transaction and the last finished row is heartbeated, so a retried attempt
      * (or a crash) resumes after it. Rows the provider could not serve yet stay pending and the
      * activity fails retryably once the rest of the page is saved: Temporal's backoff does the rest.
+     * Enriched personal values come sealed from the lookup services and are written sealed (any
+     * still in plaintext, e.g. from a provider plugged in without sealing, is sealed here first);
+     * the page never opens them, and returns only counts.
      */
     async enrichPage({ jobId, range, fields }: EnrichPageInput): Promise<EnrichPageResult> {
       const groups = fields.filter(isEnrichmentGroup);
@@ -78,7 +86,7 @@ export function createEnrichmentActivities({ jobs, waterfall, sealer, chunkSize 
             done.push(toRowResult(chunk[index].rowNumber, result.outcome));
           }
         });
-        await jobs.saveRowResults(jobId, done);
+        await jobs.saveRowResults(jobId, await sealPersonalFieldsOfRows(sealer, done));
         heartbeat({ lastRow: chunk.at(-1)?.rowNumber, attempt: activityInfo().attempt, ...stats } satisfies PageProgress);
       }
       // Cancellation is honoured between chunks, so nothing is ever half written.
@@ -97,7 +105,7 @@ export function createEnrichmentActivities({ jobs, waterfall, sealer, chunkSize 
   };
 }
 
-function toRowResult(rowNumber: number, outcome: RowOutcome): RowResult {
+function toRowResult(rowNumber: number, outcome: RowOutcome<StoredFieldValue>): RowResult {
   switch (outcome.kind) {
     case 'enriched':
       return { rowNumber, status: 'ENRICHED', fields: outcome.fields };

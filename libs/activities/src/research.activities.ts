@@ -4,10 +4,12 @@ import type { JobRepository } from '@enrich/db';
 import { type EnrichedField, normalizeConfidence, type ResearchSubject } from '@enrich/domain';
 import { postLookup, type HttpProviderOptions } from './providers/http-provider';
 import { isRetryable } from './providers/provider-errors';
+import { sealPersonalFields } from './sealed-fields';
 
 export interface ResearchDeps {
   jobs: JobRepository;
-  sealer: Pick<FieldSealer, 'openRecord'>;
+  /** Opens the row's input for its research subject; seals personal values before they are stored. */
+  sealer: Pick<FieldSealer, 'openRecord' | 'sealRecord'>;
   /** The web providers (search, crawl, extract) share one base URL and options. */
   http: HttpProviderOptions;
 }
@@ -87,10 +89,11 @@ export function createResearchActivities({ jobs, sealer, http }: ResearchDeps) {
 
     /**
      * Writes a row's researched fields (upserted by job, row and field) and settles its status: a
-     * row still pending ends ENRICHED when anything was found, NOT_FOUND otherwise.
+     * row still pending ends ENRICHED when anything was found, NOT_FOUND otherwise. Research asks
+     * for company facts, but a personal field among them would be sealed before it is stored.
      */
     async saveResearch({ jobId, rowNumber, fields }: { jobId: string; rowNumber: number; fields: EnrichedField[] }): Promise<void> {
-      await jobs.saveResearch(jobId, rowNumber, fields);
+      await jobs.saveResearch(jobId, rowNumber, await sealPersonalFields(sealer, fields));
     },
   };
 }

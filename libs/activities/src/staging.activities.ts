@@ -21,7 +21,7 @@ export interface StagingDeps {
   jobs: JobRepository;
   blobs: BlobStore;
   /** Seals personal fields before they are stored: rows at rest hold them encrypted. */
-  sealer: Pick<FieldSealer, 'sealRecord'>;
+  sealer: Pick<FieldSealer, 'sealRecord' | 'seal'>;
   /** Rows per multi-row insert. */
   insertBatchSize?: number;
   /** Least time between two {@link ROWS_STAGED_SIGNAL}s to the job's workflow (the first goes at once). */
@@ -65,6 +65,7 @@ export function createStagingActivities({ jobs, blobs, sealer, insertBatchSize =
           afterRow: resumeFrom,
           mapping: source.columnMapping,
           encoding: source.encoding,
+          onHeader: (header) => jobs.setHeader(jobId, header),
         })) {
           batch.push(
             row.ok
@@ -72,12 +73,14 @@ export function createStagingActivities({ jobs, blobs, sealer, insertBatchSize =
                   rowNumber: row.rowNumber,
                   lineNumber: row.lineNumber,
                   input: await sealer.sealRecord(row.record, PERSONAL_CUSTOMER_FIELDS),
+                  cells: await sealer.seal(row.cells),
                   status: 'PENDING',
                 }
               : {
                   rowNumber: row.rowNumber,
                   lineNumber: row.lineNumber,
                   input: await sealer.sealRecord(row.raw, PERSONAL_CUSTOMER_FIELDS),
+                  cells: await sealer.seal(row.cells),
                   status: 'QUARANTINED',
                   error: row.reason,
                 },

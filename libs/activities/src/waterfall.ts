@@ -1,12 +1,13 @@
 import {
   type CustomerRecord,
-  type EnrichedField,
   type EnrichmentGroup,
   GROUP_FIELDS,
   mergeEnrichedFields,
   missingFields,
   type LookupStats,
   type RowOutcome,
+  type StoredEnrichedField,
+  type StoredFieldValue,
 } from '@enrich/domain';
 import type { LookupService } from './providers/lookup-service';
 
@@ -19,8 +20,11 @@ export interface WaterfallOptions {
   threshold: number;
 }
 
-/** A row's outcome, or `unavailable` when a provider could not answer yet (retry the row later). */
-export type WaterfallOutcome = { kind: 'done'; outcome: RowOutcome } | { kind: 'unavailable'; error: Error };
+/**
+ * A row's outcome, or `unavailable` when a provider could not answer yet (retry the row later).
+ * Field values are as the lookup services hand them on: personal ones sealed.
+ */
+export type WaterfallOutcome = { kind: 'done'; outcome: RowOutcome<StoredFieldValue> } | { kind: 'unavailable'; error: Error };
 
 /** Thrown when configuration (a waterfall, a rate budget) names a provider the worker has no client for. */
 export class UnknownProviderError extends Error {
@@ -41,7 +45,8 @@ export async function runWaterfall(
   signal: AbortSignal,
   stats?: LookupStats,
 ): Promise<WaterfallOutcome[]> {
-  const candidates: EnrichedField[][] = records.map(() => []);
+  // Ranked by confidence only: sealed values are carried through unopened.
+  const candidates: StoredEnrichedField[][] = records.map(() => []);
   const asked: Array<Set<string>> = records.map(() => new Set());
   const rejected: Array<string | undefined> = records.map(() => undefined);
   const unavailable: Array<Error | undefined> = records.map(() => undefined);

@@ -1,4 +1,4 @@
-import type { EnrichedField } from '@enrich/domain';
+import type { StoredEnrichedField } from '@enrich/domain';
 import type { Prisma, PrismaClient } from './prisma-client';
 
 export interface CustomerInput {
@@ -11,14 +11,14 @@ export interface CustomerInput {
 
 export interface StaleCustomer extends CustomerInput {
   id: string;
-  /** Current demographics with provenance, by field name. */
-  demographics: EnrichedField[];
+  /** Current demographics with provenance, by field name (as stored: personal values, if any, sealed). */
+  demographics: StoredEnrichedField[];
 }
 
 export interface CustomerRefresh {
   id: string;
   /** The merged demographics to store; undefined keeps what is there (e.g. provider had no record). */
-  demographics?: EnrichedField[];
+  demographics?: StoredEnrichedField[];
   refreshedAt: Date;
 }
 
@@ -60,7 +60,7 @@ export class CustomerRepository {
       firstName: r.firstName ?? undefined,
       lastName: r.lastName ?? undefined,
       postalCode: r.postalCode ?? undefined,
-      demographics: Array.isArray(r.demographics) ? (r.demographics as unknown as EnrichedField[]) : [],
+      demographics: Array.isArray(r.demographics) ? (r.demographics as unknown as StoredEnrichedField[]) : [],
     }));
   }
 

@@ -10,4 +10,5 @@ export { FileBlobStore, BlobNotFoundError, type BlobStore } from './blob-store';
 export { cloneDatabase, type ClonedDatabase } from './clone-database';
 export { CustomerRepository, type CustomerInput, type StaleCustomer, type CustomerRefresh } from './customer.repository';
 export { LookupCacheRepository, type CachedAnswer } from './lookup-cache.repository';
-export { JobExportRepository, type ExportRow, type ExportField } from './job-export.repository';
+export { SealedValuesRepository, type ResultKey, type CacheKey } from './sealed-values.repository';
+export { JobExportRepository, type ExportRow, type ExportField, type StoredExportRow } from './job-export.repository';

@@ -1,4 +1,14 @@
-import type { ColumnMapping, EnrichedField, JobCounts, JobStatus, LookupStats, RowRange, RowStatus, TextEncoding } from '@enrich/domain';
+import type {
+  ColumnMapping,
+  JobCounts,
+  JobStatus,
+  LookupStats,
+  RowRange,
+  RowStatus,
+  StoredEnrichedField,
+  StoredFieldValue,
+  TextEncoding,
+} from '@enrich/domain';
 import { EMPTY_COUNTS } from '@enrich/domain';
 import type { Pool, PoolClient } from 'pg';
 import { inTransaction, sqlPool, type Prisma, type PrismaClient } from './prisma-client';
@@ -38,6 +48,8 @@ export interface StagedRow {
   rowNumber: number;
   lineNumber: number;
   input: Record<string, unknown>;
+  /** Every cell of the record as written, sealed as one value. */
+  cells?: unknown;
   status: 'PENDING' | 'QUARANTINED';
   error?: string;
 }
@@ -48,7 +60,10 @@ export interface ResultRow {
   status: RowStatus;
   lastError: string | null;
   input: Record<string, unknown>;
-  fields: EnrichedField[];
+  /** As stored: personal values sealed (open them with `openEnrichedFields` of `@enrich/activities`), plain in rows written before they were. */
+  fields: StoredEnrichedField[];
+  /** Every cell of the record as written, sealed (null for rows staged before cells were kept). */
+  cells: unknown;
 }
 
 export interface PendingRow {
@@ -62,7 +77,8 @@ export interface RowResult {
   rowNumber: number;
   status: Exclude<RowStatus, 'PENDING' | 'QUARANTINED'>;
   error?: string;
-  fields: EnrichedField[];
+  /** Stored as given: the activities seal personal values before they get here. */
+  fields: StoredEnrichedField[];
 }
 
 const COUNT_KEYS: Record<RowStatus, keyof JobCounts> = {
@@ -115,10 +131,10 @@ export class JobRepository {
   /** The job's blob key, requested fields and how to read its file, or undefined when the job does not exist. */
   async source(
     jobId: string,
-  ): Promise<{ blobKey: string; fields: string[]; status: JobStatus; encoding: TextEncoding; columnMapping?: ColumnMapping } | undefined> {
+  ): Promise<{ blobKey: string; fields: string[]; status: JobStatus; encoding: TextEncoding; header: string[]; columnMapping?: ColumnMapping } | undefined> {
     const job = await this.prisma.job.findUnique({
       where: { id: jobId },
-      select: { blobKey: true, fields: true, status: true, columnMapping: true, encoding: true },
+      select: { blobKey: true, fields: true, status: true, columnMapping: true, encoding: true, header: true },
     });
     if (!job) return undefined;
     const { columnMapping, encoding, ...rest } = job;
@@ -192,10 +208,10 @@ export class JobRepository {
   async insertRows(jobId: string, rows: readonly StagedRow[]): Promise<void> {
     if (rows.length === 0) return;
     await this.pool.query(
-      `INSERT INTO job_row (job_id, row_number, line_number, input, status, last_error)
-       SELECT $1::uuid, v.row_number, v.line_number, v.input, v.status, v.last_error
-         FROM unnest($2::int[], $3::int[], $4::jsonb[], $5::"RowStatus"[], $6::text[])
-              AS v(row_number, line_number, input, status, last_error)
+      `INSERT INTO job_row (job_id, row_number, line_number, input, status, last_error, cells)
+       SELECT $1::uuid, v.row_number, v.line_number, v.input, v.status, v.last_error, v.cells
+         FROM unnest($2::int[], $3::int[], $4::jsonb[], $5::"RowStatus"[], $6::text[], $7::jsonb[])
+              AS v(row_number, line_number, input, status, last_error, cells)
        ON CONFLICT (job_id, row_number) DO NOTHING`,
       [
         jobId,
@@ -204,8 +220,14 @@ export class JobRepository {
         rows.map((r) => JSON.stringify(r.input)),
         rows.map((r) => r.status),
         rows.map((r) => r.error ?? null),
+        rows.map((r) => (r.cells === undefined ? null : JSON.stringify(r.cells))),
       ],
     );
+  }
+
+  /** Records the file's header row as written, once (a retried staging attempt writes nothing). */
+  async setHeader(jobId: string, header: readonly string[]): Promise<void> {
+    await this.prisma.job.updateMany({ where: { id: jobId, header: { isEmpty: true } }, data: { header: [...header] } });
   }
 
   /** Rows of `range` still waiting for enrichment, in row order. */
@@ -248,7 +270,7 @@ export class JobRepository {
    * was found, NOT_FOUND otherwise; a row NOT_FOUND by lookups becomes ENRICHED when research found
    * something. One transaction, idempotent.
    */
-  async saveResearch(jobId: string, rowNumber: number, fields: readonly EnrichedField[]): Promise<void> {
+  async saveResearch(jobId: string, rowNumber: number, fields: readonly StoredEnrichedField[]): Promise<void> {
     const found = fields.length > 0;
     await inTransaction(this.pool, async (client) => {
       if (found)
@@ -313,13 +335,14 @@ export class JobRepository {
         status: true,
         lastError: true,
         input: true,
+        cells: true,
         results: { orderBy: { field: 'asc' }, select: { field: true, value: true, provider: true, confidence: true, fetchedAt: true, fromCache: true } },
       },
     });
     return rows.map(({ results, input, ...row }) => ({
       ...row,
       input: input as Record<string, unknown>,
-      fields: results.map((r) => ({ ...r, value: r.value as EnrichedField['value'], fetchedAt: r.fetchedAt.toISOString() })),
+      fields: results.map((r) => ({ ...r, value: r.value as StoredFieldValue, fetchedAt: r.fetchedAt.toISOString() })),
     }));
   }
 }
@@ -329,7 +352,7 @@ export class JobRepository {
  * answer replaces the stored one with its provenance. Columns go as arrays (`unnest`): a constant
  * statement with eight parameters, however many fields, which is what keeps page writes cheap.
  */
-async function upsertResults(db: Pick<PoolClient, 'query'>, jobId: string, fields: ReadonlyArray<EnrichedField & { rowNumber: number }>): Promise<void> {
+async function upsertResults(db: Pick<PoolClient, 'query'>, jobId: string, fields: ReadonlyArray<StoredEnrichedField & { rowNumber: number }>): Promise<void> {
   await db.query(
     `INSERT INTO enrichment_result (job_id, row_number, field, value, provider, confidence, fetched_at, from_cache)
      SELECT $1::uuid, v.*

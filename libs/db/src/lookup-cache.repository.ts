@@ -1,11 +1,12 @@
-import type { EnrichedField } from '@enrich/domain';
+import type { StoredEnrichedField } from '@enrich/domain';
 import type { Pool } from 'pg';
 import { sqlPool, type PrismaClient } from './prisma-client';
 
 /** A cached provider answer. */
 export interface CachedAnswer {
   found: boolean;
-  fields: EnrichedField[];
+  /** Stored as given: the lookup service seals personal values before it caches them. */
+  fields: StoredEnrichedField[];
   fetchedAt: Date;
 }
 
@@ -24,7 +25,7 @@ export class LookupCacheRepository {
   /** Unexpired answers for `keys`, by key. */
   async getMany(provider: string, keys: readonly string[], now = new Date()): Promise<Map<string, CachedAnswer>> {
     if (keys.length === 0) return new Map();
-    const { rows } = await this.pool.query<{ lookup_key: string; found: boolean; fields: EnrichedField[]; fetched_at: Date }>(
+    const { rows } = await this.pool.query<{ lookup_key: string; found: boolean; fields: StoredEnrichedField[]; fetched_at: Date }>(
       `SELECT lookup_key, found, fields, fetched_at FROM lookup_cache
         WHERE provider = $1 AND lookup_key = ANY($2::text[]) AND expires_at > $3`,
       [provider, [...new Set(keys)], now.toISOString()],

@@ -28,18 +28,26 @@ export const DEFAULT_WATERFALL: Readonly<Record<EnrichmentGroup, readonly string
 /** Below this confidence a value does not stop the waterfall (it is kept if nothing better comes). */
 export const DEFAULT_CONFIDENCE_THRESHOLD = 0.6;
 
-/** The fields of `wanted` that `have` does not hold at `threshold` or above. */
-export function missingFields(wanted: readonly string[], have: readonly EnrichedField[], threshold: number): string[] {
+/** The fields of `wanted` that `have` does not hold at `threshold` or above (values, sealed or not, are not looked at). */
+export function missingFields(
+  wanted: readonly string[],
+  have: ReadonlyArray<Pick<EnrichedField<unknown>, 'field' | 'confidence'>>,
+  threshold: number,
+): string[] {
   const sure = new Set(have.filter((f) => f.confidence >= threshold).map((f) => f.field));
   return wanted.filter((field) => !sure.has(field));
 }
 
 export type FieldValue = string | number | boolean | null;
 
-/** One enriched field with its provenance. */
-export interface EnrichedField {
+/**
+ * One enriched field with its provenance. `V` is the type of its value: plain by default (what a
+ * provider answers and what the results API shows); `StoredEnrichedField` (`./sealed`) is the form
+ * kept at rest and carried by the worker, with the values of personal fields sealed.
+ */
+export interface EnrichedField<V = FieldValue> {
   field: string;
-  value: FieldValue;
+  value: V;
   provider: string;
   /** 0..1: how sure the provider is of this value. */
   confidence: number;
@@ -48,8 +56,9 @@ export interface EnrichedField {
   fromCache?: boolean;
 }
 
-/** What happened to one row: every row ends in exactly one of these. */
-export type RowOutcome = { kind: 'enriched'; fields: EnrichedField[] } | { kind: 'not_found'; provider: string } | { kind: 'failed'; reason: string };
+/** What happened to one row: every row ends in exactly one of these (`V`: the type of field values, see {@link EnrichedField}). */
+export type RowOutcome<V = FieldValue> =
+  { kind: 'enriched'; fields: Array<EnrichedField<V>> } | { kind: 'not_found'; provider: string } | { kind: 'failed'; reason: string };
 
 export function isEnrichmentGroup(value: string): value is EnrichmentGroup {
   return (ENRICHMENT_GROUPS as readonly string[]).includes(value);

@@ -1,4 +1,5 @@
 import type { CustomerColumn } from './customer-record';
+import type { EnrichedField, FieldValue } from './enrichment';
 
 // Type-level only: it lets `Sealed<T>` remember T without anything extra at run time or in JSON.
 declare const sealedValueType: unique symbol;
@@ -48,6 +49,44 @@ export const PERSONAL_CUSTOMER_FIELDS = ['email', 'first_name', 'last_name', 'ph
 
 /** One of {@link PERSONAL_CUSTOMER_FIELDS}. */
 export type PersonalCustomerField = (typeof PERSONAL_CUSTOMER_FIELDS)[number];
+
+/**
+ * Enriched fields (`GROUP_FIELDS`) whose values identify or reach a person: what providers answer
+ * for them is personal data of the same kind as {@link PERSONAL_CUSTOMER_FIELDS}, so it is kept the
+ * same way. The page activity seals these values, with the same `FieldSealer` as the input, as soon
+ * as a provider answers, before they are written to `lookup_cache.fields` and
+ * `enrichment_result.value`; the worker passes them on sealed (merging looks at confidences, never
+ * at values) and only the results API and the CSV export open them, for the job's owner.
+ *
+ * - `work_email`: a person's address (email-finder);
+ * - `phone`: a person's direct number (phone-finder).
+ *
+ * Every other enriched field stays open so the tables remain useful to query: statuses
+ * (`email_status`, `line_type`), coarse demographic bands (age, income, region, household,
+ * education, marital status: they say nothing of who the person is without the sealed identifiers)
+ * and company facts (firmographics, web research). A new field that names or reaches a person (a
+ * name, an address, a personal profile URL) belongs here: `sealed.spec.ts` fails until each field
+ * of `GROUP_FIELDS` is classified.
+ */
+export const PERSONAL_ENRICHED_FIELDS = ['work_email', 'phone'] as const;
+
+/** One of {@link PERSONAL_ENRICHED_FIELDS}. */
+export type PersonalEnrichedField = (typeof PERSONAL_ENRICHED_FIELDS)[number];
+
+/** Whether an enriched field's value is personal (see {@link PERSONAL_ENRICHED_FIELDS}) and so sealed at rest. */
+export function isPersonalEnrichedField(field: string): field is PersonalEnrichedField {
+  return (PERSONAL_ENRICHED_FIELDS as readonly string[]).includes(field);
+}
+
+/**
+ * An enriched value as stored and carried by the worker: sealed for a personal field (see
+ * {@link PERSONAL_ENRICHED_FIELDS}), plain otherwise, and plain in rows written before enriched
+ * values were sealed; readers open whatever {@link isSealed} says is sealed and take the rest as it is.
+ */
+export type StoredFieldValue = FieldValue | Sealed<FieldValue>;
+
+/** An enriched field as stored (`enrichment_result`, `lookup_cache`) and carried by the worker: see {@link StoredFieldValue}. */
+export type StoredEnrichedField = EnrichedField<StoredFieldValue>;
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 

@@ -168,7 +168,7 @@ describe('/v1/jobs control, progress and export', () => {
     const csv = await request(server).get(`/v1/jobs/${id}/results.csv`).buffer(true).expect(200);
     const records = parse(csv.text, { columns: true }) as Array<Record<string, string>>;
     expect(records).toHaveLength(120);
-    expect(records.filter((r) => r.status !== 'PENDING').length).toBeGreaterThanOrEqual(final.length);
+    expect(records.filter((r) => r['enriched.status'] !== 'PENDING').length).toBeGreaterThanOrEqual(final.length);
 
     expect(await until(id, isFinal, 'the end')).toMatchObject({ status: 'COMPLETED' });
   });
@@ -183,42 +183,72 @@ describe('/v1/jobs control, progress and export', () => {
     expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(res.headers['content-disposition']).toBe(`attachment; filename=job-${id}-results.csv`);
     const header = res.text.slice(0, res.text.indexOf('\n')).split(',');
-    expect(header.slice(0, 11)).toEqual([
-      'row_number',
-      'customer_id',
-      'email',
-      'first_name',
-      'last_name',
-      'postal_code',
-      'phone',
-      'company',
-      'domain',
-      'status',
-      'error',
+    // The input columns as written, then ours under the prefix.
+    expect(header).toEqual([
+      ...'customer_id,email,first_name,last_name,postal_code,company'.split(','),
+      'enriched.row_number',
+      'enriched.status',
+      'enriched.error',
+      ...DEMOGRAPHICS.flatMap((f) => [`enriched.${f}`, `enriched.${f}.provider`, `enriched.${f}.confidence`]),
     ]);
-    expect(header.slice(11)).toEqual(DEMOGRAPHICS.flatMap((f) => [f, `${f}_provider`, `${f}_confidence`]));
 
     const records = parse(res.text, { columns: true }) as Array<Record<string, string>>;
     const rows = await allResults(id);
     expect(records).toHaveLength(rows.length);
-    expect(records.map((r) => Number(r.row_number))).toEqual(rows.map((r) => r.rowNumber));
+    expect(records.map((r) => Number(r['enriched.row_number']))).toEqual(rows.map((r) => r.rowNumber));
     for (const [i, row] of rows.entries()) {
       const record = records[i];
-      expect({ email: record.email, first_name: record.first_name, status: record.status, error: record.error }).toEqual({
-        email: row.input.email ?? '',
-        first_name: row.input.first_name ?? '',
-        status: row.status,
-        error: row.lastError ?? '',
-      });
+      expect({ status: record['enriched.status'], error: record['enriched.error'] }).toEqual({ status: row.status, error: row.lastError ?? '' });
       for (const field of DEMOGRAPHICS) {
         const enriched = row.fields.find((f) => f.field === field);
-        expect([record[field], record[`${field}_provider`], record[`${field}_confidence`]]).toEqual(
+        expect([record[`enriched.${field}`], record[`enriched.${field}.provider`], record[`enriched.${field}.confidence`]]).toEqual(
           enriched ? [String(enriched.value), enriched.provider, String(enriched.confidence)] : ['', '', ''],
         );
       }
     }
-    expect(records.at(-1)).toMatchObject({ status: 'QUARANTINED', first_name: 'Eve, "the" quoted', email: 'not-an-email' });
-    expect(records.filter((r) => r.status === 'ENRICHED').length).toBeGreaterThan(0);
+    expect(records.at(-1)).toMatchObject({ 'enriched.status': 'QUARANTINED', first_name: 'Eve, "the" quoted', email: 'not-an-email' });
+    expect(records.filter((r) => r['enriched.status'] === 'ENRICHED').length).toBeGreaterThan(0);
+  });
+
+  it('gives back every input cell of a messy file exactly, and neutralises formulas unless told not to', async () => {
+    const messy = [
+      ['E-Mail', 'phone', 'notes', 'Straße', 'notes'],
+      ['ana@example.com', '+44 20 7946 0001', 'likes "quotes", commas', 'Hauptstraße 1', 'second notes column'],
+      ['BOB@Exämple.DE', '(020) 7946 0002', 'two\r\nlines', 'Zoë', '=HYPERLINK("http://evil.example")'],
+      ['not-an-email', '', '@SUM(A1:A2)', '-1', ' padded '],
+      ['short@example.com', '555'],
+    ];
+    const csvIn = messy.map((cells) => cells.map((c) => (/[",\r\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',')).join('\r\n') + '\r\n';
+    const { id } = await submit(csvIn, 'fields=contact&mapping=%7B%22email%22%3A%22E-Mail%22%7D');
+    await until(id, isFinal, 'the end');
+
+    const kept = parse((await request(server).get(`/v1/jobs/${id}/results.csv?formulas=keep`).buffer(true).expect(200)).text) as string[][];
+    expect(kept[0].slice(0, 5)).toEqual(messy[0]);
+    for (const [i, cells] of messy.slice(1).entries()) {
+      // Every cell as written, in its column; a short row is padded, never shifted.
+      expect(kept[i + 1].slice(0, 5)).toEqual([...cells, ...Array(5 - cells.length).fill('')]);
+    }
+    // The enriched phone has a column of its own: the input phone is never replaced.
+    expect(kept[0]).toContain('enriched.phone');
+
+    const guarded = parse((await request(server).get(`/v1/jobs/${id}/results.csv`).buffer(true).expect(200)).text) as string[][];
+    expect(guarded[1][1]).toBe("'+44 20 7946 0001");
+    expect(guarded[2][4]).toBe('\'=HYPERLINK("http://evil.example")');
+    expect(guarded[3].slice(2, 4)).toEqual(["'@SUM(A1:A2)", "'-1"]);
+
+    const bom = await request(server)
+      .get(`/v1/jobs/${id}/results.csv?bom=true`)
+      .buffer(true)
+      .parse((res, done) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => done(null, Buffer.concat(chunks)));
+      });
+    expect([...(bom.body as Buffer).subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+
+    const { body } = await request(server).get(`/v1/jobs/${id}/results`).expect(200);
+    expect(body.columns).toEqual(messy[0]);
+    expect(body.items[1].cells).toEqual(messy[2]);
   });
 
   it('exports a header alone for a job without rows, and 404s unknown jobs', async () => {

@@ -1,3 +1,4 @@
+import { isSealed } from '@enrich/domain';
 import { customersCsv, type TestDatabase } from '@enrich/testing';
 import fc from 'fast-check';
 import { readdir } from 'node:fs/promises';
@@ -213,7 +214,7 @@ describe('/v1/jobs', () => {
 
     async function expectNothingLeftAndStillServing(jobsBefore: number, blobsBefore: string[]) {
       // The blob store writes a partial file and removes it on failure: give that a moment.
-      for (let i = 0; i < 20 && (await readdir(join(blobDir, 'uploads')).catch(() => [])).length !== blobsBefore.length; i++)
+      for (let i = 0; i < 200 && (await readdir(join(blobDir, 'uploads')).catch(() => [])).length !== blobsBefore.length; i++)
         await new Promise((r) => setTimeout(r, 50));
       expect(await readdir(join(blobDir, 'uploads')).catch(() => [])).toEqual(blobsBefore);
       expect(await db.prisma.job.count()).toBe(jobsBefore);
@@ -271,7 +272,7 @@ describe('/v1/jobs', () => {
             const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0);
             expect(status === 0 || (status >= 200 && status < 500)).toBe(true);
             const accepted = status === 202 ? 1 : 0;
-            for (let i = 0; i < 20 && (await readdir(join(blobDir, 'uploads')).catch(() => [])).length !== blobs.length + accepted; i++) {
+            for (let i = 0; i < 200 && (await readdir(join(blobDir, 'uploads')).catch(() => [])).length !== blobs.length + accepted; i++) {
               await new Promise((r) => setTimeout(r, 50));
             }
             expect(await readdir(join(blobDir, 'uploads')).catch(() => [])).toHaveLength(blobs.length + accepted);
@@ -279,7 +280,7 @@ describe('/v1/jobs', () => {
             await request(server).get('/health').expect(200);
           },
         ),
-        { numRuns: 40 },
+        { numRuns: 40, examples: [[249, null, true]] },
       );
     }, 120_000);
 
@@ -291,6 +292,66 @@ describe('/v1/jobs', () => {
       const blobs = await readdir(join(blobDir, 'uploads')).catch(() => []);
       await rawRequest({ ...head, 'content-length': String(Buffer.byteLength(body) + 10_000) }, body, true);
       await expectNothingLeftAndStillServing(jobs, blobs);
+    });
+  });
+
+  describe('enriched personal values: sealed at rest, opened for the owner', () => {
+    const marker = Math.random().toString(36).slice(2, 10);
+    let jobId: string;
+    interface Field {
+      field: string;
+      value: unknown;
+      provider: string;
+    }
+    const personal = (items: Array<{ rowNumber: number; fields: Field[] }>) =>
+      items.flatMap((row) => row.fields.filter((f) => f.field === 'work_email' || f.field === 'phone').map((f) => ({ rowNumber: row.rowNumber, ...f })));
+
+    beforeAll(async () => {
+      const people = Array.from(
+        { length: 8 },
+        (_, i) => `p${i}.${marker}@acme-widgets.example,Ann${marker}${i},Lee${marker}${i},Acme Widgets,acme-widgets.example`,
+      );
+      const csv = `email,first_name,last_name,company,domain\n${people.join('\n')}\n`;
+      const res = await request(server).post('/v1/jobs').field('fields', 'contact').attach('file', Buffer.from(csv), 'contacts.csv').expect(202);
+      jobId = res.body.id;
+      expect((await waitForJob(jobId)).status).toBe('COMPLETED');
+    });
+
+    it('serves work emails and phones opened, while the tables hold them sealed', async () => {
+      const { body } = await request(server).get(`/v1/jobs/${jobId}/results`).expect(200);
+      const values = personal(body.items);
+      expect(values.filter((f) => f.field === 'work_email').length).toBeGreaterThan(0);
+      expect(values.filter((f) => f.field === 'phone').length).toBeGreaterThan(0);
+      for (const f of values) {
+        if (f.field === 'work_email') expect(f.value).toMatch(new RegExp(`^[a-z0-9._]*${marker}[a-z0-9._]*@acme-widgets\\.example$`));
+        else expect(f.value).toMatch(/^\+[1-9]\d{7,14}$/);
+      }
+      const stored = await db.prisma.enrichmentResult.findMany({ where: { jobId, field: { in: ['work_email', 'phone'] } } });
+      expect(stored).toHaveLength(values.length);
+      expect(stored.every((r) => isSealed(r.value))).toBe(true);
+      const raw = JSON.stringify(stored);
+      expect(values.filter((f) => raw.includes(String(f.value)))).toEqual([]);
+      expect(raw).not.toContain(marker);
+    });
+
+    it('reads a value stored in plaintext before enriched values were sealed as it is', async () => {
+      const stored = await db.prisma.enrichmentResult.findFirst({ where: { jobId, field: 'work_email' }, orderBy: { rowNumber: 'asc' } });
+      if (!stored) throw new Error('no work email was found');
+      await db.prisma.enrichmentResult.update({
+        where: { jobId_rowNumber_field: { jobId, rowNumber: stored.rowNumber, field: 'work_email' } },
+        data: { value: 'written.before@acme-widgets.example' },
+      });
+      const { body } = await request(server).get(`/v1/jobs/${jobId}/results`).expect(200);
+      const values = personal(body.items);
+      expect(values.find((f) => f.rowNumber === stored.rowNumber && f.field === 'work_email')?.value).toBe('written.before@acme-widgets.example');
+      expect(values.filter((f) => typeof f.value !== 'string')).toEqual([]);
+    });
+
+    it('exports them opened in the CSV', async () => {
+      const { body } = await request(server).get(`/v1/jobs/${jobId}/results`).expect(200);
+      const csv = await request(server).get(`/v1/jobs/${jobId}/results.csv`).buffer(true).expect(200);
+      expect(csv.text).not.toContain('$sealed');
+      expect(personal(body.items).filter((f) => !csv.text.includes(String(f.value)))).toEqual([]);
     });
   });
 

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { pipeline } from 'node:stream/promises';
 import type { JobsService, JobView } from './jobs.service';
-import { jobIdParams, resultsQuery, submitTuning } from './jobs.schemas';
+import { exportQuery, jobIdParams, resultsQuery, submitTuning } from './jobs.schemas';
 import { receiveUpload } from './upload';
 
 /** Thin HTTP layer over {@link JobsService}: parse, call, shape. */
@@ -28,7 +28,8 @@ export function jobsRouter(service: JobsService, maxUploadBytes: number): Router
 
   router.get('/:id/results.csv', async (req, res) => {
     const { id } = jobIdParams.parse(req.params);
-    const download = await service.resultsCsv(id);
+    const { formulas, bom } = exportQuery.parse(req.query);
+    const download = await service.resultsCsv(id, { neutraliseFormulas: formulas === 'neutralise', bom });
     res.status(200).type('text/csv; charset=utf-8').attachment(download.filename);
     // Backpressure end to end: a page of rows is read only when the client has taken the last one.
     await pipeline(download.body, res).catch((error: unknown) => {

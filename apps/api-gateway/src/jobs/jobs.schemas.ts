@@ -102,15 +102,29 @@ export const jobResponse = z
   })
   .openapi('Job');
 
+/** Options of the CSV export. */
+export const exportQuery = z.object({
+  formulas: z.enum(['neutralise', 'keep']).default('neutralise').openapi({
+    description:
+      '`neutralise` (default): a cell starting with =, +, -, @, tab or CR gets a leading \' so a spreadsheet shows it instead of running it (OWASP "CSV injection"). `keep`: cells exactly as they are.',
+  }),
+  bom: z.stringbool().default(false).openapi({ description: 'Start the file with a UTF-8 byte order mark (spreadsheet programs read the encoding from it).' }),
+});
+
 export const resultsResponse = z
   .object({
+    columns: z.array(z.string()).openapi({ description: "The file's header row as written: what each item's `cells` line up with." }),
     items: z.array(
       z.object({
         rowNumber: z.number().int(),
         lineNumber: z.number().int(),
         status: z.enum(['PENDING', 'ENRICHED', 'NOT_FOUND', 'FAILED', 'QUARANTINED']),
         lastError: z.string().nullable(),
-        input: z.record(z.string(), z.unknown()),
+        input: z.record(z.string(), z.unknown()).openapi({ description: 'The columns the platform uses, validated and normalised (opened for the owner).' }),
+        cells: z
+          .array(z.string())
+          .nullable()
+          .openapi({ description: 'Every cell of the record exactly as written, in file order; null for rows staged before cells were kept.' }),
         fields: z.array(z.object({ field: z.string(), value: z.unknown(), provider: z.string(), confidence: z.number(), fetchedAt: z.iso.datetime() })),
       }),
     ),

@@ -1,10 +1,11 @@
-import { CsvFormatError, readCustomerRows } from '@enrich/activities';
+import { CsvFormatError, openEnrichedFields, readCustomerRows, type WithOpenedValue } from '@enrich/activities';
 import type { FieldSealer } from '@enrich/codec';
 import type { BlobStore, JobExportRepository, JobRepository, JobSummary } from '@enrich/db';
 import {
   type ColumnMapping,
   type EncodingSniffer,
   type TextEncoding,
+  isSealed,
   ENRICHMENT_GROUPS,
   isEnrichmentGroup,
   isTerminal,
@@ -12,6 +13,7 @@ import {
   type JobCounts,
   type JobProgress,
   type LookupStats,
+  type StoredFieldValue,
 } from '@enrich/domain';
 import {
   batchEnrichmentWorkflow,
@@ -26,15 +28,15 @@ import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError, t
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { badRequest, HttpError, notFound } from '@enrich/http';
-import { csvExport } from './results-csv';
+import { csvExport, type CsvExportOptions } from './results-csv';
 
 export interface JobsServiceDeps {
   jobs: JobRepository;
   blobs: BlobStore;
   temporal: Client;
   taskQueue: string;
-  /** Opens the sealed personal fields of rows for the job's owner. */
-  sealer: Pick<FieldSealer, 'openRecord'>;
+  /** Opens the sealed personal fields of rows (input and enriched values) for the job's owner. */
+  sealer: Pick<FieldSealer, 'openRecord' | 'open'>;
   /** Keyset reads of rows with their fields, for the CSV export. */
   exports: JobExportRepository;
   /** Rows per export query (and in memory at once); 1,000 unless told. */
@@ -79,7 +81,7 @@ export class JobsService {
    * refused with a 400 naming them and the line), records the job and starts its workflow.
    */
   async submit(
-    upload: { file: Readable; filename: string; sniffer: EncodingSniffer },
+    upload: { file: Readable; filename: string; sniffer: EncodingSniffer; complete: Promise<void> },
     fieldsParam: string | undefined,
     { mapping, encoding: named, ...tuning }: JobTuning & { mapping?: ColumnMapping; encoding?: TextEncoding } = {},
   ): Promise<JobView> {
@@ -88,6 +90,8 @@ export class JobsService {
     await this.deps.blobs.put(blobKey, upload.file);
     let encoding: TextEncoding;
     try {
+      // The file part may be whole while the request around it is not: nothing is kept then.
+      await upload.complete;
       const sniffed = upload.sniffer.finish(named);
       if (!sniffed.ok) throw badRequest('invalid_encoding', sniffed.reason, { line: sniffed.line });
       encoding = sniffed.encoding;
@@ -136,29 +140,33 @@ export class JobsService {
     return this.get(jobId);
   }
 
+  /**
+   * A page of the job's rows with their input, their cells as written and enriched values opened,
+   * for the job's owner; `columns` is the file's header row as written (what `cells` line up with).
+   */
   async results(jobId: string, after: number, limit: number) {
-    if (!(await this.deps.jobs.source(jobId))) throw notFound(`job ${jobId} does not exist`);
+    const source = await this.deps.jobs.source(jobId);
+    if (!source) throw notFound(`job ${jobId} does not exist`);
     const rows = await this.deps.jobs.resultRows(jobId, after, limit);
     const lastRow = rows.at(-1)?.rowNumber;
-    const items = await Promise.all(rows.map(async (row) => ({ ...row, input: await this.deps.sealer.openRecord(row.input) })));
-    return { items, nextAfter: rows.length === limit ? lastRow : undefined };
+    const items = await Promise.all(rows.map((row) => openStoredRow(this.deps.sealer, row)));
+    return { columns: source.header, items, nextAfter: rows.length === limit ? lastRow : undefined };
   }
 
   /**
    * The job's rows as CSV, read in keyset pages and produced as the response consumes them: what
    * is done so far while the job runs, everything once it is over. 404 before any byte is sent.
    */
-  async resultsCsv(jobId: string): Promise<CsvDownload> {
+  async resultsCsv(jobId: string, format: Pick<CsvExportOptions, 'neutraliseFormulas' | 'bom'> = {}): Promise<CsvDownload> {
     const source = await this.deps.jobs.source(jobId);
     if (!source) throw notFound(`job ${jobId} does not exist`);
     const { exports, sealer, exportPageSize = 1_000 } = this.deps;
     async function* pages() {
       for await (const page of exports.pages(jobId, { pageSize: exportPageSize })) {
-        const inputs = await Promise.all(page.map((row) => sealer.openRecord(row.input)));
-        yield page.map((row, i) => ({ ...row, input: inputs[i] }));
+        yield await Promise.all(page.map((row) => openStoredRow(sealer, row)));
       }
     }
-    return { filename: `job-${jobId}-results.csv`, body: csvExport(source.fields, pages()) };
+    return { filename: `job-${jobId}-results.csv`, body: csvExport({ header: source.header, groups: source.fields, ...format }, pages()) };
   }
 
   private async find(jobId: string): Promise<JobSummary> {
@@ -224,6 +232,25 @@ export class JobsService {
       throw error;
     }
   }
+}
+
+/**
+ * A stored row (results API or export) for its owner: the sealed personal fields of its input and
+ * its sealed enriched values opened; values stored plain (non-personal ones, or rows written before
+ * enriched values were sealed) are taken as they are. The CSV export writes rows opened by this.
+ */
+export async function openStoredRow<R extends { input: Record<string, unknown>; cells: unknown; fields: ReadonlyArray<{ value: StoredFieldValue }> }>(
+  sealer: Pick<FieldSealer, 'openRecord' | 'open'>,
+  row: R,
+): Promise<
+  Omit<R, 'input' | 'cells' | 'fields'> & { input: Record<string, unknown>; cells: string[] | null; fields: Array<WithOpenedValue<R['fields'][number]>> }
+> {
+  const [input, cells, fields] = await Promise.all([
+    sealer.openRecord(row.input),
+    isSealed(row.cells) ? (sealer.open(row.cells) as Promise<string[]>) : Promise.resolve(Array.isArray(row.cells) ? (row.cells as string[]) : null),
+    openEnrichedFields(sealer, row.fields),
+  ]);
+  return { ...row, input, cells, fields };
 }
 
 function finalJob(job: JobSummary): HttpError {

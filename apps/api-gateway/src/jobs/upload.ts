@@ -20,6 +20,12 @@ export interface Upload {
   fields: Record<string, string>;
   /** Has seen every byte of `file` once it has been read to its end: `finish()` tells its encoding. */
   sniffer: EncodingSniffer;
+  /**
+   * Settles once the whole request body has been read: rejects (with an {@link HttpError}) when it
+   * turns out malformed or cut short after the file part itself was complete. Await it before
+   * keeping anything: a file whose request never completed is not an upload.
+   */
+  complete: Promise<void>;
 }
 
 /**
@@ -35,7 +41,14 @@ export async function receiveUpload(req: Request, maxBytes: number): Promise<Upl
     req.pipe(file);
     failOnEarlyEnd(req, file);
     const charset = /;\s*charset="?([^";\s]+)"?/i.exec(type)?.[1];
-    return { file, filename: query['name'] ?? 'upload.csv', fields: { ...(charset ? { encoding: charset } : {}), ...query }, sniffer };
+    // The file is the body: once it has ended, the request is complete.
+    return {
+      file,
+      filename: query['name'] ?? 'upload.csv',
+      fields: { ...(charset ? { encoding: charset } : {}), ...query },
+      sniffer,
+      complete: Promise.resolve(),
+    };
   }
   if (type.startsWith('multipart/form-data')) return receiveMultipart(req, maxBytes, query);
   throw new HttpError(415, 'unsupported_media_type', 'send the CSV as multipart/form-data (field "file") or with Content-Type: text/csv');
@@ -52,6 +65,10 @@ function receiveMultipart(req: Request, maxBytes: number, query: Record<string, 
       return;
     }
     let file: Readable | undefined;
+    let bodyDone!: { resolve: () => void; reject: (error: Error) => void };
+    const complete = new Promise<void>((resolve, reject) => (bodyDone = { resolve, reject }));
+    // Nobody may be waiting for it yet (a refused request): never an unhandled rejection.
+    complete.catch(() => undefined);
     parser.on('field', (name, value) => {
       fields[name] = value;
     });
@@ -69,11 +86,16 @@ function receiveMultipart(req: Request, maxBytes: number, query: Record<string, 
       part.on('limit', () => own.destroy(tooLarge(maxBytes)));
       part.on('error', (error) => own.destroy(malformed(error)));
       part.pipe(own);
-      resolve({ file: own, filename: info.filename || 'upload.csv', fields, sniffer });
+      resolve({ file: own, filename: info.filename || 'upload.csv', fields, sniffer, complete });
     });
-    // Before the file part: the request fails. After it: the file does.
-    parser.on('error', (error) => (file ? file.destroy(malformed(error)) : reject(malformed(error))));
+    // Before the file part: the request fails. After it: the file does, and so does the body.
+    parser.on('error', (error) => {
+      bodyDone.reject(malformed(error));
+      if (file) file.destroy(malformed(error));
+      else reject(malformed(error));
+    });
     parser.on('close', () => {
+      bodyDone.resolve();
       if (!file) reject(badRequest('invalid_request', 'file: a multipart part named "file" is required'));
     });
     req.pipe(parser);

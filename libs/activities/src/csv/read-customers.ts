@@ -23,9 +23,10 @@ export class CsvFormatError extends Error {
   }
 }
 
+/** A data row: its validated record (or why it has none) and every cell as written, in file order. */
 export type CsvRow =
-  | { rowNumber: number; lineNumber: number; ok: true; record: CustomerRecord }
-  | { rowNumber: number; lineNumber: number; ok: false; reason: string; raw: Record<string, string> };
+  | { rowNumber: number; lineNumber: number; ok: true; record: CustomerRecord; cells: string[] }
+  | { rowNumber: number; lineNumber: number; ok: false; reason: string; raw: Record<string, string>; cells: string[] };
 
 export interface ReadOptions {
   /** Skip (do not yield) rows up to and including this row number: used to resume staging. */
@@ -36,6 +37,8 @@ export interface ReadOptions {
   encoding?: TextEncoding;
   /** Longest record read, in characters (1,000,000 unless told): a longer one is quarantined. */
   maxRecordChars?: number;
+  /** Called once with the header row as written, before the first row is yielded. */
+  onHeader?: (header: string[]) => Promise<void> | void;
 }
 
 /**
@@ -60,24 +63,32 @@ export async function* readCustomerRows(source: Readable, options: ReadOptions =
         if (!('fields' in record)) throw new CsvFormatError(`line ${record.line}: the header row cannot be read: ${record.reason}`, record.line);
         columns = headerColumns(record, options.mapping);
         headerWidth = record.fields.length;
+        await options.onHeader?.(record.fields);
         continue;
       }
       rowNumber += 1;
       if (rowNumber <= afterRow) continue;
       const lineNumber = record.line;
       if (!('fields' in record)) {
-        yield { rowNumber, lineNumber, ok: false, raw: {}, reason: `line ${lineNumber}: ${record.reason}` };
+        yield { rowNumber, lineNumber, ok: false, raw: {}, cells: [], reason: `line ${lineNumber}: ${record.reason}` };
         continue;
       }
       const raw = rawValues(columns, record.fields);
       if (record.fields.length !== headerWidth) {
-        yield { rowNumber, lineNumber, ok: false, raw, reason: `line ${lineNumber}: expected ${headerWidth} columns, found ${record.fields.length}` };
+        yield {
+          rowNumber,
+          lineNumber,
+          ok: false,
+          raw,
+          cells: record.fields,
+          reason: `line ${lineNumber}: expected ${headerWidth} columns, found ${record.fields.length}`,
+        };
         continue;
       }
       const validation = validateCustomerRecord(raw);
       yield validation.ok
-        ? { rowNumber, lineNumber, ok: true, record: validation.record }
-        : { rowNumber, lineNumber, ok: false, raw, reason: `line ${lineNumber}: ${validation.reason}` };
+        ? { rowNumber, lineNumber, ok: true, record: validation.record, cells: record.fields }
+        : { rowNumber, lineNumber, ok: false, raw, cells: record.fields, reason: `line ${lineNumber}: ${validation.reason}` };
     }
   }
   if (!columns) {

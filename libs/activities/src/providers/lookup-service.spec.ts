@@ -1,5 +1,9 @@
+import { CountingKeyProvider, FieldSealer, LocalKeyProvider } from '@enrich/codec';
 import type { CachedAnswer } from '@enrich/db';
-import { type CustomerRecord, EMPTY_LOOKUPS } from '@enrich/domain';
+import { type CustomerRecord, EMPTY_LOOKUPS, isSealed, type Sealed, type StoredEnrichedField } from '@enrich/domain';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ProviderLookup } from './http-lookup.client';
 import { LookupService, type ProviderClient } from './lookup-service';
 import { ProviderRateLimitedError, ProviderRejectedError, ProviderUnavailableError } from './provider-errors';
@@ -38,10 +42,21 @@ const record = (email: string): CustomerRecord => ({ email });
 const signal = new AbortController().signal;
 
 describe('LookupService', () => {
+  let dir: string;
+  let keys: CountingKeyProvider;
+  let sealer: FieldSealer;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'lookup-seal-'));
+    keys = new CountingKeyProvider(new LocalKeyProvider({ keyFile: join(dir, 'keys.json') }));
+    sealer = new FieldSealer({ keys, namespace: 'default' });
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
   it('calls once per distinct contact in a batch and serves later batches from the cache', async () => {
     const client = provider((r) => (r.email.startsWith('gone') ? { kind: 'not_found', provider: 'demographics' } : found(r.email)));
     const cache = new MemoryCache();
-    const service = new LookupService({ provider: client, budget: new RateBudget({ requestsPerSecond: 0, maxInFlight: 4 }), cache, cacheTtlMs: 1_000 });
+    const service = new LookupService({ provider: client, budget: new RateBudget({ requestsPerSecond: 0, maxInFlight: 4 }), cache, cacheTtlMs: 1_000, sealer });
     const stats = { ...EMPTY_LOOKUPS };
     const first = await service.lookupMany([record('a@x.io'), record(' A@X.io '), record('gone@x.io')], signal, stats);
     expect(client.calls).toEqual(['a@x.io', 'gone@x.io']);
@@ -73,7 +88,7 @@ describe('LookupService', () => {
       if (r.email === 'bad@x.io') return new ProviderRejectedError('400: email invalid', 'demographics', 400);
       return found(r.email);
     });
-    const service = new LookupService({ provider: client, budget, cacheTtlMs: 0, callAttempts: 3, callBackoffMs: 1 });
+    const service = new LookupService({ provider: client, budget, cacheTtlMs: 0, callAttempts: 3, callBackoffMs: 1, sealer });
     const [flaky, busy, down, bad] = await service.lookupMany([record('flaky@x.io'), record('busy@x.io'), record('down@x.io'), record('bad@x.io')], signal);
     expect(flaky.kind).toBe('found');
     expect(pauses.length).toBeGreaterThan(0);
@@ -89,7 +104,7 @@ describe('LookupService', () => {
     const gate = new Promise<void>((resolve) => (release = resolve));
     const client = provider((r) => found(r.email));
     const slow: ProviderClient = { ...client, lookup: async (r, s) => (await gate, client.lookup(r, s)) };
-    const service = new LookupService({ provider: slow, budget: new RateBudget({ requestsPerSecond: 0, maxInFlight: 4 }), cacheTtlMs: 0 });
+    const service = new LookupService({ provider: slow, budget: new RateBudget({ requestsPerSecond: 0, maxInFlight: 4 }), cacheTtlMs: 0, sealer });
     const statsA = { ...EMPTY_LOOKUPS };
     const statsB = { ...EMPTY_LOOKUPS };
     const pageA = service.lookupMany([record('same@x.io')], signal, statsA);
@@ -101,5 +116,66 @@ describe('LookupService', () => {
     expect(statsB).toEqual({ cacheHits: 0, providerCalls: 1, sharedCalls: 1 });
     expect(other.kind).toBe('found');
     expect(client.calls.sort()).toEqual(['other@x.io', 'same@x.io']);
+  });
+
+  describe('personal values at rest', () => {
+    const contact = (email: string): ProviderLookup => ({
+      kind: 'found',
+      fields: [
+        { field: 'work_email', value: `work.${email}`, provider: 'mock-email-finder', confidence: 0.9, fetchedAt: '2026-01-01T00:00:00.000Z' },
+        { field: 'email_status', value: 'valid', provider: 'mock-email-finder', confidence: 0.9, fetchedAt: '2026-01-01T00:00:00.000Z' },
+        { field: 'phone', value: null, provider: 'mock-phone-finder', confidence: 0.9, fetchedAt: '2026-01-01T00:00:00.000Z' },
+      ],
+    });
+    const valueOf = (fields: readonly StoredEnrichedField[], name: string) => fields.find((f) => f.field === name)?.value;
+    const budget = () => new RateBudget({ requestsPerSecond: 0, maxInFlight: 4 });
+
+    it('seals personal values as the provider answers: the cache and the caller only see them sealed', async () => {
+      const cache = new MemoryCache();
+      const service = new LookupService({ provider: provider((r) => contact(r.email)), budget: budget(), cache, cacheTtlMs: 1_000, sealer });
+      const emails = Array.from({ length: 50 }, (_, i) => `p${i}@x.io`);
+      keys.reset();
+      const outcomes = await service.lookupMany(emails.map(record), signal);
+      // One data key for the whole batch: sealing costs no key-provider call per value.
+      expect(keys.calls.generateDataKey).toBeLessThanOrEqual(1);
+      for (const [i, outcome] of outcomes.entries()) {
+        if (outcome.kind !== 'found') throw new Error(`expected found, got ${outcome.kind}`);
+        const workEmail = valueOf(outcome.fields, 'work_email');
+        expect(isSealed(workEmail)).toBe(true);
+        expect(await sealer.open(workEmail as Sealed<string>)).toBe(`work.${emails[i]}`);
+        expect(valueOf(outcome.fields, 'email_status')).toBe('valid');
+        expect(valueOf(outcome.fields, 'phone')).toBeNull();
+      }
+      const stored = JSON.stringify([...cache.entries.values()]);
+      expect(emails.filter((email) => stored.includes(email))).toEqual([]);
+      expect(stored).toContain('"valid"');
+    });
+
+    it('passes a cached sealed value on as it is, and seals one cached in plaintext before this', async () => {
+      const cache = new MemoryCache();
+      const client = provider((r) => contact(r.email));
+      const service = new LookupService({ provider: client, budget: budget(), cache, cacheTtlMs: 1_000, sealer });
+      const [first] = await service.lookupMany([record('a@x.io')], signal);
+      const key = [...cache.entries.keys()][0];
+      // An answer cached before enriched values were sealed.
+      const legacyKey = 'legacy';
+      const legacy = contact('old@x.io');
+      if (legacy.kind !== 'found') throw new Error('unreachable');
+      cache.entries.set(legacyKey, { found: true, fields: legacy.fields, fetchedAt: new Date() });
+      jest
+        .spyOn(cache, 'getMany')
+        .mockImplementation(async (_provider, keys) => new Map(keys.map((k, i) => [k, cache.entries.get(i === 0 ? key : legacyKey) as CachedAnswer])));
+
+      const [hit, old] = await service.lookupMany([record('a@x.io'), record('b@x.io')], signal);
+      expect(client.calls).toEqual(['a@x.io']);
+      if (first.kind !== 'found' || hit.kind !== 'found' || old.kind !== 'found') throw new Error('expected found');
+      // Not opened and sealed again: the very ciphertext that was cached.
+      expect(valueOf(hit.fields, 'work_email')).toEqual(valueOf(first.fields, 'work_email'));
+      expect(hit.fields.every((f) => f.fromCache)).toBe(true);
+      const oldWorkEmail = valueOf(old.fields, 'work_email');
+      expect(isSealed(oldWorkEmail)).toBe(true);
+      expect(await sealer.open(oldWorkEmail as Sealed<string>)).toBe('work.old@x.io');
+      expect(valueOf(old.fields, 'email_status')).toBe('valid');
+    });
   });
 });

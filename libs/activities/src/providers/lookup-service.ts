@@ -1,10 +1,12 @@
-import type { CustomerRecord, EnrichedField, LookupStats } from '@enrich/domain';
+import type { FieldSealer } from '@enrich/codec';
+import type { CustomerRecord, LookupStats, StoredEnrichedField } from '@enrich/domain';
 import type { CachedAnswer, LookupCacheRepository } from '@enrich/db';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProviderLookup, RequestBody } from './http-lookup.client';
 import { lookupKey } from './lookup-key';
 import { isRetryable, ProviderRateLimitedError, ProviderRejectedError } from './provider-errors';
 import type { RateBudget } from './rate-budget';
+import { sealPersonalFields } from '../sealed-fields';
 
 /** What a provider client must offer to be looked up through {@link LookupService}. */
 export interface ProviderClient {
@@ -14,9 +16,12 @@ export interface ProviderClient {
   lookup(record: CustomerRecord, signal?: AbortSignal): Promise<ProviderLookup>;
 }
 
-/** The outcome for one record; `unavailable` means try again later (the row stays pending). */
+/**
+ * The outcome for one record; `unavailable` means try again later (the row stays pending). The
+ * values of personal fields found are sealed (`PERSONAL_ENRICHED_FIELDS`), fresh or cached.
+ */
 export type LookupOutcome =
-  | { kind: 'found'; fields: EnrichedField[]; fromCache: boolean }
+  | { kind: 'found'; fields: StoredEnrichedField[]; fromCache: boolean }
   | { kind: 'not_found'; provider: string; fromCache: boolean }
   | { kind: 'rejected'; reason: string }
   | { kind: 'unavailable'; error: Error };
@@ -27,6 +32,11 @@ export interface LookupServiceOptions {
   budget: RateBudget;
   /** Answers already paid for; none = every lookup calls the provider. */
   cache?: Pick<LookupCacheRepository, 'getMany' | 'putMany'>;
+  /**
+   * Seals the personal values of an answer as it arrives, before it is cached or handed on: the
+   * cache, the page activity and the results table only ever see them sealed.
+   */
+  sealer: Pick<FieldSealer, 'sealRecord'>;
   cacheTtlMs: number;
   /**
    * Attempts of one call before the record is reported unavailable (default 4). A row left
@@ -42,7 +52,8 @@ export interface LookupServiceOptions {
  * Looks records up at one provider, a batch at a time: answers cached within their TTL are used
  * as they are (one query for the batch), equal requests in the batch are sent once, and the rest go
  * to the provider through the shared rate budget with a few quick retries. New answers, found or
- * not, are cached so no contact is paid for twice.
+ * not, are cached so no contact is paid for twice. Personal values are sealed as soon as the
+ * provider answers, so they are cached sealed and passed on sealed (a cache hit is never opened).
  */
 export class LookupService {
   /** Calls in flight in this process by key: concurrent pages asking for one contact share a call. */
@@ -55,7 +66,7 @@ export class LookupService {
   }
 
   async lookupMany(records: readonly CustomerRecord[], signal: AbortSignal, stats?: LookupStats): Promise<LookupOutcome[]> {
-    const { provider, cache } = this.options;
+    const { provider, cache, sealer } = this.options;
     const keys = records.map((record) => {
       const body = provider.request(record);
       return body ? lookupKey(provider.name, body) : undefined;
@@ -76,7 +87,7 @@ export class LookupService {
         const hit = cached.get(key);
         if (hit) {
           if (stats) stats.cacheHits++;
-          return Promise.resolve(fromCache(provider.name, hit));
+          return fromCache(provider.name, hit, sealer);
         }
         let call = calls.get(key);
         if (call) {
@@ -91,6 +102,9 @@ export class LookupService {
           } else {
             if (stats) stats.providerCalls++;
             call = this.call(record, signal)
+              .then(async (outcome): Promise<LookupOutcome> =>
+                outcome.kind === 'found' ? { ...outcome, fields: await sealPersonalFields(sealer, outcome.fields) } : outcome,
+              )
               .then((outcome) => {
                 if (outcome.kind === 'found') fresh.push({ key, found: true, fields: outcome.fields, fetchedAt: new Date() });
                 if (outcome.kind === 'not_found') fresh.push({ key, found: false, fields: [], fetchedAt: new Date() });
@@ -127,8 +141,16 @@ export class LookupService {
   }
 }
 
-function fromCache(provider: string, hit: CachedAnswer): LookupOutcome {
-  return hit.found
-    ? { kind: 'found', fields: hit.fields.map((f) => ({ ...f, fromCache: true })), fromCache: true }
-    : { kind: 'not_found', provider, fromCache: true };
+/**
+ * A cached answer as an outcome. Its personal values stay sealed as they were cached; an answer
+ * cached before enriched values were sealed has them in plaintext, and they are sealed here so
+ * nothing downstream tells the two apart (the cache entry itself expires with its TTL).
+ */
+async function fromCache(provider: string, hit: CachedAnswer, sealer: Pick<FieldSealer, 'sealRecord'>): Promise<LookupOutcome> {
+  if (!hit.found) return { kind: 'not_found', provider, fromCache: true };
+  const fields = await sealPersonalFields(
+    sealer,
+    hit.fields.map((f) => ({ ...f, fromCache: true })),
+  );
+  return { kind: 'found', fields, fromCache: true };
 }
