@@ -5,7 +5,7 @@ import { type CustomerRecord, isSealed, PERSONAL_ENRICHED_FIELDS } from '@enrich
 import { connectTemporal, createTestDatabase, testCodec, testEnv, uniqueTaskQueue, type TestDatabase } from '@enrich/testing';
 import type { batchEnrichmentWorkflow } from '@enrich/workflows';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -140,6 +140,12 @@ describe('personal data at rest', () => {
       ...(phones as string[]).map((p) => p.slice(1)),
     ];
     expect(secrets.filter((secret) => text.includes(secret))).toEqual([]);
+    // Nor is the upload left in the blob store once its rows are staged (sealed).
+    const blobs = await readdir(blobDir, { recursive: true, withFileTypes: true });
+    const files = blobs.filter((entry) => entry.isFile());
+    const blobText = (await Promise.all(files.map((entry) => readFile(join(entry.parentPath, entry.name), 'latin1')))).join('\n');
+    expect(files.map((entry) => entry.name)).toEqual([]);
+    expect(secrets.filter((secret) => blobText.includes(secret))).toEqual([]);
 
     // Stored sealed, in the results and in the lookup cache; the rest of the answers stays open.
     const stored = await db.prisma.enrichmentResult.findMany({ where: { jobId } });

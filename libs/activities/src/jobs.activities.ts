@@ -1,9 +1,10 @@
 import type { JobCounts, JobStatus, LookupStats, RowRange } from '@enrich/domain';
-import type { JobRepository } from '@enrich/db';
+import type { BlobStore, JobRepository } from '@enrich/db';
 import { log } from '@temporalio/activity';
 
 export interface JobsDeps {
   jobs: JobRepository;
+  blobs: Pick<BlobStore, 'delete'>;
 }
 
 export interface FinishJobInput {
@@ -14,7 +15,7 @@ export interface FinishJobInput {
   lookups?: LookupStats;
 }
 
-export function createJobActivities({ jobs }: JobsDeps) {
+export function createJobActivities({ jobs, blobs }: JobsDeps) {
   return {
     async markJobRunning({ jobId }: { jobId: string }): Promise<void> {
       await jobs.markStatus(jobId, 'RUNNING');
@@ -33,6 +34,10 @@ export function createJobActivities({ jobs }: JobsDeps) {
     /** Sets the job's final status (with how its lookups were served) and returns its row counts from the table. */
     async finishJob({ jobId, status, error, lookups }: FinishJobInput): Promise<JobCounts> {
       await jobs.markStatus(jobId, status, error, lookups);
+      // The upload holds personal data in the clear: whatever became of the job, it goes now (staging
+      // deletes it as soon as every row is staged; this covers a job cancelled or failed before that).
+      const source = await jobs.source(jobId);
+      if (source) await blobs.delete(source.blobKey);
       const counts = await jobs.counts(jobId);
       log.info('job finished', { jobId, status, ...counts });
       return counts;

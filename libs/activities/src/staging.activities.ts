@@ -1,6 +1,6 @@
 import { ApplicationFailure, Context, heartbeat, activityInfo, log } from '@temporalio/activity';
 import type { FieldSealer } from '@enrich/codec';
-import type { BlobStore, JobRepository, StagedRow } from '@enrich/db';
+import { BlobNotFoundError, type BlobStore, type JobRepository, type StagedRow } from '@enrich/db';
 import { PERSONAL_CUSTOMER_FIELDS, ROWS_STAGED_SIGNAL, type RowsStaged } from '@enrich/domain';
 import { setImmediate } from 'node:timers/promises';
 import { CsvFormatError, readCustomerRows } from './csv/read-customers';
@@ -49,6 +49,16 @@ export function createStagingActivities({ jobs, blobs, sealer, insertBatchSize =
       const source = await jobs.source(jobId);
       if (!source) throw ApplicationFailure.nonRetryable(`job ${jobId} does not exist`, 'JobNotFound');
       const resumeFrom = (activityInfo().heartbeatDetails as StagingProgress | undefined)?.stagedRows ?? 0;
+      const file = await blobs.get(source.blobKey).catch(async (error: unknown) => {
+        // The upload is deleted once every row is staged: an attempt retried after that (its
+        // completion was lost) finds the rows all there and the total recorded.
+        if (error instanceof BlobNotFoundError && source.header.length > 0 && (await jobs.counts(jobId)).total === source.totalRows) return undefined;
+        throw error;
+      });
+      if (!file) {
+        const counts = await jobs.counts(jobId);
+        return { totalRows: counts.total, quarantined: counts.quarantined };
+      }
       if (resumeFrom === 0) await jobs.markStaging(jobId);
       const notify = stagedRowsNotifier(signalEveryMs);
       let batch: StagedRow[] = [];
@@ -61,7 +71,7 @@ export function createStagingActivities({ jobs, blobs, sealer, insertBatchSize =
         await notify(lastRow);
       };
       try {
-        for await (const row of readCustomerRows(await blobs.get(source.blobKey), {
+        for await (const row of readCustomerRows(file, {
           afterRow: resumeFrom,
           mapping: source.columnMapping,
           encoding: source.encoding,
@@ -93,14 +103,18 @@ export function createStagingActivities({ jobs, blobs, sealer, insertBatchSize =
         await flush();
       } catch (error) {
         if (error instanceof CsvFormatError) {
-          // The rows read before the error (quarantined ones included) are kept and reported.
+          // The rows read before the error (quarantined ones included) are kept and reported; the
+          // upload goes (it holds personal data in the clear).
           await flush();
+          await blobs.delete(source.blobKey);
           throw ApplicationFailure.create({ message: error.message, type: CSV_FORMAT_FAILURE, nonRetryable: true, cause: error });
         }
         throw error;
       }
       const counts = await jobs.counts(jobId);
       await jobs.setTotalRows(jobId, counts.total);
+      // Every row is in the database now, personal fields sealed: the plaintext upload goes.
+      await blobs.delete(source.blobKey);
       log.info('staged job', { jobId, totalRows: counts.total, quarantined: counts.quarantined, resumedFrom: resumeFrom });
       return { totalRows: counts.total, quarantined: counts.quarantined };
     },

@@ -131,10 +131,13 @@ export class JobRepository {
   /** The job's blob key, requested fields and how to read its file, or undefined when the job does not exist. */
   async source(
     jobId: string,
-  ): Promise<{ blobKey: string; fields: string[]; status: JobStatus; encoding: TextEncoding; header: string[]; columnMapping?: ColumnMapping } | undefined> {
+  ): Promise<
+    | { blobKey: string; fields: string[]; status: JobStatus; encoding: TextEncoding; header: string[]; totalRows: number; columnMapping?: ColumnMapping }
+    | undefined
+  > {
     const job = await this.prisma.job.findUnique({
       where: { id: jobId },
-      select: { blobKey: true, fields: true, status: true, columnMapping: true, encoding: true, header: true },
+      select: { blobKey: true, fields: true, status: true, columnMapping: true, encoding: true, header: true, totalRows: true },
     });
     if (!job) return undefined;
     const { columnMapping, encoding, ...rest } = job;
