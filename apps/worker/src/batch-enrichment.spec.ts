@@ -396,6 +396,28 @@ describe('batchEnrichmentWorkflow', () => {
     expect(job?.counts.pending).toBe(0);
   });
 
+  it('reports the rows quarantined before a fatal error, each with its line', async () => {
+    const csv = Buffer.concat([
+      Buffer.from('email,first_name\nok@example.com,Ok\nragged@example.com\nstray@example.com,"Stray\nalso@example.com,Also\nbad@example.com,'),
+      Buffer.from([0xff]),
+      Buffer.from('\n'),
+    ]);
+    const { jobId, error } = await runJob(csv);
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect(await jobs.get(jobId)).toMatchObject({ status: 'FAILED', error: 'line 6: the file is not valid UTF-8 on this line' });
+    const rows = await db.prisma.jobRow.findMany({
+      where: { jobId },
+      orderBy: { rowNumber: 'asc' },
+      select: { lineNumber: true, status: true, lastError: true },
+    });
+    expect(rows).toEqual([
+      { lineNumber: 2, status: 'FAILED', lastError: 'not enriched: the job failed (line 6: the file is not valid UTF-8 on this line)' },
+      { lineNumber: 3, status: 'QUARANTINED', lastError: 'line 3: expected 2 columns, found 1' },
+      { lineNumber: 4, status: 'QUARANTINED', lastError: 'line 4: a quoted field opened on this line is never closed' },
+      { lineNumber: 5, status: 'FAILED', lastError: 'not enriched: the job failed (line 6: the file is not valid UTF-8 on this line)' },
+    ]);
+  });
+
   describe('staging and enrichment side by side', () => {
     const knobs = { notFoundRate: 0, latencyMs: 0, jitterMs: 0 };
     const workflow = { pageSize: 50, windowSize: 4 };

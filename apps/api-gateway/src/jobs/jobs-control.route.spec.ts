@@ -249,6 +249,9 @@ describe('/v1/jobs control, progress and export', () => {
     const { body } = await request(server).get(`/v1/jobs/${id}/results`).expect(200);
     expect(body.columns).toEqual(messy[0]);
     expect(body.items[1].cells).toEqual(messy[2]);
+    // An internationalised address is accepted and looked up in its ASCII form; its cell keeps it as written.
+    expect(body.items[1]).toMatchObject({ status: expect.not.stringMatching(/QUARANTINED|FAILED/), input: { email: 'bob@xn--exmple-cua.de' } });
+    expect(body.items[2]).toMatchObject({ status: 'QUARANTINED', lastError: 'line 5: email: is not a valid email address' });
   });
 
   it('exports a header alone for a job without rows, and 404s unknown jobs', async () => {

@@ -32,6 +32,24 @@ describe('readCustomerRows', () => {
       ]);
     });
 
+    it('gives out the rows before a bad byte, the one left open by a quote included, then fails', async () => {
+      const bytes = Buffer.concat([
+        Buffer.from('email,name\nok@example.com,Ok\nragged@example.com\nstray@example.com,"Stray\nlast@example.com,Last\nbad@example.com,'),
+        Buffer.from([0xff, 0x0a]),
+      ]);
+      for (const chunk of [3, 4096]) {
+        const seen: string[] = [];
+        const chunks: Buffer[] = [];
+        for (let at = 0; at < bytes.length; at += chunk) chunks.push(bytes.subarray(at, at + chunk));
+        await expect(
+          (async () => {
+            for await (const row of readCustomerRows(Readable.from(chunks))) seen.push(row.ok ? `${row.lineNumber} ok` : row.reason);
+          })(),
+        ).rejects.toThrow('line 6: the file is not valid UTF-8 on this line');
+        expect(seen).toEqual(['2 ok', 'line 3: expected 2 columns, found 1', 'line 4: a quoted field opened on this line is never closed', '5 ok']);
+      }
+    });
+
     it('fails naming the exact line of a byte that is not UTF-8, whatever the chunks', async () => {
       const bytes = Buffer.concat([Buffer.from('email,name\na@b.co,Zoë\nc@d.co,Ann\ne@f.co,'), Buffer.from([0xe9]), Buffer.from('\ng@h.co,G\n')]);
       for (const chunk of [1, 5, 4096]) await expect(readBytes(bytes, 'utf-8', chunk)).rejects.toThrow(/^line 4: the file is not valid UTF-8 on this line$/);

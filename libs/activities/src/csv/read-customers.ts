@@ -118,52 +118,64 @@ function headerColumns(header: CsvRecord, mapping: ColumnMapping | undefined): R
  */
 async function* recordsOf(source: Readable, encoding: TextEncoding, splitter: CsvRecordSplitter): AsyncGenerator<Array<CsvRecord | BrokenRecord>> {
   const text = encoding === 'utf-8' ? utf8Lines(source) : decodeStream(source, encoding);
-  for await (const piece of text) yield splitter.push(piece);
+  try {
+    for await (const piece of text) yield splitter.push(piece);
+  } catch (error) {
+    // The records read before a fatal error are still reported, the one left open included.
+    if (error instanceof CsvFormatError) yield splitter.end();
+    throw error;
+  }
   yield splitter.end();
 }
 
 /**
  * UTF-8 text in whole lines: each chunk is cut after its last LF byte (never part of a multi-byte
- * character), so every piece decodes alone and a bad byte is found on its exact line.
+ * character), so every piece decodes alone and a bad byte is found on its exact line; the lines
+ * before it are still given out.
  */
 async function* utf8Lines(source: Readable): AsyncGenerator<string> {
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   let carry: Buffer = Buffer.alloc(0);
   let line = 1;
   let first = true;
-  const decode = (bytes: Buffer): string => {
+  /** Counts the lines of decoded text; drops the byte order mark at the start of the file. */
+  const take = (text: string): string => {
+    if (first && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    first = false;
+    line += lineBreaks(text);
+    return text;
+  };
+  function* decode(bytes: Buffer): Generator<string> {
+    let text: string;
     try {
-      // The BOM is dropped once, at the start of the file.
-      const text = decoder.decode(first && bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes);
-      first = false;
-      line += lineBreaks(text);
-      return text;
+      text = decoder.decode(bytes);
     } catch (error) {
       const bad = firstBadLine(bytes);
-      throw new CsvFormatError(`line ${line + bad}: the file is not valid UTF-8 on this line`, line + bad, { cause: error });
+      if (bad.offset > 0) yield take(decoder.decode(bytes.subarray(0, bad.offset)));
+      throw new CsvFormatError(`line ${line}: the file is not valid UTF-8 on this line`, line, { cause: error });
     }
-  };
+    yield take(text);
+  }
   for await (const chunk of source as AsyncIterable<Buffer>) {
     const bytes = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
     const cut = bytes.lastIndexOf(0x0a) + 1;
     // No LF for a megabyte (CR-only line ends): decode what is there, bar a possible partial character.
     const end = cut > 0 ? cut : bytes.length > 1 << 20 ? utf8Boundary(bytes) : 0;
     carry = bytes.subarray(end);
-    if (end > 0) yield decode(bytes.subarray(0, end));
+    if (end > 0) yield* decode(bytes.subarray(0, end));
   }
-  if (carry.length > 0) yield decode(carry);
+  if (carry.length > 0) yield* decode(carry);
 }
 
-/** Lines before the first one of `bytes` that is not valid UTF-8 (0: the first line). */
-function firstBadLine(bytes: Buffer): number {
-  let lines = 0;
-  for (let start = 0; start < bytes.length; lines += 1) {
+/** Where the first line of `bytes` that is not valid UTF-8 starts. */
+function firstBadLine(bytes: Buffer): { offset: number } {
+  for (let start = 0; start < bytes.length;) {
     const lf = bytes.indexOf(0x0a, start);
     const end = lf < 0 ? bytes.length : lf + 1;
-    if (!isUtf8(bytes.subarray(start, end))) return lines;
+    if (!isUtf8(bytes.subarray(start, end))) return { offset: start };
     start = end;
   }
-  return lines;
+  return { offset: bytes.length };
 }
 
 /** Where the last complete UTF-8 character of `bytes` ends. */
