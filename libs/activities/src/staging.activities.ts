@@ -2,6 +2,7 @@ import { ApplicationFailure, Context, heartbeat, activityInfo, log } from '@temp
 import type { FieldSealer } from '@enrich/codec';
 import { BlobNotFoundError, type BlobStore, type JobRepository, type StagedRow } from '@enrich/db';
 import { PERSONAL_CUSTOMER_FIELDS, ROWS_STAGED_SIGNAL, type RowsStaged } from '@enrich/domain';
+import type { Readable } from 'node:stream';
 import { setImmediate } from 'node:timers/promises';
 import { CsvFormatError, readCustomerRows } from './csv/read-customers';
 
@@ -49,14 +50,15 @@ export function createStagingActivities({ jobs, blobs, sealer, insertBatchSize =
       const source = await jobs.source(jobId);
       if (!source) throw ApplicationFailure.nonRetryable(`job ${jobId} does not exist`, 'JobNotFound');
       const resumeFrom = (activityInfo().heartbeatDetails as StagingProgress | undefined)?.stagedRows ?? 0;
-      const file = await blobs.get(source.blobKey).catch(async (error: unknown) => {
+      let file: Readable;
+      try {
+        file = await blobs.get(source.blobKey);
+      } catch (error) {
+        if (!(error instanceof BlobNotFoundError)) throw error;
         // The upload is deleted once every row is staged: an attempt retried after that (its
         // completion was lost) finds the rows all there and the total recorded.
-        if (error instanceof BlobNotFoundError && source.header.length > 0 && (await jobs.counts(jobId)).total === source.totalRows) return undefined;
-        throw error;
-      });
-      if (!file) {
         const counts = await jobs.counts(jobId);
+        if (source.header.length === 0 || counts.total !== source.totalRows) throw error;
         return { totalRows: counts.total, quarantined: counts.quarantined };
       }
       if (resumeFrom === 0) await jobs.markStaging(jobId);

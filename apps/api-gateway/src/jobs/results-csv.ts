@@ -34,13 +34,13 @@ const PREFIX = 'enriched.';
  * it, then `_enriched.`, ...): the row number, status and error, then each enriched field of the
  * job's groups with its provider and confidence. Input columns are never renamed or replaced.
  */
-export function exportColumns(header: readonly string[], groups: readonly string[]): { input: string[]; columns: string[] } {
+export function exportColumns(header: readonly string[], groups: readonly string[]): { input: string[]; fields: string[]; columns: string[] } {
   const input = header.length > 0 ? [...header] : [...CUSTOMER_COLUMNS];
   let prefix = PREFIX;
   while (input.some((name) => name.toLowerCase().startsWith(prefix.toLowerCase()))) prefix = `_${prefix}`;
   const fields = groups.filter(isEnrichmentGroup).flatMap((group) => GROUP_FIELDS[group]);
   const ours = ['row_number', 'status', 'error', ...fields.flatMap((f) => [f, `${f}.provider`, `${f}.confidence`])];
-  return { input, columns: [...input, ...ours.map((name) => `${prefix}${name}`)] };
+  return { input, fields, columns: [...input, ...ours.map((name) => `${prefix}${name}`)] };
 }
 
 const FORMULA_START = /^[=+\-@\t\r]/;
@@ -72,8 +72,7 @@ function toRecord(row: CsvExportRow, input: readonly string[], fields: readonly 
  * backpressure: a page is read only when the consumer has taken the previous one.
  */
 export function csvExport(options: CsvExportOptions, pages: AsyncIterable<CsvExportRow[]>): Readable {
-  const { input, columns } = exportColumns(options.header, options.groups);
-  const fields = options.groups.filter(isEnrichmentGroup).flatMap((group) => GROUP_FIELDS[group]);
+  const { input, fields, columns } = exportColumns(options.header, options.groups);
   const fromHeader = options.header.length > 0;
   const guard = options.neutraliseFormulas === false ? (cells: string[]) => cells : (cells: string[]) => cells.map(neutralise);
   async function* records() {

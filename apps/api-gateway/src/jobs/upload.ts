@@ -39,7 +39,7 @@ export async function receiveUpload(req: Request, maxBytes: number): Promise<Upl
     const sniffer = new EncodingSniffer();
     const file = fileStream(maxBytes, sniffer);
     req.pipe(file);
-    failOnEarlyEnd(req, file);
+    onClientGone(req, (error) => file.destroy(error));
     const charset = /;\s*charset="?([^";\s]+)"?/i.exec(type)?.[1];
     // The file is the body: once it has ended, the request is complete.
     return {
@@ -89,20 +89,18 @@ function receiveMultipart(req: Request, maxBytes: number, query: Record<string, 
       resolve({ file: own, filename: info.filename || 'upload.csv', fields, sniffer, complete });
     });
     // Before the file part: the request fails. After it: the file does, and so does the body.
-    parser.on('error', (error) => {
-      bodyDone.reject(malformed(error));
-      if (file) file.destroy(malformed(error));
-      else reject(malformed(error));
+    parser.on('error', (cause) => {
+      const error = malformed(cause);
+      bodyDone.reject(error);
+      if (file) file.destroy(error);
+      else reject(error);
     });
     parser.on('close', () => {
       bodyDone.resolve();
       if (!file) reject(badRequest('invalid_request', 'file: a multipart part named "file" is required'));
     });
     req.pipe(parser);
-    req.on('error', (error) => parser.destroy(error));
-    req.on('close', () => {
-      if (!req.complete) parser.destroy(clientGone());
-    });
+    onClientGone(req, (error) => parser.destroy(error));
   });
 }
 
@@ -123,11 +121,11 @@ function fileStream(maxBytes: number, sniffer: EncodingSniffer): Transform {
   return errorsKeptForConsumer(stream);
 }
 
-/** A request that ends before its body is complete (the client went away) fails `file`. */
-function failOnEarlyEnd(req: Request, file: Readable): void {
-  req.on('error', () => file.destroy(clientGone()));
+/** Calls `fail` when the request ends before its body is complete (the client went away). */
+function onClientGone(req: Request, fail: (error: HttpError) => void): void {
+  req.on('error', () => fail(clientGone()));
   req.on('close', () => {
-    if (!req.complete) file.destroy(clientGone());
+    if (!req.complete) fail(clientGone());
   });
 }
 

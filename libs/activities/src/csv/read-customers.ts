@@ -137,11 +137,9 @@ async function* utf8Lines(source: Readable): AsyncGenerator<string> {
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   let carry: Buffer = Buffer.alloc(0);
   let line = 1;
-  let first = true;
-  /** Counts the lines of decoded text; drops the byte order mark at the start of the file. */
+  // The byte order mark stays in the text (the splitter drops it): a decoder told to drop it would
+  // drop one at the start of every piece.
   const take = (text: string): string => {
-    if (first && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    first = false;
     line += lineBreaks(text);
     return text;
   };
@@ -151,7 +149,7 @@ async function* utf8Lines(source: Readable): AsyncGenerator<string> {
       text = decoder.decode(bytes);
     } catch (error) {
       const bad = firstBadLine(bytes);
-      if (bad.offset > 0) yield take(decoder.decode(bytes.subarray(0, bad.offset)));
+      if (bad > 0) yield take(decoder.decode(bytes.subarray(0, bad)));
       throw new CsvFormatError(`line ${line}: the file is not valid UTF-8 on this line`, line, { cause: error });
     }
     yield take(text);
@@ -168,14 +166,14 @@ async function* utf8Lines(source: Readable): AsyncGenerator<string> {
 }
 
 /** Where the first line of `bytes` that is not valid UTF-8 starts. */
-function firstBadLine(bytes: Buffer): { offset: number } {
+function firstBadLine(bytes: Buffer): number {
   for (let start = 0; start < bytes.length;) {
     const lf = bytes.indexOf(0x0a, start);
     const end = lf < 0 ? bytes.length : lf + 1;
-    if (!isUtf8(bytes.subarray(start, end))) return { offset: start };
+    if (!isUtf8(bytes.subarray(start, end))) return start;
     start = end;
   }
-  return { offset: bytes.length };
+  return bytes.length;
 }
 
 /** Where the last complete UTF-8 character of `bytes` ends. */
