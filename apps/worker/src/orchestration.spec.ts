@@ -159,9 +159,12 @@ describe('batchEnrichmentWorkflow orchestration', () => {
     expect(acts.calls.inFlightAtFinish).toEqual([0]);
   });
 
-  /** Polls (real time) until `predicate` holds. */
+  /**
+   * Polls (real time) until `predicate` holds. The bound only ends a broken run: on a loaded host the
+   * first pages took over 5 s to start (the worker bundles the workflows first).
+   */
   async function until(predicate: () => boolean | Promise<boolean>, what: string): Promise<void> {
-    for (let i = 0; i < 250; i++) {
+    for (let i = 0; i < 1500; i++) {
       if (await predicate()) return;
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -173,9 +176,14 @@ describe('batchEnrichmentWorkflow orchestration', () => {
     const acts = activities(50, { gate: new Promise<void>((resolve) => (release = resolve)) });
     const seen: BatchProgress[] = [];
     const { counts, progress, error } = await run({ pageSize: 10, windowSize: 2, pagesPerRun: 2 }, acts, async (handle) => {
-      await until(() => acts.calls.pages.length === 2, 'the first two pages');
-      seen.push(await handle.executeUpdate<BatchProgress, []>('pause'));
-      release();
+      try {
+        await until(() => acts.calls.pages.length === 2, 'the first two pages');
+        seen.push(await handle.executeUpdate<BatchProgress, []>('pause'));
+      } finally {
+        // Whatever happened, the gated pages end: a worker shutting down waits for them, and a
+        // failure here must fail the test, not hang the suite.
+        release();
+      }
       // The first run reaches its page cap with both pages done and continues as new, still paused.
       await until(async () => (await handle.query<BatchProgress>('progress')).runs === 2, 'the second run');
       await new Promise((r) => setTimeout(r, 300));
