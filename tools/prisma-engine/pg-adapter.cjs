@@ -4,10 +4,10 @@
  *
  * The Wasm build of Prisma's schema engine does no I/O of its own: every query goes through a
  * "migration-aware driver adapter factory" (`connect()` for the main database,
- * `connectToShadowDb()` for a throw-away shadow database). `@prisma/adapter-pg` 7.10.1 provides
- * one, but it was written for Prisma Client, and needs four fixes before the schema engine can
- * use it. Rather than patching node_modules, this module builds its own pools and hands them to
- * `PrismaPg` as external pools:
+ * `connectToShadowDb()` for a throw-away shadow database). `@prisma/adapter-pg` provides one
+ * (checked with 7.10.0), but it was written for Prisma Client, and needs four fixes before the
+ * schema engine can use it. Rather than patching node_modules, this module builds its own pools
+ * and hands them to `PrismaPg` as external pools:
  *
  *  1. `"char"` (OID 18): the engine's introspection queries return columns of PostgreSQL's
  *     internal one-byte `"char"` type (pg_class.relkind, pg_constraint.confdeltype, ...).
@@ -29,12 +29,14 @@
 const path = require('node:path');
 const crypto = require('node:crypto');
 
+// @prisma/adapter-pg is a dependency of libs/db, not of the root: npm may install it in
+// libs/db/node_modules rather than hoist it, so resolve it from there (the app's own copy).
+const adapterPgMain = require.resolve('@prisma/adapter-pg', { paths: [path.join(__dirname, '../../libs/db')] });
 // Resolve pg from @prisma/adapter-pg's own location so that `pool instanceof pg.Pool` holds there.
-const adapterPgDir = path.dirname(require.resolve('@prisma/adapter-pg'));
-const pgMain = require.resolve('pg', { paths: [adapterPgDir] });
+const pgMain = require.resolve('pg', { paths: [path.dirname(adapterPgMain)] });
 const pg = require(pgMain);
 const { parseIntoClientConfig } = require(require.resolve('pg-connection-string', { paths: [path.dirname(pgMain)] }));
-const { PrismaPg } = require('@prisma/adapter-pg');
+const { PrismaPg } = require(adapterPgMain);
 const { DriverAdapterError } = require('@prisma/driver-adapter-utils');
 
 const OID_CHAR = 18;

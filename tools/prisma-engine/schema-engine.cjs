@@ -12,12 +12,15 @@
  * WHY: the native binary is downloaded from Prisma's CDN at install time, and this workplace can
  * only reach package registries. The Wasm engine ships inside npm packages, so it is available.
  * The CLI is pointed at us with PRISMA_SCHEMA_ENGINE_BINARY=tools/prisma-engine/schema-engine
- * (see tools/migrate.sh). Migration files, checksums and the `_prisma_migrations` table are
- * produced by the engine's own code, so the native engine accepts the same migrations folder.
+ * when no native engine is installed (tools/migrate.sh, via ./select-engine.cjs). Migration files,
+ * checksums and the `_prisma_migrations` table are produced by the engine's own code, so the
+ * native engine accepts the same migrations folder.
  *
  * Wasm: we prefer node_modules/prisma/build/schema_engine_bg.wasm (built from exactly the commit
- * the CLI expects) and run it with the JS glue of @prisma/schema-engine-wasm (same wasm-bindgen
- * import set); if that pairing fails we fall back to the wasm shipped in that package.
+ * the CLI expects) and run it with the JS glue of @prisma/schema-engine-wasm. That package is
+ * pinned to the build of the same engines commit (README.md, "Versions"), so both files are the
+ * same engine and the glue matches; the package's own wasm is the fallback for a CLI bumped
+ * without it (then the glue's wasm-bindgen imports may not fit the CLI's wasm).
  * PRISMA_SHIM_WASM=/path/to.wasm forces a file.
  *
  * Invocations handled (what the CLI does):
