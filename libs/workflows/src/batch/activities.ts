@@ -1,0 +1,46 @@
+import type { Activities } from '@enrich/activities';
+import { type ActivityOptions, type ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
+
+const STAGING_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
+};
+
+// 5xx and 429 keep a page pending; its retries back off up to a minute (429 uses Retry-After).
+const PAGE_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 12,
+    nonRetryableErrorTypes: ['JobNotFound'],
+  },
+};
+
+/** Marks the job RUNNING; retried like staging, which it follows. */
+export const markJobRunning: Activities['markJobRunning'] = proxyActivities<Activities>(STAGING_OPTIONS).markJobRunning;
+
+/** The staging and page activities, as the job's steps call them. */
+export type WorkActivities = Pick<Activities, 'stageJob' | 'enrichPage'>;
+
+/** The activities that stage and enrich rows, told how a cancellation of the job reaches them. */
+export function workActivities(cancellationType: ActivityCancellationType): WorkActivities {
+  return {
+    stageJob: proxyActivities<Activities>({ ...STAGING_OPTIONS, cancellationType }).stageJob,
+    enrichPage: proxyActivities<Activities>({ ...PAGE_OPTIONS, cancellationType }).enrichPage,
+  };
+}
+
+const closing = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
+/** Records the rows of a range still pending as failed: a short database write, retried until it succeeds. */
+export const failPendingRows: Activities['failPendingRows'] = closing.failPendingRows;
+
+/** Records the job's final status: a short database write, retried until it succeeds. */
+export const finishJob: Activities['finishJob'] = closing.finishJob;

@@ -1,0 +1,136 @@
+import { EMPTY_COUNTS, EMPTY_LOOKUPS, GROUP_FIELDS, RESEARCH_GROUPS } from '@enrich/domain';
+import { ActivityCancellationType, ApplicationFailure, continueAsNew, patched, setHandler } from '@temporalio/workflow';
+import type { batchEnrichmentWorkflow } from '../batch-enrichment.workflow';
+import { markJobRunning, workActivities, type WorkActivities } from './activities';
+import {
+  type BatchEnrichmentInput,
+  type BatchProgress,
+  DEFAULT_PAGE_SIZE,
+  DEFAULT_PAGES_PER_RUN,
+  DEFAULT_WINDOW_SIZE,
+  JOB_NOT_CONTROLLABLE,
+  pauseUpdate,
+  progressQuery,
+  resumeUpdate,
+} from './contract';
+
+/** Executions started before this marker keep the old page defaults (see {@link DEFAULT_PAGE_SIZE}). */
+const PAGE_DEFAULTS_PATCH = 'measured-page-defaults';
+
+/**
+ * A cancelled job waits for its staging, pages and research children to stop (at a row boundary)
+ * before it is marked CANCELLED, so nothing about it changes afterwards. Executions started before
+ * this marker told their activities to stop and went on without waiting (the SDK's default,
+ * TRY_CANCEL); their replay keeps doing so.
+ */
+const STOP_BEFORE_CANCELLED_PATCH = 'stop-work-before-cancelled';
+
+/** One run of a batch job: its settings, its progress (with the query and pause/resume updates on it) and its work under way. */
+export class BatchJob {
+  readonly state: BatchProgress;
+  /** Whether a cancelled job waits for its work under way to stop ({@link STOP_BEFORE_CANCELLED_PATCH}). */
+  readonly stopsBeforeCancelled: boolean;
+  readonly work: WorkActivities;
+  readonly pageSize: number;
+  readonly windowSize: number;
+  /** Pages, and then research children, started per run before continuing as new. */
+  readonly pagesPerRun: number;
+  /** Lookup groups are enriched page by page; research groups row by row, in child workflows. */
+  readonly lookupFields: string[];
+  readonly researchFields: string[];
+  /** The job is marked RUNNING (a resumed run's always is). */
+  running: boolean;
+  /** Staging, pages and research children under way: a cancelled job waits for them to stop. */
+  private readonly outstanding = new Set<Promise<unknown>>();
+
+  constructor(readonly input: BatchEnrichmentInput) {
+    const measuredDefaults = patched(PAGE_DEFAULTS_PATCH);
+    this.stopsBeforeCancelled = patched(STOP_BEFORE_CANCELLED_PATCH);
+    this.work = workActivities(this.stopsBeforeCancelled ? ActivityCancellationType.WAIT_CANCELLATION_COMPLETED : ActivityCancellationType.TRY_CANCEL);
+    this.pageSize = input.pageSize ?? (measuredDefaults ? DEFAULT_PAGE_SIZE : 100);
+    this.windowSize = input.windowSize ?? (measuredDefaults ? DEFAULT_WINDOW_SIZE : 4);
+    this.pagesPerRun = input.pagesPerRun ?? DEFAULT_PAGES_PER_RUN;
+    this.lookupFields = input.fields.filter((f) => !(RESEARCH_GROUPS as readonly string[]).includes(f));
+    this.researchFields = RESEARCH_GROUPS.filter((group) => input.fields.includes(group)).flatMap((group) => GROUP_FIELDS[group]);
+    this.state = initialProgress(input);
+    this.running = input.resume !== undefined;
+    handleControls(this.state);
+  }
+
+  /** Registers work under way (staging, a page, a research child) and hands it back. */
+  track<T>(work: Promise<T>): Promise<T> {
+    this.outstanding.add(work);
+    work.then(
+      () => this.outstanding.delete(work),
+      () => this.outstanding.delete(work),
+    );
+    return work;
+  }
+
+  /** Settles once every piece of work under way has, successfully or not. */
+  workStopped(): Promise<unknown> {
+    return Promise.allSettled(this.outstanding);
+  }
+
+  /** Marks the job RUNNING: its first page is about to start (or, research only, its file is staged). */
+  async markRunning(): Promise<void> {
+    this.running = true;
+    this.state.phase = 'enriching';
+    await markJobRunning({ jobId: this.input.jobId });
+  }
+
+  /** Continues as new, carrying counters and cursors: called with nothing in flight, so they are exact. */
+  continueAsNew(): Promise<never> {
+    return continueAsNew<typeof batchEnrichmentWorkflow>({ ...this.input, resume: carriedOver(this.state) });
+  }
+}
+
+/** The progress a run starts from: a new job's, or what the previous run carried over. */
+function initialProgress(input: BatchEnrichmentInput): BatchProgress {
+  return {
+    jobId: input.jobId,
+    phase: input.resume ? 'enriching' : 'staging',
+    totalRows: input.resume?.totalRows ?? 0,
+    stagedRows: input.resume?.totalRows ?? 0,
+    nextRow: input.resume?.nextRow ?? 1,
+    done: input.resume?.done ?? { ...EMPTY_COUNTS },
+    lookups: input.resume?.lookups ?? { ...EMPTY_LOOKUPS },
+    pagesInFlight: 0,
+    runs: (input.resume?.runs ?? 0) + 1,
+    paused: input.resume?.paused ?? false,
+    ...(input.resume?.researchNext !== undefined ? { researchNext: input.resume.researchNext } : {}),
+  };
+}
+
+/** What the next run of the job carries over: counters and cursors only. */
+function carriedOver(state: BatchProgress): NonNullable<BatchEnrichmentInput['resume']> {
+  return {
+    totalRows: state.totalRows,
+    nextRow: state.nextRow,
+    done: state.done,
+    lookups: state.lookups,
+    runs: state.runs,
+    paused: state.paused,
+    ...(state.researchNext !== undefined ? { researchNext: state.researchNext } : {}),
+  };
+}
+
+/** Answers the progress query, and pauses or resumes the job on request while it can still be controlled. */
+function handleControls(state: BatchProgress): void {
+  setHandler(progressQuery, () => state);
+  const controllable = () => {
+    if (state.phase !== 'staging' && state.phase !== 'enriching' && state.phase !== 'researching') {
+      throw ApplicationFailure.create({
+        message: `the job is ${state.phase}: it can no longer be paused or resumed`,
+        type: JOB_NOT_CONTROLLABLE,
+        nonRetryable: true,
+      });
+    }
+  };
+  const setPaused = (paused: boolean) => () => {
+    state.paused = paused;
+    return state;
+  };
+  setHandler(pauseUpdate, setPaused(true), { validator: controllable });
+  setHandler(resumeUpdate, setPaused(false), { validator: controllable });
+}
