@@ -27,13 +27,27 @@ export const depConstraints = [
       '@temporalio/client',
     ],
   },
-  { sourceTag: 'type:codec', onlyDependOnLibsWithTags: ['type:domain', 'type:config'] },
+  { sourceTag: 'type:csv', onlyDependOnLibsWithTags: ['type:domain'] },
+  { sourceTag: 'type:codec', onlyDependOnLibsWithTags: ['type:domain'] },
   { sourceTag: 'type:db', onlyDependOnLibsWithTags: ['type:domain', 'type:config', 'type:codec'] },
-  { sourceTag: 'type:activities', onlyDependOnLibsWithTags: ['type:domain', 'type:config', 'type:codec', 'type:db'] },
-  { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:domain', 'type:config', 'type:codec', 'type:db', 'type:activities', 'type:workflows'] },
+  { sourceTag: 'type:activities', onlyDependOnLibsWithTags: ['type:domain', 'type:config', 'type:codec', 'type:db', 'type:csv'] },
+  {
+    sourceTag: 'type:testing',
+    onlyDependOnLibsWithTags: ['type:domain', 'type:config', 'type:codec', 'type:db', 'type:csv', 'type:activities', 'type:workflows'],
+  },
   {
     sourceTag: 'type:app',
-    onlyDependOnLibsWithTags: ['type:domain', 'type:config', 'type:codec', 'type:db', 'type:activities', 'type:workflows', 'type:testing', 'type:http'],
+    onlyDependOnLibsWithTags: [
+      'type:domain',
+      'type:config',
+      'type:codec',
+      'type:db',
+      'type:csv',
+      'type:activities',
+      'type:workflows',
+      'type:testing',
+      'type:http',
+    ],
   },
 ];
 

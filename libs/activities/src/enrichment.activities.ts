@@ -8,13 +8,13 @@ import {
   type LookupStats,
   type RowOutcome,
   type RowRange,
+  sealPersonalFieldsOfRows,
   type StoredFieldValue,
 } from '@enrich/domain';
 import type { FieldSealer } from '@enrich/codec';
 import type { JobRepository, RowResult } from '@enrich/db';
 import { runWaterfall, type WaterfallOptions } from './waterfall';
 import { ProviderRateLimitedError } from './providers/provider-errors';
-import { sealPersonalFieldsOfRows } from './sealed-fields';
 
 export interface EnrichPageInput {
   jobId: string;

@@ -17,9 +17,7 @@ export { LookupService, type LookupOutcome, type ProviderClient } from './provid
 export { RateBudget, type RateBudgetOptions } from './providers/rate-budget';
 export type { BudgetSettings } from './providers/provider-budgets';
 export { lookupKey } from './providers/lookup-key';
-export { sealPersonalFields, sealPersonalFieldsOfRows, openEnrichedFields, type WithStoredValue, type WithOpenedValue } from './sealed-fields';
 export { type HttpProviderOptions, retryAfterMs } from './providers/http-provider';
 export { ProviderError, ProviderUnavailableError, ProviderRateLimitedError, ProviderRejectedError, isRetryable } from './providers/provider-errors';
-export { readCustomerRows, CsvFormatError, type CsvRow } from './csv/read-customers';
 export { createActivitiesForDatabase, type ActivitiesForDatabaseOptions } from './activities-for-database';
 export type { SearchResult, PageFinding } from './research.activities';

@@ -1,10 +1,9 @@
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import type { FieldSealer } from '@enrich/codec';
 import type { JobRepository } from '@enrich/db';
-import { type EnrichedField, normalizeConfidence, type ResearchSubject } from '@enrich/domain';
+import { type EnrichedField, normalizeConfidence, type ResearchSubject, sealPersonalFields } from '@enrich/domain';
 import { postLookup, type HttpProviderOptions } from './providers/http-provider';
 import { isRetryable } from './providers/provider-errors';
-import { sealPersonalFields } from './sealed-fields';
 
 export interface ResearchDeps {
   jobs: JobRepository;

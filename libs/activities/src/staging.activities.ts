@@ -1,10 +1,10 @@
 import { ApplicationFailure, Context, heartbeat, activityInfo, log } from '@temporalio/activity';
 import type { FieldSealer } from '@enrich/codec';
+import { CsvFormatError, readCustomerRows } from '@enrich/csv';
 import { BlobNotFoundError, type BlobStore, type JobRepository, type StagedRow } from '@enrich/db';
 import { PERSONAL_CUSTOMER_FIELDS, ROWS_STAGED_SIGNAL, type RowsStaged } from '@enrich/domain';
 import type { Readable } from 'node:stream';
 import { setImmediate } from 'node:timers/promises';
-import { CsvFormatError, readCustomerRows } from './csv/read-customers';
 
 /** Rows staged between two turns of the event loop. */
 const YIELD_EVERY_ROWS = 100;

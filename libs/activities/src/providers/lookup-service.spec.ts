@@ -1,4 +1,5 @@
-import { CountingKeyProvider, FieldSealer, LocalKeyProvider } from '@enrich/codec';
+import { FieldSealer, LocalKeyProvider } from '@enrich/codec';
+import { CountingKeyProvider } from '@enrich/codec/testing';
 import type { CachedAnswer } from '@enrich/db';
 import { type CustomerRecord, EMPTY_LOOKUPS, isSealed, type Sealed, type StoredEnrichedField } from '@enrich/domain';
 import { mkdtemp, rm } from 'node:fs/promises';

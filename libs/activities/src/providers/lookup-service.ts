@@ -1,12 +1,11 @@
 import type { FieldSealer } from '@enrich/codec';
-import type { CustomerRecord, LookupStats, StoredEnrichedField } from '@enrich/domain';
+import { type CustomerRecord, type LookupStats, sealPersonalFields, type StoredEnrichedField } from '@enrich/domain';
 import type { CachedAnswer, LookupCacheRepository } from '@enrich/db';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProviderLookup, RequestBody } from './http-lookup.client';
 import { lookupKey } from './lookup-key';
 import { isRetryable, ProviderRateLimitedError, ProviderRejectedError } from './provider-errors';
 import type { RateBudget } from './rate-budget';
-import { sealPersonalFields } from '../sealed-fields';
 
 /** What a provider client must offer to be looked up through {@link LookupService}. */
 export interface ProviderClient {

@@ -1,5 +1,19 @@
-import type { FieldSealer } from '@enrich/codec';
-import { type FieldValue, isPersonalEnrichedField, isSealed, type StoredEnrichedField, type StoredFieldValue } from '@enrich/domain';
+import type { FieldValue } from './enrichment';
+import { isPersonalEnrichedField, isSealed, type OpenedRecord, type SealedRecord, type StoredEnrichedField, type StoredFieldValue } from './sealed';
+
+/**
+ * What sealing enriched fields needs of a sealer: `FieldSealer` (`@enrich/codec`) is one. It is
+ * described here by its shape, in this package's own types, because the codec depends on the domain
+ * and not the other way round; the sealer is passed in, so the helpers below do no I/O themselves.
+ */
+export interface RecordSealer {
+  sealRecord<T extends object, K extends keyof T & string>(record: T, fields: readonly K[]): Promise<SealedRecord<T, K>>;
+}
+
+/** What opening enriched fields needs of a sealer: `FieldSealer` (`@enrich/codec`) is one (see {@link RecordSealer}). */
+export interface RecordOpener {
+  openRecord<R extends object>(record: R, fields?: readonly (keyof R & string)[]): Promise<OpenedRecord<R>>;
+}
 
 /** `F` with its value as stored: sealed when the field is personal. */
 export type WithStoredValue<F extends StoredEnrichedField> = Omit<F, 'value'> & { value: StoredFieldValue };
@@ -14,10 +28,7 @@ export type WithOpenedValue<F extends { value: StoredFieldValue }> = Omit<F, 'va
  * give it a whole chunk's fields at once. A seal costs one AES-GCM encryption under the cached data
  * key, no key-provider call.
  */
-export async function sealPersonalFields<F extends StoredEnrichedField>(
-  sealer: Pick<FieldSealer, 'sealRecord'>,
-  fields: readonly F[],
-): Promise<Array<WithStoredValue<F>>> {
+export async function sealPersonalFields<F extends StoredEnrichedField>(sealer: RecordSealer, fields: readonly F[]): Promise<Array<WithStoredValue<F>>> {
   return Promise.all(
     fields.map(async (field): Promise<WithStoredValue<F>> =>
       needsSealing(field) ? ((await sealer.sealRecord(field, ['value'])) as WithStoredValue<F>) : field,
@@ -27,7 +38,7 @@ export async function sealPersonalFields<F extends StoredEnrichedField>(
 
 /** {@link sealPersonalFields} over the fields of many rows (a chunk), sealed together. */
 export async function sealPersonalFieldsOfRows<R extends { fields: readonly StoredEnrichedField[] }>(
-  sealer: Pick<FieldSealer, 'sealRecord'>,
+  sealer: RecordSealer,
   rows: readonly R[],
 ): Promise<Array<Omit<R, 'fields'> & { fields: StoredEnrichedField[] }>> {
   if (!rows.some((row) => row.fields.some(needsSealing))) return rows.map((row) => ({ ...row, fields: [...row.fields] }));
@@ -45,7 +56,7 @@ export async function sealPersonalFieldsOfRows<R extends { fields: readonly Stor
  * written before enriched values were sealed) is returned as it is.
  */
 export async function openEnrichedFields<F extends { value: StoredFieldValue }>(
-  sealer: Pick<FieldSealer, 'openRecord'>,
+  sealer: RecordOpener,
   fields: readonly F[],
 ): Promise<Array<WithOpenedValue<F>>> {
   return Promise.all(fields.map(async (field) => (isSealed(field.value) ? await sealer.openRecord(field, ['value']) : field) as WithOpenedValue<F>));
