@@ -8,15 +8,8 @@
  *
  * Run: bash tools/bench/run-codec-bench.sh (builds the libs, compiles this file, runs it with node).
  */
-import {
-  CountingKeyProvider,
-  EncryptionCodec,
-  type EncryptionContext,
-  type GeneratedDataKey,
-  type KeyProvider,
-  LocalKeyProvider,
-  type WrappedDataKey,
-} from '@enrich/codec';
+import { EncryptionCodec, type EncryptionContext, type GeneratedDataKey, type KeyProvider, LocalKeyProvider, type WrappedDataKey } from '@enrich/codec';
+import { CountingKeyProvider } from '@enrich/codec/testing';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';

@@ -1,12 +1,13 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { isEncrypted, type CodecKit } from '@enrich/codec';
-import { ConfigError, loadCodecServerConfig } from '@enrich/config';
+import { ConfigError } from '@enrich/config';
 import type { Sealed } from '@enrich/domain';
 import { METADATA_ENCODING_KEY } from '@temporalio/common';
 import pino from 'pino';
 import request from 'supertest';
 import type { PayloadsJson } from './codec/payload-json';
+import { loadCodecServerConfig } from './config';
 import {
   clientKit,
   encryptedBody,

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { createDataConverter, type CodecKit } from '@enrich/codec';
-import { loadTestEnvConfig, type TestEnvConfig } from '@enrich/config';
+import { loadTestEnvConfig, type TestEnvConfig } from '@enrich/testing';
 import { Client, Connection } from '@temporalio/client';
 import { clientKit, newToken, startCodecServer, tempKeys, type RunningCodecServer, type TempKeys } from './test-support/codec-server-fixture';
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createDataConverter, type CodecKit } from '@enrich/codec';
-import { loadTestEnvConfig } from '@enrich/config';
+import { loadTestEnvConfig } from '@enrich/testing';
 import { Client, Connection } from '@temporalio/client';
 import { chromium, type Browser } from 'playwright-core';
 import { clientKit, newToken, startCodecServer, tempKeys, type RunningCodecServer, type TempKeys } from './test-support/codec-server-fixture';

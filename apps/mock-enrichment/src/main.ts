@@ -1,7 +1,8 @@
-import { exitWithHelpIfAsked, loadMockEnrichmentConfig, mockEnrichmentEnvSchema } from '@enrich/config';
+import { exitWithHelpIfAsked } from '@enrich/config';
 import { closeServer, listen, nextShutdownSignal, SMALL_REQUEST_TIMEOUTS } from '@enrich/http';
 import pino from 'pino';
 import { createMockEnrichmentApp } from './app';
+import { loadMockEnrichmentConfig, mockEnrichmentEnvSchema } from './config';
 
 async function main(): Promise<void> {
   exitWithHelpIfAsked(

@@ -1,7 +1,8 @@
-import { exitWithHelpIfAsked, loadSchedulerConfig, schedulerEnvSchema, temporalConnectionOptions } from '@enrich/config';
+import { exitWithHelpIfAsked, temporalConnectionOptions } from '@enrich/config';
 import { createCodecKit } from '@enrich/codec';
 import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
+import { loadSchedulerConfig, schedulerEnvSchema } from './config';
 import { applySchedules, declaredSchedules } from './schedules';
 
 /** Applies the declared schedules (create-or-update) and exits: run it at every deploy. */

@@ -1,6 +1,6 @@
-import type { SchedulerConfig } from '@enrich/config';
 import { CUSTOMER_REFRESH_SCHEDULE_ID, customerRefreshWorkflow } from '@enrich/workflows';
 import { type Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client';
+import type { SchedulerConfig } from './config';
 
 /** The schedules this platform declares: the source of truth the scheduler applies at start. */
 export function declaredSchedules(config: Pick<SchedulerConfig, 'temporal' | 'customerRefresh'>): ScheduleOptions[] {

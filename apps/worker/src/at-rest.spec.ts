@@ -1,7 +1,7 @@
-import { lookupKey, openEnrichedFields, PROVIDER_CATALOG } from '@enrich/activities';
+import { lookupKey, PROVIDER_CATALOG } from '@enrich/activities';
 import type { Payload } from '@temporalio/common';
 import { FileBlobStore, JobRepository } from '@enrich/db';
-import { type CustomerRecord, isSealed, PERSONAL_ENRICHED_FIELDS } from '@enrich/domain';
+import { type CustomerRecord, isSealed, openEnrichedFields, PERSONAL_ENRICHED_FIELDS } from '@enrich/domain';
 import { connectTemporal, createTestDatabase, testCodec, testEnv, uniqueTaskQueue, type TestDatabase } from '@enrich/testing';
 import type { batchEnrichmentWorkflow } from '@enrich/workflows';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';

@@ -3,8 +3,8 @@ import { createTestDatabase, connectTemporal, customersCsv, testEnv, uniqueTaskQ
 import type { BatchEnrichmentInput, BatchProgress, batchEnrichmentWorkflow } from '@enrich/workflows';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Client, WorkflowFailedError } from '@temporalio/client';
-import { lookupKey, openEnrichedFields, PROVIDER_CATALOG } from '@enrich/activities';
-import { type CustomerRecord, DEFAULT_CONFIDENCE_THRESHOLD, GROUP_FIELDS, isSealed } from '@enrich/domain';
+import { lookupKey, PROVIDER_CATALOG } from '@enrich/activities';
+import { type CustomerRecord, DEFAULT_CONFIDENCE_THRESHOLD, GROUP_FIELDS, isSealed, openEnrichedFields } from '@enrich/domain';
 import { temporal as temporal_api } from '@temporalio/proto';
 import { execFileSync } from 'node:child_process';
 import { createWriteStream } from 'node:fs';

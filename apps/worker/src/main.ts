@@ -1,10 +1,11 @@
-import { exitWithHelpIfAsked, loadWorkerConfig, workerEnvSchema, temporalConnectionOptions } from '@enrich/config';
+import { exitWithHelpIfAsked, temporalConnectionOptions } from '@enrich/config';
 import { createCodecKit } from '@enrich/codec';
 import { createPrismaClient } from '@enrich/db';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
+import { loadWorkerConfig, workerEnvSchema } from './config';
 import { currentMemorySettings, memorySettingsWarnings } from './memory-settings';
 import { createEnrichmentWorker } from './worker';
 

@@ -1,8 +1,8 @@
 import { createCodecKit, LocalKeyProvider } from '@enrich/codec';
-import { loadWorkerConfig } from '@enrich/config';
 import { createPrismaClient, JobRepository, SealedValuesRepository } from '@enrich/db';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command } from 'commander';
+import { loadWorkerConfig } from './config';
 import { rewrapCachedAnswers, rewrapStoredInputs, rewrapStoredResults, type RewrapProgress } from './rewrap/rewrap-inputs';
 
 /**

@@ -1,8 +1,8 @@
 import { createActivitiesForDatabase } from '@enrich/activities';
 import type { CodecKit } from '@enrich/codec';
-import type { WorkerConfig } from '@enrich/config';
 import type { PrismaClient } from '@enrich/db';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { WorkerConfig } from './config';
 
 export interface EnrichmentWorkerOptions {
   config: Pick<WorkerConfig, 'temporal' | 'providers' | 'blobDir' | 'staging'> & {

@@ -8,10 +8,8 @@ import {
   RotateKeyOnDemandCommand,
   UpdateAliasCommand,
 } from '@aws-sdk/client-kms';
-import { loadConfig } from '@enrich/config';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import { AwsKmsKeyProvider } from './aws-kms.key-provider';
 import { CountingKeyProvider } from './counting.key-provider';
 import { DataKeyCache } from './data-key-cache';
@@ -21,15 +19,17 @@ import { KeyNotAllowedError, KeyProviderError, PayloadDecodeError } from './erro
 import { FieldSealer } from './field-sealer';
 
 const START_STACK =
-  'not set. Start the KMS emulator and export its address first: bash tools/stack/stack.sh up --profile test && eval "$(bash tools/stack/stack.sh env --profile test)"';
+  'Start the KMS emulator and export its address first: bash tools/stack/stack.sh up --profile test && eval "$(bash tools/stack/stack.sh env --profile test)"';
 
-/** The emulator's address, from the environment; without it this suite fails (it does not skip). */
-function loadKmsTestEnv() {
-  const schema = z.object({
-    KMS_ENDPOINT: z.url({ error: (issue) => (issue.input === undefined ? START_STACK : 'must be a URL such as http://127.0.0.1:14566') }),
-    AWS_REGION: z.string().default('us-east-1'),
-  });
-  return loadConfig(schema, process.env, 'the KMS integration tests of @enrich/codec');
+/**
+ * The emulator's address, from the environment; without it this suite fails (it does not skip).
+ * Read by hand: the codec, tests included, depends on no configuration library.
+ */
+function loadKmsTestEnv(): { KMS_ENDPOINT: string; AWS_REGION: string } {
+  const endpoint = process.env.KMS_ENDPOINT;
+  if (!endpoint) throw new Error(`KMS_ENDPOINT is not set: the KMS integration tests of @enrich/codec need it. ${START_STACK}`);
+  if (!URL.canParse(endpoint)) throw new Error(`KMS_ENDPOINT must be a URL such as http://127.0.0.1:14566, not ${JSON.stringify(endpoint)}`);
+  return { KMS_ENDPOINT: endpoint, AWS_REGION: process.env.AWS_REGION || 'us-east-1' };
 }
 
 const env = loadKmsTestEnv();

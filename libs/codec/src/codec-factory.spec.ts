@@ -1,70 +1,19 @@
-import { ConfigError, loadCodecConfig } from '@enrich/config';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AwsKmsKeyProvider } from './aws-kms.key-provider';
-import { createDataKeyCache, createFieldSealer, createKeyProvider, createPayloadCodec } from './codec-factory';
+import { createDataKeyCache, createFieldSealer, createKeyProvider, createPayloadCodec, type CodecOptions } from './codec-factory';
 import { isEncrypted } from './encryption-codec';
 import { LocalKeyProvider } from './local.key-provider';
 
-describe('codec config', () => {
-  it('defaults to encryption on with the local key file and the documented cache limits', () => {
-    expect(loadCodecConfig({})).toEqual({
-      encryption: true,
-      keyProvider: { kind: 'local', keyFile: '.stack/demo/keys/master-keys.json' },
-      dataKeys: { maxAgeMs: 300_000, maxUses: 100_000 },
-      keyCache: { ttlMs: 600_000, maxEntries: 1_000 },
-    });
-  });
-
-  it('reads the KMS settings; the decrypt allowlist defaults to the key', () => {
-    const config = loadCodecConfig({
-      CODEC_KEY_PROVIDER: 'aws-kms',
-      KMS_KEY_ID: 'alias/enrich',
-      KMS_ENDPOINT: 'http://127.0.0.1:14566/',
-      AWS_REGION: 'eu-west-1',
-    });
-    expect(config.keyProvider).toEqual({
-      kind: 'aws-kms',
-      keyId: 'alias/enrich',
-      decryptKeyIds: ['alias/enrich'],
-      endpoint: 'http://127.0.0.1:14566',
-      region: 'eu-west-1',
-    });
-    const rotated = loadCodecConfig({
-      CODEC_KEY_PROVIDER: 'aws-kms',
-      KMS_KEY_ID: 'alias/enrich',
-      KMS_DECRYPT_KEY_IDS: 'alias/enrich, arn:aws:kms:us-east-1:123456789012:key/0c3660b9-f203-4fd8-9972-1d00b55830f5',
-    });
-    expect(rotated.keyProvider).toMatchObject({
-      decryptKeyIds: ['alias/enrich', 'arn:aws:kms:us-east-1:123456789012:key/0c3660b9-f203-4fd8-9972-1d00b55830f5'],
-    });
-  });
-
-  it('names every bad variable', () => {
-    let error: unknown;
-    try {
-      loadCodecConfig({
-        CODEC_KEY_PROVIDER: 'aws-kms',
-        CODEC_ENCRYPTION: 'maybe',
-        KMS_DECRYPT_KEY_IDS: 'alias/ok,not a key',
-        CODEC_KEY_CACHE_SIZE: '0',
-        KMS_ENDPOINT: 'kms',
-      });
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).issues.map((issue) => issue.variable).sort()).toEqual([
-      'CODEC_ENCRYPTION',
-      'CODEC_KEY_CACHE_SIZE',
-      'KMS_DECRYPT_KEY_IDS.1',
-      'KMS_ENDPOINT',
-    ]);
-    expect(() => loadCodecConfig({ CODEC_KEY_PROVIDER: 'aws-kms' })).toThrow(/KMS_KEY_ID: required when CODEC_KEY_PROVIDER=aws-kms/);
-    expect(() => loadCodecConfig({ CODEC_KEY_PROVIDER: 'vault' })).toThrow(/CODEC_KEY_PROVIDER: must be local or aws-kms/);
-  });
+/** The documented defaults (see the codec fragment of `@enrich/config`) on a key file of this suite. */
+const localOptions = (keyFile: string, overrides: Partial<CodecOptions> = {}): CodecOptions => ({
+  encryption: true,
+  keyProvider: { kind: 'local', keyFile },
+  dataKeys: { maxAgeMs: 300_000, maxUses: 100_000 },
+  keyCache: { ttlMs: 600_000, maxEntries: 1_000 },
+  ...overrides,
 });
 
 describe('codec factories', () => {
@@ -75,17 +24,17 @@ describe('codec factories', () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('builds the provider the config names', () => {
-    expect(createKeyProvider(loadCodecConfig({ CODEC_LOCAL_KEY_FILE: join(dir, 'k.json') }))).toBeInstanceOf(LocalKeyProvider);
-    const kms = createKeyProvider(
-      loadCodecConfig({ CODEC_KEY_PROVIDER: 'aws-kms', KMS_KEY_ID: 'alias/enrich', KMS_DECRYPT_KEY_IDS: 'alias/enrich,alias/old' }),
-    );
+    expect(createKeyProvider(localOptions(join(dir, 'k.json')))).toBeInstanceOf(LocalKeyProvider);
+    const kms = createKeyProvider({
+      keyProvider: { kind: 'aws-kms', keyId: 'alias/enrich', decryptKeyIds: ['alias/enrich', 'alias/old'], region: 'us-east-1' },
+    });
     expect(kms).toBeInstanceOf(AwsKmsKeyProvider);
     expect((kms as AwsKmsKeyProvider).decryptKeyIds).toEqual(['alias/enrich', 'alias/old']);
     (kms as AwsKmsKeyProvider).destroy();
   });
 
   it('builds a codec and a sealer sharing one cache, and a codec that stops encrypting when told', async () => {
-    const config = loadCodecConfig({ CODEC_LOCAL_KEY_FILE: join(dir, 'keys.json'), CODEC_DATA_KEY_MAX_USES: '5' });
+    const config = localOptions(join(dir, 'keys.json'), { dataKeys: { maxAgeMs: 300_000, maxUses: 5 } });
     const keys = createDataKeyCache(config);
     const codec = createPayloadCodec(config, { namespace: 'default', keys });
     const sealer = createFieldSealer(config, { namespace: 'default', keys });

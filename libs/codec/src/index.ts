@@ -10,13 +10,15 @@
  * - {@link FieldSealer} seals personal fields into `Sealed<T>` values (`@enrich/domain`) that
  *   stay sealed through workflows, queries and logs until an activity opens them.
  * - {@link createPayloadCodec}, {@link createFieldSealer} and {@link createKeyProvider} build all
- *   this from a `CodecConfig` (`@enrich/config`).
+ *   this from {@link CodecOptions}, a type of this lib: the codec depends on no app configuration,
+ *   each app's config produces the options (the codec fragment of `@enrich/config`).
+ *
+ * Test doubles are not here but in `@enrich/codec/testing`, so production code cannot reach them.
  *
  * @module
  */
 export { AwsKmsKeyProvider, type AwsKmsKeyProviderOptions } from './aws-kms.key-provider';
 export { LocalKeyProvider, type LocalKeyProviderOptions, type LocalKeyFile, type LocalMasterKeyRecord } from './local.key-provider';
-export { CountingKeyProvider, type KeyProviderCallCounts } from './counting.key-provider';
 export type { KeyProvider, GeneratedDataKey, WrappedDataKey } from './key-provider';
 export type { EncryptionContext, EncryptionPurpose } from './encryption-context';
 export { DataKeyCache, DATA_KEY_CACHE_DEFAULTS, type DataKeyCacheOptions, type DataKeyLease, type DataKeyCacheStats } from './data-key-cache';
@@ -42,6 +44,8 @@ export {
   createFieldSealer,
   createCodecKit,
   type CodecKit,
+  type CodecOptions,
+  type KeyProviderOptions,
   type CreateKeyProviderOptions,
   type CreateCodecOptions,
 } from './codec-factory';

@@ -81,7 +81,7 @@ export function checkCodecEnv(env: Pick<CodecEnv, 'CODEC_KEY_PROVIDER' | 'KMS_KE
   }
 }
 
-/** Where master keys live: a local key file, or AWS KMS. */
+/** Where master keys live: a local key file, or AWS KMS (`KeyProviderOptions` of `@enrich/codec`). */
 export type KeyProviderConfig =
   | { kind: 'local'; keyFile: string }
   | {
@@ -94,7 +94,12 @@ export type KeyProviderConfig =
       region: string;
     };
 
-/** Settings of the payload codec and field sealer. */
+/**
+ * Settings of the payload codec and field sealer: the shape of `CodecOptions` of `@enrich/codec`,
+ * which an app hands to the codec's factories as it is. Written out here rather than imported
+ * because this lib depends on no other (the codec depends on no config either); an app passing
+ * its `config.codec` to `createCodecKit` is where the compiler checks the two still match.
+ */
 export interface CodecConfig {
   /** Encrypt new payloads; decryption of encrypted payloads works either way. */
   encryption: boolean;

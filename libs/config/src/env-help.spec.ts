@@ -1,27 +1,42 @@
 import { z } from 'zod';
 import { describeEnv, exitWithHelpIfAsked, formatEnvHelp } from './env-help';
 import {
-  cliEnvSchema,
+  bool,
+  checkCodecEnv,
+  codecEnv,
   codecEnvSchema,
-  codecServerEnvSchema,
-  gatewayEnvSchema,
-  mockEnrichmentEnvSchema,
-  schedulerEnvSchema,
-  testEnvSchema,
-  workerEnvSchema,
+  DEV_DEFAULTS,
+  httpUrl,
+  logLevel,
+  port,
+  positiveInt,
+  postgresUrl,
+  temporalEnv,
+  tlsPathsTogether,
+  toCodecConfig,
+  toTemporalConfig,
 } from './index';
 
-/** Every config schema: a variable added to any of them without a description fails below. */
-const SCHEMAS = {
-  'api-gateway': gatewayEnvSchema,
-  worker: workerEnvSchema,
-  scheduler: schedulerEnvSchema,
-  'codec-server': codecServerEnvSchema,
-  'mock-enrichment': mockEnrichmentEnvSchema,
-  codec: codecEnvSchema,
-  cli: cliEnvSchema,
-  tests: testEnvSchema,
-} satisfies Record<string, z.ZodType>;
+/**
+ * Every shared fragment, composed the way the apps compose theirs. Each app's spec checks its own
+ * schema (`apps/<app>/src/config.spec.ts`); a fragment's variable without a description fails here.
+ */
+const exampleEnvSchema = z
+  .object({
+    ...temporalEnv,
+    ...codecEnv,
+    PORT: port(DEV_DEFAULTS.gatewayPort).describe('HTTP port of the REST API.'),
+    DATABASE_URL: postgresUrl.describe('PostgreSQL connection URL (migrated database).'),
+    DATABASE_POOL_SIZE: positiveInt(10).describe('PostgreSQL connections in the pool.'),
+    MOCK_ENRICHMENT_URL: httpUrl(DEV_DEFAULTS.mockEnrichmentUrl).describe('Base URL of the data providers.'),
+    PAUSED: bool(false).describe('Start paused.'),
+    LOG_LEVEL: logLevel,
+  })
+  .refine(tlsPathsTogether, { message: 'set both or neither', path: ['TEMPORAL_TLS_CERT_PATH'] })
+  .superRefine(checkCodecEnv)
+  .transform((env) => ({ temporal: toTemporalConfig(env), codec: toCodecConfig(env) }));
+
+const SCHEMAS = { example: exampleEnvSchema, codec: codecEnvSchema } satisfies Record<string, z.ZodType>;
 
 const byName = (schema: z.ZodType) => Object.fromEntries(describeEnv(schema).map((variable) => [variable.name, variable]));
 
@@ -39,33 +54,29 @@ describe('describeEnv', () => {
   });
 
   it('lists every key of the schema, in order', () => {
-    expect(describeEnv(gatewayEnvSchema).map((variable) => variable.name)).toEqual(Object.keys(gatewayEnvSchema.in.shape));
+    expect(describeEnv(exampleEnvSchema).map((variable) => variable.name)).toEqual(Object.keys(exampleEnvSchema.in.shape));
   });
 
   it('shows defaults as they would be set in the environment', () => {
-    const gateway = byName(gatewayEnvSchema);
-    expect(gateway.PORT).toEqual({ name: 'PORT', default: '3000', required: false, description: 'HTTP port of the REST API.' });
-    expect(gateway.HOST.default).toBe('127.0.0.1');
-    expect(gateway.TEMPORAL_ADDRESS.default).toBe('127.0.0.1:7233');
-    expect(gateway.DATABASE_URL.default).toBe('postgresql://enrich:enrich@127.0.0.1:5433/enrich');
-    expect(gateway.LOG_LEVEL.default).toBe('info');
-    expect(gateway.CODEC_ENCRYPTION.default).toBe('true');
-    expect(gateway.CODEC_DATA_KEY_MAX_AGE_MS.default).toBe('300000');
+    const example = byName(exampleEnvSchema);
+    expect(example.PORT).toEqual({ name: 'PORT', default: '3000', required: false, description: 'HTTP port of the REST API.' });
+    expect(example.TEMPORAL_ADDRESS.default).toBe('127.0.0.1:7233');
+    expect(example.DATABASE_URL.default).toBe('postgresql://enrich:enrich@127.0.0.1:5433/enrich');
+    expect(example.MOCK_ENRICHMENT_URL.default).toBe('http://127.0.0.1:4010');
+    expect(example.PAUSED.default).toBe('false');
+    expect(example.LOG_LEVEL.default).toBe('info');
+    expect(example.CODEC_ENCRYPTION.default).toBe('true');
+    expect(example.CODEC_DATA_KEY_MAX_AGE_MS.default).toBe('300000');
 
-    const worker = byName(workerEnvSchema);
-    expect(worker.MOCK_ENRICHMENT_URL.default).toBe('http://127.0.0.1:4010');
-    expect(worker.PROVIDER_BUDGETS.default).toBe('""');
-
-    expect(byName(mockEnrichmentEnvSchema).MOCK_PROVIDER_KNOBS.default).toBe('{}');
-    expect(byName(mockEnrichmentEnvSchema).MOCK_NOT_FOUND_RATE.default).toBe('0.05');
-    expect(byName(codecServerEnvSchema).CODEC_CORS_ORIGINS.default).toBe('http://127.0.0.1:8233,http://localhost:8233');
-    expect(byName(schedulerEnvSchema).REFRESH_PAUSED.default).toBe('false');
+    const lists = byName(z.object({ EMPTY: z.string().default('').describe('e'), LIST: z.array(z.string()).default(['a', 'b']).describe('l') }));
+    expect(lists.EMPTY.default).toBe('""');
+    expect(lists.LIST.default).toBe('a,b');
   });
 
-  it('has no default for optional variables, and none of the apps requires one', () => {
-    const gateway = byName(gatewayEnvSchema);
-    expect(gateway.TEMPORAL_API_KEY).toEqual({ name: 'TEMPORAL_API_KEY', required: false, description: expect.any(String) });
-    expect(gateway.KMS_DECRYPT_KEY_IDS.default).toBeUndefined();
+  it('has no default for optional variables, and no shared fragment requires one', () => {
+    const example = byName(exampleEnvSchema);
+    expect(example.TEMPORAL_API_KEY).toEqual({ name: 'TEMPORAL_API_KEY', required: false, description: expect.any(String) });
+    expect(example.KMS_DECRYPT_KEY_IDS.default).toBeUndefined();
     for (const schema of Object.values(SCHEMAS)) expect(describeEnv(schema).filter((variable) => variable.required)).toEqual([]);
   });
 
@@ -108,7 +119,7 @@ describe('formatEnvHelp', () => {
   });
 
   it('prints a usage line, the summary, then NAME  default  description', () => {
-    const help = formatEnvHelp('api-gateway', 'REST API under /v1.', gatewayEnvSchema);
+    const help = formatEnvHelp('api-gateway', 'REST API under /v1.', exampleEnvSchema);
     const lines = help.split('\n');
     expect(lines[0]).toBe('Usage: [NAME=value ...] node apps/api-gateway/dist/main.js [-h | --help]');
     expect(lines[2]).toBe('REST API under /v1.');

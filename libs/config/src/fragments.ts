@@ -11,25 +11,31 @@ export const DEV_DEFAULTS = {
   blobDir: '.stack/demo/blobs',
 } as const;
 
+/** `LOG_LEVEL` of every app: its pino level, `info` by default. */
 export const logLevel = z
   .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   .default('info')
   .describe('Log level of the JSON-lines logs (pino): fatal, error, warn, info, debug, trace or silent.');
 
+/** A TCP port (0 = any free one), `fallback` when unset. */
 export const port = (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback);
 
+/** A whole number ≥ 1 (sizes, counts, durations), `fallback` when unset. */
 export const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
+/** An http(s) base URL without its trailing slashes (so paths can be appended), `fallback` when unset. */
 export const httpUrl = (fallback: string) =>
   z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:4010' })
     .default(fallback)
     .transform((url) => url.replace(/\/+$/, ''));
 
+/** A PostgreSQL connection URL, the dev stack's database when unset. */
 export const postgresUrl = z
   .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgresql:// URL such as postgresql://user:pass@host:5432/db' })
   .default(DEV_DEFAULTS.databaseUrl);
 
+/** A flag written as true/false, 1/0 or yes/no, `fallback` when unset. */
 export const bool = (fallback: boolean) =>
   z
     .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
@@ -60,6 +66,7 @@ export interface TemporalConfig {
   apiKey?: string;
 }
 
+/** Shapes parsed {@link temporalEnv} values as a {@link TemporalConfig}. */
 export function toTemporalConfig(env: {
   TEMPORAL_ADDRESS: string;
   TEMPORAL_NAMESPACE: string;

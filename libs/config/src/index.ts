@@ -1,28 +1,40 @@
 /**
- * One typed configuration per app, parsed from the environment once at start.
+ * What every app's configuration is made of; each app owns its schema (`apps/<app>/src/config.ts`)
+ * and composes it from this lib, which depends on no other.
  *
- * Every schema is written over environment variable names so a bad value is reported with the
- * variable to fix; defaults are the embedded dev stack (`tools/stack`), so a fresh checkout runs
- * with no configuration at all.
+ * - {@link loadConfig} parses the environment with an app's schema, once, at start, and throws a
+ *   {@link ConfigError} naming every bad variable.
+ * - `--help` of every app is generated from its schema: {@link describeEnv} lists the variables
+ *   (name, default, required, the schema's `.describe()` text), {@link formatEnvHelp} prints them
+ *   under a usage line and a summary, and {@link exitWithHelpIfAsked} is the one call in `main`.
+ * - Shared fragments several apps spread into their schemas: {@link DEV_DEFAULTS} and the value
+ *   helpers ({@link port}, {@link positiveInt}, {@link httpUrl}, {@link postgresUrl}, {@link bool},
+ *   {@link logLevel}); the Temporal connection ({@link temporalEnv} → {@link TemporalConfig} →
+ *   {@link temporalConnectionOptions}); the payload codec and key provider ({@link codecEnv} →
+ *   {@link CodecConfig}, the shape the factories of `@enrich/codec` take).
+ *
+ * Schemas are written over environment variable names so a bad value is reported with the variable
+ * to fix; defaults are the embedded dev stack (`tools/stack`), so a fresh checkout runs with no
+ * configuration at all.
  *
  * @module
  */
 export { ConfigError } from './config-error';
 export { loadConfig, type Env } from './load-config';
-/**
- * `--help` of every app, generated from its config schema: {@link describeEnv} lists the variables
- * (name, default, required, the schema's `.describe()` text), {@link formatEnvHelp} prints them
- * under a usage line and a summary, and {@link exitWithHelpIfAsked} is the one call in `main`.
- */
 export { describeEnv, formatEnvHelp, exitWithHelpIfAsked, type EnvVarHelp } from './env-help';
-export { DEV_DEFAULTS, type TemporalConfig } from './fragments';
-export { loadMockEnrichmentConfig, mockEnrichmentEnvSchema, type MockEnrichmentConfig } from './mock-enrichment.config';
-export { loadWorkerConfig, workerEnvSchema, type WorkerConfig } from './worker.config';
-export { type ProviderBudget } from './provider-budgets';
-export { loadGatewayConfig, gatewayEnvSchema, type GatewayConfig } from './gateway.config';
-export { loadTestEnvConfig, testEnvSchema, type TestEnvConfig } from './test-env.config';
-export { loadCliConfig, cliEnvSchema, type CliConfig } from './cli.config';
-export { loadSchedulerConfig, schedulerEnvSchema, type SchedulerConfig } from './scheduler.config';
+export {
+  DEV_DEFAULTS,
+  logLevel,
+  port,
+  positiveInt,
+  httpUrl,
+  postgresUrl,
+  bool,
+  temporalEnv,
+  toTemporalConfig,
+  tlsPathsTogether,
+  type TemporalConfig,
+} from './fragments';
 export { temporalConnectionOptions, type TemporalConnectionOptions } from './temporal-connection';
 export {
   codecEnv,
@@ -35,4 +47,3 @@ export {
   type CodecEnv,
   type KeyProviderConfig,
 } from './codec.config';
-export { loadCodecServerConfig, codecServerEnvSchema, CODEC_ROLES, type CodecServerConfig, type CodecRole } from './codec-server.config';

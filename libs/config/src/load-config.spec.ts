@@ -1,130 +1,57 @@
-import { ConfigError, loadGatewayConfig, loadMockEnrichmentConfig, loadWorkerConfig } from './index';
+import { z } from 'zod';
+import { ConfigError, DEV_DEFAULTS, httpUrl, loadConfig, positiveInt, temporalEnv, tlsPathsTogether, toTemporalConfig } from './index';
 
-/** The issues of the ConfigError `load` throws. */
-function issuesOf(load: () => unknown): ConfigError['issues'] {
-  try {
-    load();
-  } catch (error) {
-    if (error instanceof ConfigError) return error.issues;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+/** A schema like the apps' (each app's own is tested next to it): shared fragments and a few variables of its own. */
+const schema = z
+  .object({
+    ...temporalEnv,
+    MOCK_ENRICHMENT_URL: httpUrl(DEV_DEFAULTS.mockEnrichmentUrl).describe('providers'),
+    PROVIDER_CONCURRENCY: positiveInt(8).describe('concurrency'),
+  })
+  .refine(tlsPathsTogether, { message: 'set both or neither', path: ['TEMPORAL_TLS_CERT_PATH'] })
+  .transform((env) => ({ temporal: toTemporalConfig(env), mockEnrichmentUrl: env.MOCK_ENRICHMENT_URL, concurrency: env.PROVIDER_CONCURRENCY }));
 
-describe('loadWorkerConfig', () => {
+const load = (env: Record<string, string | undefined>) => loadConfig(schema, env, 'example');
+
+describe('loadConfig', () => {
   it('runs on embedded dev defaults with an empty environment', () => {
-    const config = loadWorkerConfig({});
-    expect(config.temporal).toEqual({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'enrichment' });
-    expect(config.database.url).toBe('postgresql://enrich:enrich@127.0.0.1:5433/enrich');
-    expect(config.providers.mockEnrichmentUrl).toBe('http://127.0.0.1:4010');
+    expect(load({})).toEqual({
+      temporal: { address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'enrichment' },
+      mockEnrichmentUrl: 'http://127.0.0.1:4010',
+      concurrency: 8,
+    });
   });
 
   it('coerces numbers, strips trailing slashes and treats empty strings as unset', () => {
-    const config = loadWorkerConfig({ PROVIDER_CONCURRENCY: '3', MOCK_ENRICHMENT_URL: 'http://mock:9/', TEMPORAL_NAMESPACE: '' });
-    expect(config.providers.concurrency).toBe(3);
-    expect(config.providers.mockEnrichmentUrl).toBe('http://mock:9');
+    const config = load({ PROVIDER_CONCURRENCY: '3', MOCK_ENRICHMENT_URL: 'http://mock:9/', TEMPORAL_NAMESPACE: '', UNRELATED: undefined });
+    expect(config.concurrency).toBe(3);
+    expect(config.mockEnrichmentUrl).toBe('http://mock:9');
     expect(config.temporal.namespace).toBe('default');
   });
 
-  it('names every bad variable in one error', () => {
+  it('names every bad variable, and the service, in one error', () => {
     let error: unknown;
     try {
-      loadWorkerConfig({ TEMPORAL_ADDRESS: 'localhost', DATABASE_URL: 'mysql://x', PROVIDER_CONCURRENCY: '-1' });
+      load({ TEMPORAL_ADDRESS: 'localhost', MOCK_ENRICHMENT_URL: 'ftp://x', PROVIDER_CONCURRENCY: '-1' });
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const configError = error as ConfigError;
-    expect(configError.issues.map((i) => i.variable).sort()).toEqual(['DATABASE_URL', 'PROVIDER_CONCURRENCY', 'TEMPORAL_ADDRESS']);
-    expect(configError.message).toContain('Invalid configuration for worker');
+    expect(configError.issues.map((i) => i.variable).sort()).toEqual(['MOCK_ENRICHMENT_URL', 'PROVIDER_CONCURRENCY', 'TEMPORAL_ADDRESS']);
+    expect(configError.message).toContain('Invalid configuration for example');
     expect(configError.message).toContain('TEMPORAL_ADDRESS: must be host:port');
+    expect(configError.cause).toBeInstanceOf(z.ZodError);
   });
+});
 
-  it('sizes the worker process: workflow cache, heap limit and malloc settings', () => {
-    expect(loadWorkerConfig({}).worker).toMatchObject({ maxCachedWorkflows: 50, maxHeapMb: 256, glibcTunables: undefined });
-    const config = loadWorkerConfig({ WORKER_MAX_CACHED_WORKFLOWS: '12', WORKER_MAX_HEAP_MB: '512', GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' });
-    expect(config.worker).toMatchObject({ maxCachedWorkflows: 12, maxHeapMb: 512, glibcTunables: 'glibc.malloc.arena_max=2' });
-    expect(issuesOf(() => loadWorkerConfig({ WORKER_MAX_HEAP_MB: '0' })).map((i) => i.variable)).toEqual(['WORKER_MAX_HEAP_MB']);
-  });
-
-  it('keeps every workflow task in flight within the workflow cache', () => {
-    expect(issuesOf(() => loadWorkerConfig({ WORKER_MAX_CACHED_WORKFLOWS: '4', MAX_CONCURRENT_WORKFLOW_TASKS: '10' }))).toEqual([
-      { variable: 'WORKER_MAX_CACHED_WORKFLOWS', problem: 'must be at least MAX_CONCURRENT_WORKFLOW_TASKS' },
-    ]);
-    expect(loadWorkerConfig({ WORKER_MAX_CACHED_WORKFLOWS: '10', MAX_CONCURRENT_WORKFLOW_TASKS: '10' }).worker.maxCachedWorkflows).toBe(10);
-  });
-
+describe('the Temporal fragment', () => {
   it('requires both TLS paths or neither', () => {
-    expect(() => loadWorkerConfig({ TEMPORAL_TLS_CERT_PATH: '/c.pem' })).toThrow(/TEMPORAL_TLS_CERT_PATH: set both or neither/);
-    expect(loadWorkerConfig({ TEMPORAL_TLS_CERT_PATH: '/c.pem', TEMPORAL_TLS_KEY_PATH: '/k.pem' }).temporal.tls).toEqual({
-      certPath: '/c.pem',
-      keyPath: '/k.pem',
-    });
-  });
-});
-
-describe('PROVIDER_BUDGETS', () => {
-  it('gives the named providers budgets of their own, filling what an entry leaves out from the globals', () => {
-    const config = loadWorkerConfig({
-      PROVIDER_RATE_LIMIT_RPS: '100',
-      PROVIDER_MAX_IN_FLIGHT: '32',
-      PROVIDER_BUDGETS: ' demographics=50/16, people-data=2.5 ,company-registry=/4,firmographics=0/8',
-    });
-    expect(config.providers).toMatchObject({ rateLimitPerSecond: 100, maxInFlight: 32 });
-    expect(config.providers.budgets).toEqual({
-      demographics: { requestsPerSecond: 50, maxInFlight: 16 },
-      'people-data': { requestsPerSecond: 2.5, maxInFlight: 32 },
-      'company-registry': { requestsPerSecond: 100, maxInFlight: 4 },
-      firmographics: { requestsPerSecond: 0, maxInFlight: 8 },
-    });
+    expect(() => load({ TEMPORAL_TLS_CERT_PATH: '/c.pem' })).toThrow(/TEMPORAL_TLS_CERT_PATH: set both or neither/);
+    expect(load({ TEMPORAL_TLS_CERT_PATH: '/c.pem', TEMPORAL_TLS_KEY_PATH: '/k.pem' }).temporal.tls).toEqual({ certPath: '/c.pem', keyPath: '/k.pem' });
   });
 
-  it('is empty when unset: every provider gets the globals', () => {
-    expect(loadWorkerConfig({}).providers.budgets).toEqual({});
-    expect(loadWorkerConfig({ PROVIDER_BUDGETS: '' }).providers.budgets).toEqual({});
-  });
-
-  it('names the variable and quotes each bad entry', () => {
-    const issues = issuesOf(() =>
-      loadWorkerConfig({ PROVIDER_BUDGETS: 'demographics=fast/16,people-data=10/0,Bad Name=1/1,firmographics,demographics=1/1,email-finder=/' }),
-    );
-    expect(issues).toEqual([
-      { variable: 'PROVIDER_BUDGETS', problem: '"demographics=fast/16": requests per second must be a number ≥ 0 (0 = unlimited)' },
-      { variable: 'PROVIDER_BUDGETS', problem: '"people-data=10/0": max in flight must be a whole number ≥ 1' },
-      { variable: 'PROVIDER_BUDGETS', problem: expect.stringMatching(/^"Bad Name=1\/1": expected <provider>=<requests per second>\/<max in flight>/) },
-      { variable: 'PROVIDER_BUDGETS', problem: expect.stringMatching(/^"firmographics": expected /) },
-      { variable: 'PROVIDER_BUDGETS', problem: '"demographics=1/1": demographics is given more than once' },
-      { variable: 'PROVIDER_BUDGETS', problem: expect.stringMatching(/^"email-finder=\/": set requests per second, max in flight, or both/) },
-    ]);
-    expect(() => loadWorkerConfig({ PROVIDER_BUDGETS: 'demographics=1/2/3' })).toThrow(/PROVIDER_BUDGETS: "demographics=1\/2\/3": max in flight/);
-  });
-});
-
-describe('loadMockEnrichmentConfig', () => {
-  it('reads knobs of single providers from MOCK_PROVIDER_KNOBS', () => {
-    expect(loadMockEnrichmentConfig({}).providerKnobs).toEqual({});
-    const config = loadMockEnrichmentConfig({
-      MOCK_NOT_FOUND_RATE: '0.1',
-      MOCK_PROVIDER_KNOBS: '{"demographics":{"notFoundRate":0.3,"latencyMs":5},"people-data":{}}',
-    });
-    expect(config.defaultKnobs.notFoundRate).toBe(0.1);
-    expect(config.providerKnobs).toEqual({ demographics: { notFoundRate: 0.3, latencyMs: 5 }, 'people-data': {} });
-  });
-
-  it('names the variable and the entry of a bad knob', () => {
-    expect(issuesOf(() => loadMockEnrichmentConfig({ MOCK_PROVIDER_KNOBS: '{"demographics":{"notFoundRate":2,"typo":1}}' }))).toEqual([
-      { variable: 'MOCK_PROVIDER_KNOBS', problem: expect.stringMatching(/^demographics\.notFoundRate: /) },
-      { variable: 'MOCK_PROVIDER_KNOBS', problem: expect.stringMatching(/^demographics: .*typo/) },
-    ]);
-    expect(issuesOf(() => loadMockEnrichmentConfig({ MOCK_PROVIDER_KNOBS: 'demographics=0.3' }))).toEqual([
-      { variable: 'MOCK_PROVIDER_KNOBS', problem: expect.stringContaining('must be JSON') },
-    ]);
-  });
-});
-
-describe('loadGatewayConfig', () => {
-  it('rejects a port out of range and converts the upload limit to bytes', () => {
-    expect(() => loadGatewayConfig({ PORT: '70000' })).toThrow(/PORT/);
-    expect(loadGatewayConfig({ MAX_UPLOAD_MB: '2' }).maxUploadBytes).toBe(2 * 1024 * 1024);
+  it('passes a Temporal Cloud API key on', () => {
+    expect(load({ TEMPORAL_API_KEY: 'key' }).temporal.apiKey).toBe('key');
   });
 });

@@ -1,4 +1,4 @@
-import { loadTestEnvConfig } from '@enrich/config';
+import { DEV_DEFAULTS } from '@enrich/config';
 import { FileBlobStore, BlobNotFoundError } from './blob-store';
 import { cloneDatabase, type ClonedDatabase } from './clone-database';
 import { JobRepository } from './job.repository';
@@ -12,8 +12,8 @@ describe('JobRepository (PostgreSQL)', () => {
   let jobs: JobRepository;
 
   beforeAll(async () => {
-    const env = loadTestEnvConfig();
-    db = await cloneDatabase(env.databaseUrl, env.templateDatabase);
+    // The run's server and migrated template as `@enrich/testing` reads them: that lib depends on this one, so its tests cannot use it.
+    db = await cloneDatabase(process.env.DATABASE_URL || DEV_DEFAULTS.databaseUrl, process.env.TEST_TEMPLATE_DATABASE || 'enrich_template');
     jobs = new JobRepository(db.prisma);
   });
   afterAll(() => db?.drop());

@@ -1,10 +1,14 @@
 /**
  * Test helpers shared by every project: the run's Temporal dev server and PostgreSQL (started by
- * `tools/test.sh`), a fresh migrated database per suite, unique task queues, and sample files.
+ * `tools/test.sh`) as its environment describes them ({@link loadTestEnvConfig}), a fresh migrated
+ * database per suite, unique task queues, and sample files.
+ *
+ * Test code only: apps list this lib in their devDependencies and their builds never reference it.
  *
  * @module
  */
-export { cloneDatabase as createTestDatabase, type ClonedDatabase as TestDatabase } from '@enrich/db';
+export { cloneDatabase as createTestDatabase, type ClonedDatabase as TestDatabase } from '@enrich/db/testing';
+export { loadTestEnvConfig, testEnvSchema, type TestEnvConfig } from './test-env.config';
 export { testEnv, testCodec, connectTemporal, uniqueTaskQueue } from './test-environment';
 export { customersCsv, type CustomersCsvOptions } from './customers-csv';
 export { createTimeSkippingEnv } from './test-environment';

@@ -1,7 +1,7 @@
 import { createCodecKit, type CodecKit } from '@enrich/codec';
-import { loadTestEnvConfig, type TestEnvConfig } from '@enrich/config';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { loadTestEnvConfig, type TestEnvConfig } from './test-env.config';
 
 /**
  * The services `tools/test.sh` starts for a run, read from the environment once. Fails with a

@@ -1,5 +1,4 @@
-import { createFieldSealer, createPayloadCodec, type DataKeyCache, type EncryptionCodec, type FieldSealer } from '@enrich/codec';
-import type { CodecConfig } from '@enrich/config';
+import { createFieldSealer, createPayloadCodec, type CodecOptions, type DataKeyCache, type EncryptionCodec, type FieldSealer } from '@enrich/codec';
 
 /** The payload codec and field sealer of one Temporal namespace. */
 export interface NamespaceCodec {
@@ -24,7 +23,7 @@ export class NamespaceCodecs {
   private readonly maxNamespaces: number;
 
   constructor(
-    private readonly config: CodecConfig,
+    private readonly config: CodecOptions,
     /** Shared by every namespace: data keys are cached per encryption context inside it. */
     readonly keys: DataKeyCache,
     options: NamespaceCodecsOptions = {},

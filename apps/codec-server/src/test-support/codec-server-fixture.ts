@@ -6,12 +6,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCodecKit, createDataKeyCache, type CodecKit } from '@enrich/codec';
-import { loadCodecServerConfig, type CodecServerConfig, type Env } from '@enrich/config';
+import type { Env } from '@enrich/config';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import type { Logger } from 'pino';
 import { createCodecServerApp } from '../app';
-import { Authenticator } from '../auth/authenticator';
+import { codecAuthenticator } from '../auth/authenticator';
 import { NamespaceCodecs } from '../codec/namespace-codecs';
+import { loadCodecServerConfig, type CodecServerConfig } from '../config';
 import { payloadsToJson, type PayloadsJson } from '../codec/payload-json';
 
 /** A random static token, long enough for the config's rules. */
@@ -45,7 +46,7 @@ export async function startCodecServer(env: Env, options: { port?: number; logge
   const config = loadCodecServerConfig(env);
   const keys = createDataKeyCache(config.codec);
   const app = createCodecServerApp({
-    authenticator: new Authenticator(config.auth),
+    authenticator: codecAuthenticator(config.auth),
     codecs: new NamespaceCodecs(config.codec, keys),
     corsOrigins: config.cors.origins,
     maxBodyBytes: config.maxBodyBytes,

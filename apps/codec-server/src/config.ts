@@ -1,7 +1,5 @@
+import { bool, checkCodecEnv, codecEnv, DEV_DEFAULTS, loadConfig, logLevel, port, positiveInt, toCodecConfig, type Env } from '@enrich/config';
 import { z } from 'zod';
-import { bool, DEV_DEFAULTS, logLevel, port, positiveInt } from './fragments';
-import { checkCodecEnv, codecEnv, toCodecConfig } from './codec.config';
-import { loadConfig, type Env } from './load-config';
 
 /** What a codec-server caller may see: `pii` opens sealed personal fields, `ops` sees them sealed. */
 export type CodecRole = 'pii' | 'ops';
@@ -136,6 +134,7 @@ export const codecServerEnvSchema = z
     maxBodyBytes: env.CODEC_MAX_BODY_MB * 1024 * 1024,
   }));
 
+/** The codec server's configuration, as {@link loadCodecServerConfig} returns it. */
 export type CodecServerConfig = z.output<typeof codecServerEnvSchema>;
 
 /** Parses the codec server's configuration. */

@@ -1,6 +1,5 @@
+import { DEV_DEFAULTS, loadConfig, logLevel, port, type Env } from '@enrich/config';
 import { z } from 'zod';
-import { DEV_DEFAULTS, logLevel, port } from './fragments';
-import { loadConfig, type Env } from './load-config';
 
 const rate = (fallback: number) => z.coerce.number().min(0).max(1).default(fallback);
 const ms = (fallback: number) => z.coerce.number().int().min(0).max(600_000).default(fallback);
@@ -73,6 +72,7 @@ export const mockEnrichmentEnvSchema = z
     providerKnobs: env.MOCK_PROVIDER_KNOBS,
   }));
 
+/** The mock-enrichment app's configuration, as {@link loadMockEnrichmentConfig} returns it. */
 export type MockEnrichmentConfig = z.output<typeof mockEnrichmentEnvSchema>;
 
 /** Parses the mock-enrichment app's configuration. */

@@ -1,7 +1,5 @@
+import { checkCodecEnv, codecEnv, httpUrl, loadConfig, postgresUrl, temporalEnv, toCodecConfig, type Env } from '@enrich/config';
 import { z } from 'zod';
-import { httpUrl, postgresUrl, temporalEnv } from './fragments';
-import { checkCodecEnv, codecEnv, toCodecConfig } from './codec.config';
-import { loadConfig, type Env } from './load-config';
 
 /**
  * What integration tests are given by `tools/test.sh` (one Temporal dev server, one PostgreSQL and
@@ -34,8 +32,10 @@ export const testEnvSchema = z
     chromiumPath: env.CHROMIUM_PATH,
   }));
 
+/** The run's services, as {@link loadTestEnvConfig} returns them. */
 export type TestEnvConfig = z.output<typeof testEnvSchema>;
 
+/** Parses what `tools/test.sh` gives the suites; suites ask through `testEnv()`. */
 export function loadTestEnvConfig(env: Env = process.env): TestEnvConfig {
   return loadConfig(testEnvSchema, env, 'tests');
 }

@@ -1,8 +1,23 @@
+import {
+  bool,
+  checkCodecEnv,
+  codecEnv,
+  loadConfig,
+  logLevel,
+  positiveInt,
+  temporalEnv,
+  tlsPathsTogether,
+  toCodecConfig,
+  toTemporalConfig,
+  type Env,
+} from '@enrich/config';
 import { z } from 'zod';
-import { bool, logLevel, positiveInt, temporalEnv, tlsPathsTogether, toTemporalConfig } from './fragments';
-import { checkCodecEnv, codecEnv, toCodecConfig } from './codec.config';
-import { loadConfig, type Env } from './load-config';
 
+/**
+ * The scheduler's environment: Temporal and the codec (shared fragments of `@enrich/config`; the
+ * codec encrypts the schedules' workflow arguments), then the declared schedules. `--help` is
+ * generated from it.
+ */
 export const schedulerEnvSchema = z
   .object({
     ...temporalEnv,
@@ -27,6 +42,7 @@ export const schedulerEnvSchema = z
     logLevel: env.LOG_LEVEL,
   }));
 
+/** The scheduler's configuration, as {@link loadSchedulerConfig} returns it. */
 export type SchedulerConfig = z.output<typeof schedulerEnvSchema>;
 
 /** Parses the scheduler's configuration. */

@@ -1,9 +1,26 @@
+import {
+  checkCodecEnv,
+  codecEnv,
+  DEV_DEFAULTS,
+  httpUrl,
+  loadConfig,
+  logLevel,
+  positiveInt,
+  postgresUrl,
+  temporalEnv,
+  tlsPathsTogether,
+  toCodecConfig,
+  toTemporalConfig,
+  type Env,
+} from '@enrich/config';
 import { z } from 'zod';
-import { DEV_DEFAULTS, httpUrl, logLevel, positiveInt, postgresUrl, temporalEnv, tlsPathsTogether, toTemporalConfig } from './fragments';
-import { checkCodecEnv, codecEnv, toCodecConfig } from './codec.config';
-import { loadConfig, type Env } from './load-config';
 import { providerBudgetsEnv, resolveProviderBudgets } from './provider-budgets';
 
+/**
+ * The worker's environment: Temporal and the codec (shared fragments of `@enrich/config`), then
+ * PostgreSQL, the providers and their budgets, staging, and the sizing of the worker process.
+ * `--help` is generated from it.
+ */
 export const workerEnvSchema = z
   .object({
     ...temporalEnv,
@@ -82,6 +99,7 @@ export const workerEnvSchema = z
     logLevel: env.LOG_LEVEL,
   }));
 
+/** The worker's configuration, as {@link loadWorkerConfig} returns it. */
 export type WorkerConfig = z.output<typeof workerEnvSchema>;
 
 /** Parses the worker's configuration. */
