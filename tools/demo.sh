@@ -112,6 +112,16 @@ sample="$root/.stack/demo/sample-customers.csv"
 say "generating $sample ($rows customers)"
 node -e "process.stdout.write(require('@enrich/testing').customersCsv({ rows: Number(process.argv[1]), seed: 42, eol: '\r\n' }))" "$rows" >"$sample"
 
+say "creating the demo tenant and its API key"
+key_file="$root/.stack/demo/api-key"
+node apps/api-gateway/dist/cli/enrich.js admin tenants create demo --name "Demo tenant" --exists-ok >/dev/null
+# One key per demo checkout, kept (mode 0600) so a restarted demo keeps working with it.
+if [ ! -s "$key_file" ] || ! curl -fsS -o /dev/null -H "authorization: Bearer $(cat "$key_file")" http://127.0.0.1:3000/v1/jobs?limit=1; then
+  (umask 077 && node apps/api-gateway/dist/cli/enrich.js admin keys create --tenant demo --name demo --scopes read,write,pii,admin 2>/dev/null >"$key_file")
+fi
+export ENRICH_API_KEY
+ENRICH_API_KEY=$(cat "$key_file")
+
 say "submitting the sample job through the CLI"
 summary=$(node apps/api-gateway/dist/cli/enrich.js jobs submit "$sample")
 echo "$summary"
@@ -123,11 +133,13 @@ The demo is running (started in $(( $(date +%s) - started ))s). Where to look:
   Temporal Web UI   $TEMPORAL_UI_URL/namespaces/default/workflows/job-$job_id
                     (payloads are encrypted in Temporal; the UI decodes them through the codec server on :8888)
   API               http://127.0.0.1:3000/v1/jobs/$job_id   (results: /v1/jobs/$job_id/results, contract: /openapi.json)
+  API key           tenant "demo", every scope: $ENRICH_API_KEY   (also in .stack/demo/api-key)
+                    curl -H "authorization: Bearer \$(cat .stack/demo/api-key)" http://127.0.0.1:3000/v1/jobs
   Schedules         $TEMPORAL_UI_URL/namespaces/default/schedules   (customer-demographics-refresh, every 6 h)
   Mock providers    http://127.0.0.1:4010/openapi.json   (stats: /admin/stats)
   PostgreSQL        psql $DATABASE_URL
                     select status, count(*) from job_row where job_id = '$job_id' group by 1;
   Logs              .stack/demo/logs/
-  More jobs         node apps/api-gateway/dist/cli/enrich.js jobs submit <file.csv>
+  More jobs         ENRICH_API_KEY=\$(cat .stack/demo/api-key) node apps/api-gateway/dist/cli/enrich.js jobs submit <file.csv>
   Stop everything   npm run demo -- stop
 INFO

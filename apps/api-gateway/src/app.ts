@@ -1,33 +1,61 @@
+import type { ApiKeyRepository, RateLimitRepository } from '@enrich/db';
+import { authenticate, type BearerAuthenticator, requestLogging } from '@enrich/http';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
-import { requestLogging } from '@enrich/http';
+import { describePrincipal, type Principal } from './auth/principal';
+import { rateLimit } from './auth/rate-limit';
 import { errorMiddleware, unknownRoute } from './http/error-middleware';
-import { jobsRouter } from './jobs/jobs.route';
+import { jobsRoutes } from './jobs/jobs.route';
 import type { JobsService } from './jobs/jobs.service';
+import { keysRoutes } from './keys/keys.routes';
 import { openApiDocument } from './openapi';
+import { mountApi, type ApiRoute } from './routes';
 
 export interface GatewayAppDeps {
   jobs: JobsService;
+  keys: ApiKeyRepository;
+  /** Recognises API keys (and JWTs, when configured). */
+  authenticator: BearerAuthenticator<Principal>;
+  rateLimits: RateLimitRepository;
+  /** Requests per minute per key, for tenants without a limit of their own. */
+  defaultRateLimit: number;
   logger: Logger;
   maxUploadBytes: number;
 }
 
-/** The gateway's express app: /v1 routes, health, OpenAPI, one error middleware. */
-export function createGatewayApp({ jobs, logger, maxUploadBytes }: GatewayAppDeps): Express {
+/** Largest JSON body of a /v1 request (admin and control requests are small). */
+const JSON_BODY_LIMIT = '1mb';
+
+/** Every /v1 route the gateway serves: what is mounted, documented and covered by the auth tests. */
+export function gatewayRoutes({ jobs, keys, maxUploadBytes }: Pick<GatewayAppDeps, 'jobs' | 'keys' | 'maxUploadBytes'>): ApiRoute[] {
+  return [...jobsRoutes(jobs, maxUploadBytes), ...keysRoutes(keys)];
+}
+
+/** The gateway's express app: /v1 behind credentials, health and OpenAPI open, one error middleware. */
+export function createGatewayApp(deps: GatewayAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(helmet());
   // Any caller-given x-request-id is kept as is.
-  app.use(requestLogging({ logger, requestIds: { accept: () => true } }));
-  const document = openApiDocument();
+  app.use(requestLogging({ logger: deps.logger, requestIds: { accept: () => true } }));
+  const routes = gatewayRoutes(deps);
+  const document = openApiDocument(routes);
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
   app.get('/openapi.json', (_req, res) => {
     res.json(document);
   });
-  app.use('/v1/jobs', jobsRouter(jobs, maxUploadBytes));
+  app.use(
+    '/v1',
+    // Parsed after authentication: an anonymous caller cannot make us read a body.
+    mountApi(routes, {
+      authenticate: authenticate(deps.authenticator, describePrincipal),
+      rateLimit: rateLimit(deps.rateLimits, { defaultLimit: deps.defaultRateLimit }),
+      body: express.json({ limit: JSON_BODY_LIMIT }),
+    }),
+  );
   app.use(unknownRoute);
   app.use(errorMiddleware);
   return app;

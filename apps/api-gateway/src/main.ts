@@ -1,11 +1,18 @@
-import { exitWithHelpIfAsked, loadGatewayConfig, gatewayEnvSchema, temporalConnectionOptions } from '@enrich/config';
+import { exitWithHelpIfAsked, temporalConnectionOptions } from '@enrich/config';
 import { createCodecKit } from '@enrich/codec';
-import { createPrismaClient, FileBlobStore, JobExportRepository, JobRepository } from '@enrich/db';
+import { ApiKeyRepository, createPrismaClient, FileBlobStore, JobExportRepository, JobRepository, RateLimitRepository, TenantRepository } from '@enrich/db';
 import { Client, Connection } from '@temporalio/client';
-import { closeServer, listen, nextShutdownSignal } from '@enrich/http';
+import { BearerAuthenticator, closeServer, listen, nextShutdownSignal } from '@enrich/http';
 import pino from 'pino';
 import { createGatewayApp } from './app';
+import { ApiKeyVerifier } from './auth/api-key.verifier';
+import { jwtPrincipals } from './auth/jwt.verifier';
+import type { Principal } from './auth/principal';
+import { gatewayEnvSchema, loadGatewayConfig } from './config';
 import { JobsService } from './jobs/jobs.service';
+
+/** The realm of the gateway's `WWW-Authenticate` challenges. */
+const REALM = 'enrich';
 
 async function main(): Promise<void> {
   exitWithHelpIfAsked(
@@ -28,12 +35,24 @@ async function main(): Promise<void> {
       sealer: codec.sealer,
       taskQueue: temporal.taskQueue,
     });
-    const server = await listen(
-      createGatewayApp({ jobs, logger, maxUploadBytes: config.maxUploadBytes }),
-      config.http.port,
-      config.http.host,
-      config.http.timeouts,
-    );
+    const keys = new ApiKeyRepository(prisma);
+    const authenticator = new BearerAuthenticator<Principal>({
+      realm: REALM,
+      verifiers: [
+        new ApiKeyVerifier(keys, { realm: REALM, cacheMs: config.auth.keyCacheMs }),
+        ...(config.auth.jwt ? [jwtPrincipals(config.auth.jwt, new TenantRepository(prisma), REALM)] : []),
+      ],
+    });
+    const app = createGatewayApp({
+      jobs,
+      keys,
+      authenticator,
+      rateLimits: new RateLimitRepository(prisma),
+      defaultRateLimit: config.auth.defaultRateLimit,
+      logger,
+      maxUploadBytes: config.maxUploadBytes,
+    });
+    const server = await listen(app, config.http.port, config.http.host, config.http.timeouts);
     logger.info({ url: `http://${config.http.host}:${config.http.port}`, openapi: '/openapi.json' }, 'api-gateway listening');
     const signal = await nextShutdownSignal();
     logger.info({ signal }, 'shutting down');

@@ -1,79 +1,58 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
-import { errorResponse, jobIdParams, jobResponse, resultsQuery, exportQuery, resultsResponse, submitTuning } from './jobs/jobs.schemas';
+import { errorResponse } from './jobs/jobs.schemas';
+import { openApiPath, type ApiRoute } from './routes';
 
-/** The gateway's contract, generated from the same zod schemas the routes parse with. */
-export function openApiDocument() {
+const error = (description: string, headers?: Record<string, { description: string; schema: { type: 'string' | 'integer' } }>) => ({
+  description,
+  content: { 'application/json': { schema: errorResponse } },
+  ...(headers ? { headers } : {}),
+});
+
+const RATE_LIMIT_HEADERS = {
+  'RateLimit-Policy': {
+    description: 'The quota: `"per-key";q=<requests>;w=<seconds>` (IETF RateLimit header fields draft).',
+    schema: { type: 'string' as const },
+  },
+  RateLimit: { description: 'What is left of it: `"per-key";r=<remaining>;t=<seconds until the window resets>`.', schema: { type: 'string' as const } },
+};
+
+/**
+ * The gateway's contract, generated from the route table the app mounts and from the same zod
+ * schemas the routes parse with: every route with its scopes, the security schemes, and the
+ * 401 / 403 / 429 answers authentication and the rate limit give.
+ */
+export function openApiDocument(routes: readonly ApiRoute[]) {
   const registry = new OpenAPIRegistry();
-  const error = (description: string) => ({ description, content: { 'application/json': { schema: errorResponse } } });
-  registry.registerPath({
-    method: 'post',
-    path: '/v1/jobs',
-    summary: 'Upload a customer CSV and start enriching it',
-    description:
-      'Send the file as multipart/form-data (a `file` part; optional `fields`, `pageSize` and `windowSize` parts before it) or as a raw text/csv body (`?fields=&name=&pageSize=&windowSize=`). The header must include `email`.',
-    request: {
-      query: submitTuning,
-      body: {
-        content: {
-          'multipart/form-data': { schema: { type: 'object', properties: { fields: { type: 'string' }, file: { type: 'string', format: 'binary' } } } },
-          'text/csv': { schema: { type: 'string' } },
-        },
-      },
-    },
-    responses: {
-      202: { description: 'Accepted: the job is staged and enriched in the background', content: { 'application/json': { schema: jobResponse } } },
-      400: error('Empty file, missing required column or malformed CSV header (names the line); unknown fields; bad pageSize or windowSize'),
-      413: error('File larger than MAX_UPLOAD_MB'),
-      415: error('Unsupported content type'),
-    },
+  const apiKey = registry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'ek_<12 hex>_<secret>',
+    description: 'An API key of your tenant (`enrich admin keys create`), as `Authorization: Bearer <key>`. Its scopes decide what it may do.',
   });
-  registry.registerPath({
-    method: 'get',
-    path: '/v1/jobs/{id}',
-    summary: 'Status, row counts and progress (rate, ETA, paused) of a job',
-    request: { params: jobIdParams },
-    responses: { 200: { description: 'The job', content: { 'application/json': { schema: jobResponse } } }, 400: error('Bad id'), 404: error('Unknown job') },
+  const oidc = registry.registerComponent('securitySchemes', 'oidc', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'A JWT of your identity provider (when the gateway is configured with AUTH_JWKS_URL): tenant and scopes from its claims.',
   });
-  registry.registerPath({
-    method: 'get',
-    path: '/v1/jobs/{id}/results',
-    summary: 'Rows of a job with their outcome and enriched fields (keyset pagination)',
-    request: { params: jobIdParams, query: resultsQuery },
-    responses: { 200: { description: 'A page of rows', content: { 'application/json': { schema: resultsResponse } } }, 404: error('Unknown job') },
-  });
-  registry.registerPath({
-    method: 'get',
-    path: '/v1/jobs/{id}/results.csv',
-    summary: 'Every row of a job as CSV, streamed (what is done so far while the job runs)',
-    description:
-      "Read in keyset pages of 1,000 rows and written as they come (constant memory). Columns: every input column with its header as written, in the file's order and with its cells exactly as written (never replaced), then the platform's columns under a prefix no input header starts with (`enriched.` unless the file uses it, then `_enriched.`): `enriched.row_number`, `enriched.status`, `enriched.error`, and for each enriched field of the job's groups `enriched.<field>`, `enriched.<field>.provider` and `enriched.<field>.confidence` (empty when the row has no value). Personal values are opened for the job's owner.",
-    request: { params: jobIdParams, query: exportQuery },
-    responses: {
-      200: {
-        description: 'The CSV, as an attachment',
-        headers: { 'Content-Disposition': { schema: { type: 'string' }, description: 'attachment; filename=job-<id>-results.csv' } },
-        content: { 'text/csv': { schema: { type: 'string' } } },
-      },
-      400: error('Bad id'),
-      404: error('Unknown job'),
-    },
-  });
-  const control = (action: string, summary: string, status: 200 | 202, description: string) =>
+  for (const route of routes) {
     registry.registerPath({
-      method: 'post',
-      path: `/v1/jobs/{id}/${action}`,
-      summary,
-      request: { params: jobIdParams },
+      ...route.doc,
+      method: route.method,
+      path: `/v1${openApiPath(route.path)}`,
+      description: [route.doc.description, `Scopes: ${route.scopes.join(', ')}.`].filter(Boolean).join('\n\n'),
+      security: [{ [apiKey.name]: [...route.scopes] }, { [oidc.name]: [...route.scopes] }],
       responses: {
-        [status]: { description, content: { 'application/json': { schema: jobResponse } } },
-        400: error('Bad id'),
-        404: error('Unknown job'),
-        409: error('The job is already completed, failed or cancelled (or finishing)'),
+        ...route.doc.responses,
+        401: error('No credentials, or not valid ones (unknown, revoked or expired key); see WWW-Authenticate'),
+        403: error(`The credential lacks a scope this route needs (${route.scopes.join(', ')})`),
+        429: error('Too many requests for this key in the current window', {
+          'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } },
+          ...RATE_LIMIT_HEADERS,
+        }),
       },
     });
-  control('pause', 'Pause a job: no new page starts; pages in flight finish', 202, 'Accepted: the job stays RUNNING with `progress.paused: true`');
-  control('resume', 'Resume a paused job', 200, 'The job, pages starting again');
-  control('cancel', 'Cancel a job', 202, 'Accepted: pages in flight stop at a chunk boundary, then the job turns CANCELLED; rows never half-written');
+  }
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: { title: 'Enrichment API', version: '1.0.0' },

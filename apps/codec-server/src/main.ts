@@ -1,10 +1,11 @@
 import { createDataKeyCache } from '@enrich/codec';
-import { exitWithHelpIfAsked, loadCodecServerConfig, codecServerEnvSchema } from '@enrich/config';
+import { exitWithHelpIfAsked } from '@enrich/config';
 import { closeServer, listen, nextShutdownSignal, SMALL_REQUEST_TIMEOUTS } from '@enrich/http';
 import pino from 'pino';
 import { createCodecServerApp } from './app';
-import { Authenticator } from './auth/authenticator';
+import { codecAuthenticator } from './auth/authenticator';
 import { NamespaceCodecs } from './codec/namespace-codecs';
+import { codecServerEnvSchema, loadCodecServerConfig } from './config';
 
 async function main(): Promise<void> {
   exitWithHelpIfAsked(
@@ -17,7 +18,7 @@ async function main(): Promise<void> {
   const keys = createDataKeyCache(config.codec);
   try {
     const app = createCodecServerApp({
-      authenticator: new Authenticator(config.auth),
+      authenticator: codecAuthenticator(config.auth),
       codecs: new NamespaceCodecs(config.codec, keys),
       corsOrigins: config.cors.origins,
       maxBodyBytes: config.maxBodyBytes,

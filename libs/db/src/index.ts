@@ -7,8 +7,10 @@
 export { createPrismaClient, PrismaClient, Prisma, type DatabaseOptions } from './prisma-client';
 export { JobRepository, type NewJob, type JobSummary, type StagedRow, type PendingRow, type RowResult, type ResultRow } from './job.repository';
 export { FileBlobStore, BlobNotFoundError, type BlobStore } from './blob-store';
-export { cloneDatabase, type ClonedDatabase } from './clone-database';
 export { CustomerRepository, type CustomerInput, type StaleCustomer, type CustomerRefresh } from './customer.repository';
 export { LookupCacheRepository, type CachedAnswer } from './lookup-cache.repository';
 export { SealedValuesRepository, type ResultKey, type CacheKey } from './sealed-values.repository';
 export { JobExportRepository, type ExportRow, type ExportField, type StoredExportRow } from './job-export.repository';
+export { TenantRepository, TenantExistsError, type Tenant } from './tenant.repository';
+export { ApiKeyRepository, type ApiKeyRecord, type MintedApiKey, type VerifiedApiKey, type ApiKeyRefusal } from './api-key.repository';
+export { RateLimitRepository } from './rate-limit.repository';

@@ -4,7 +4,7 @@ import type { PrismaClient } from './prisma-client';
 /**
  * One enriched field of an exported row: value and provenance, without timestamps. `V` is the
  * type of its value: opened by default (what the CSV is written from), {@link StoredFieldValue} as
- * read (personal values sealed; open them with `openEnrichedFields` of `@enrich/activities`).
+ * read (personal values sealed; open them with `openEnrichedFields` of `@enrich/domain`).
  */
 export interface ExportField<V = FieldValue> {
   field: string;

@@ -17,6 +17,8 @@ import { inTransaction, sqlPool, type Prisma, type PrismaClient } from './prisma
 const FINAL_ROWS_PER_STATEMENT = 20_000;
 
 export interface NewJob {
+  /** The tenant that owns the job (jobs made outside the API, by tools and tests, may have none). */
+  tenantId?: string;
   sourceName: string;
   blobKey: string;
   fields: string[];
@@ -28,6 +30,8 @@ export interface NewJob {
 
 export interface JobSummary {
   id: string;
+  /** The owner; null for jobs made before tenants existed. */
+  tenantId: string | null;
   status: JobStatus;
   sourceName: string;
   /** The text encoding the file was read in. */
@@ -60,7 +64,7 @@ export interface ResultRow {
   status: RowStatus;
   lastError: string | null;
   input: Record<string, unknown>;
-  /** As stored: personal values sealed (open them with `openEnrichedFields` of `@enrich/activities`), plain in rows written before they were. */
+  /** As stored: personal values sealed (open them with `openEnrichedFields` of `@enrich/domain`), plain in rows written before they were. */
   fields: StoredEnrichedField[];
   /** Every cell of the record as written, sealed (null for rows staged before cells were kept). */
   cells: unknown;
@@ -109,23 +113,43 @@ export class JobRepository {
     await this.prisma.job.update({ where: { id: jobId }, data: { workflowId } });
   }
 
-  async get(jobId: string): Promise<JobSummary | undefined> {
-    const job = await this.prisma.job.findUnique({ where: { id: jobId } });
+  /** The job; with `tenantId`, only when that tenant owns it. */
+  async get(jobId: string, tenantId?: string): Promise<JobSummary | undefined> {
+    const job = await this.prisma.job.findFirst({ where: { id: jobId, ...(tenantId === undefined ? {} : { tenantId }) } });
     if (!job) return undefined;
-    return {
-      id: job.id,
-      status: job.status,
-      sourceName: job.sourceName,
-      encoding: job.encoding as TextEncoding,
-      fields: job.fields,
-      error: job.error,
-      workflowId: job.workflowId,
-      createdAt: job.createdAt,
-      startedAt: job.startedAt,
-      completedAt: job.completedAt,
-      counts: await this.counts(jobId),
-      lookups: job.lookups as LookupStats | null,
-    };
+    return summaryOf(job, await this.counts(jobId));
+  }
+
+  /**
+   * A tenant's jobs, newest first, `limit` at a time: `before` is the keyset cursor (the last job of
+   * the previous page), filters by status and creation time. Counts for the whole page in one query.
+   */
+  async list(
+    tenantId: string,
+    {
+      status,
+      createdFrom,
+      createdTo,
+      before,
+      limit,
+    }: { status?: JobStatus[]; createdFrom?: Date; createdTo?: Date; before?: { createdAt: Date; id: string }; limit: number },
+  ): Promise<JobSummary[]> {
+    const jobs = await this.prisma.job.findMany({
+      where: {
+        tenantId,
+        ...(status?.length ? { status: { in: status } } : {}),
+        ...(createdFrom || createdTo ? { createdAt: { ...(createdFrom ? { gte: createdFrom } : {}), ...(createdTo ? { lt: createdTo } : {}) } } : {}),
+        ...(before ? { OR: [{ createdAt: { lt: before.createdAt } }, { createdAt: before.createdAt, id: { gt: before.id } }] } : {}),
+      },
+      orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
+      take: limit,
+    });
+    const counts = new Map<string, JobCounts>(jobs.map((job) => [job.id, { ...EMPTY_COUNTS }]));
+    if (jobs.length > 0) {
+      const groups = await this.prisma.jobRow.groupBy({ by: ['jobId', 'status'], where: { jobId: { in: jobs.map((job) => job.id) } }, _count: { _all: true } });
+      for (const group of groups) addStatusCount(counts.get(group.jobId) as JobCounts, group.status, group._count._all);
+    }
+    return jobs.map((job) => summaryOf(job, counts.get(job.id) as JobCounts));
   }
 
   /** The job's blob key, requested fields and how to read its file, or undefined when the job does not exist. */
@@ -156,14 +180,10 @@ export class JobRepository {
   private async countRows(where: Prisma.JobRowWhereInput): Promise<JobCounts> {
     const groups = await this.prisma.jobRow.groupBy({ by: ['status'], where, _count: { _all: true } });
     const counts = { ...EMPTY_COUNTS };
-    for (const group of groups) {
-      counts[COUNT_KEYS[group.status]] = group._count._all;
-      counts.total += group._count._all;
-    }
+    for (const group of groups) addStatusCount(counts, group.status, group._count._all);
     return counts;
   }
 
-  /** Moves the job to `status`; a final status may carry its error and how its lookups were served. */
   /**
    * Sets a job's status. A job that ends FAILED or CANCELLED leaves no row PENDING: first those rows
    * turn FAILED with the reason, a range of rows per statement (each committed, so a retried call
@@ -375,4 +395,28 @@ async function upsertResults(db: Pick<PoolClient, 'query'>, jobId: string, field
       fields.map((f) => f.fromCache ?? false),
     ],
   );
+}
+
+/** Adds `count` rows in `status` to `counts`. */
+function addStatusCount(counts: JobCounts, status: RowStatus, count: number): void {
+  counts[COUNT_KEYS[status]] = count;
+  counts.total += count;
+}
+
+function summaryOf(job: Prisma.JobGetPayload<object>, counts: JobCounts): JobSummary {
+  return {
+    id: job.id,
+    tenantId: job.tenantId,
+    status: job.status,
+    sourceName: job.sourceName,
+    encoding: job.encoding as TextEncoding,
+    fields: job.fields,
+    error: job.error,
+    workflowId: job.workflowId,
+    createdAt: job.createdAt,
+    startedAt: job.startedAt,
+    completedAt: job.completedAt,
+    counts,
+    lookups: job.lookups as LookupStats | null,
+  };
 }

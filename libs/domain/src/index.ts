@@ -11,5 +11,7 @@ export * from './enrichment';
 export * from './merge';
 export * from './job';
 export * from './sealed';
+export * from './sealed-fields';
 export * from './research';
 export * from './text-encoding';
+export * from './tenancy';

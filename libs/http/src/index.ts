@@ -14,3 +14,21 @@ export { errorMiddleware, unknownRoute, type ErrorMiddlewareOptions } from './er
 export { requestLogging, REQUEST_ID_HEADER, SAFE_REQUEST_ID, type RequestIdOptions, type RequestLoggingOptions } from './request-logging';
 export { closeServer, nextShutdownSignal, DEFAULT_SHUTDOWN_GRACE_MS, type CloseServerOptions } from './shutdown';
 export { listen, SMALL_REQUEST_TIMEOUTS, type ServerTimeouts } from './listen';
+/**
+ * Bearer authentication shared by every app that takes credentials: {@link BearerAuthenticator}
+ * asks its {@link CredentialVerifier}s in turn (API keys, static tokens, JWTs checked by
+ * {@link JwtVerifier} against a JWKS) and answers 401 with the RFC 6750 challenge.
+ */
+export {
+  BearerAuthenticator,
+  StaticTokenVerifier,
+  JwtCredentialVerifier,
+  authenticate,
+  callerOf,
+  requireCaller,
+  claimValues,
+  tokenDigest,
+  type CredentialVerifier,
+  type BearerAuthenticatorOptions,
+} from './auth/bearer-authenticator';
+export { JwtVerifier, InvalidTokenError, JwksUnavailableError, type JwtVerifierOptions, type JwtClaims } from './auth/jwt-verifier';

@@ -38,7 +38,11 @@ export class ApiError extends Error {
 
 /** Minimal typed client of the gateway's /v1/jobs API, used by the CLI. */
 export class EnrichApiClient {
-  constructor(private readonly baseUrl: string) {}
+  /** `apiKey`: sent as `Authorization: Bearer <key>` (every /v1 route needs one). */
+  constructor(
+    private readonly baseUrl: string,
+    private readonly apiKey: string | undefined,
+  ) {}
 
   async submitJob(path: string, { fields, pageSize, windowSize, encoding }: SubmitOptions): Promise<JobResponse> {
     const { size } = await stat(path);
@@ -77,7 +81,8 @@ export class EnrichApiClient {
 
   private async send(method: 'GET' | 'POST', path: string, init: { body?: NodeJS.ReadableStream; headers?: Record<string, string> } = {}) {
     try {
-      return await request(`${this.baseUrl}${path}`, { method, body: init.body as never, headers: init.headers });
+      const headers = { ...init.headers, ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}) };
+      return await request(`${this.baseUrl}${path}`, { method, body: init.body as never, headers });
     } catch (error) {
       throw new ApiError(0, `cannot reach the API at ${this.baseUrl} (${(error as Error).message}); is the gateway running? (npm run demo starts it)`, {
         cause: error,
@@ -93,6 +98,7 @@ export class EnrichApiClient {
     } catch {
       // Not the gateway's JSON (a proxy's page): the status says enough.
     }
-    return new ApiError(response.statusCode, message ?? `HTTP ${response.statusCode}`);
+    const hint = response.statusCode === 401 ? ' (set ENRICH_API_KEY or --api-key; `enrich admin keys create` makes a key)' : '';
+    return new ApiError(response.statusCode, `${message ?? `HTTP ${response.statusCode}`}${hint}`);
   }
 }

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-import { loadCliConfig } from '@enrich/config';
 import { SingleBar, Presets } from 'cli-progress';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { loadCliConfig } from '../config';
+import { addAdminCommands } from './admin';
 import { ApiError, EnrichApiClient, type JobResponse } from './api-client';
+import { parseMs, parsePositive } from './arguments';
 
 const FINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 
@@ -14,7 +16,13 @@ export function buildCli(): Command {
   const config = loadCliConfig();
   const program = new Command('enrich')
     .description('Enrich customer files through the enrichment platform')
-    .option('--api <url>', 'gateway base URL (env ENRICH_API_URL)', config.apiUrl);
+    .option('--api <url>', 'gateway base URL (env ENRICH_API_URL)', config.apiUrl)
+    .option('--api-key <key>', 'API key (env ENRICH_API_KEY)', config.apiKey);
+  const client = () => {
+    const { api, apiKey } = program.opts<{ api: string; apiKey?: string }>();
+    return new EnrichApiClient(api, apiKey);
+  };
+  addAdminCommands(program, () => config.databaseUrl);
 
   const jobs = program.command('jobs').description('CSV enrichment jobs');
 
@@ -28,7 +36,7 @@ export function buildCli(): Command {
     .option('--window-size <pages>', 'page activities in flight at once (default 4)', parsePositive)
     .option('--encoding <name>', "the file's text encoding: utf-8, utf-16le, utf-16be, windows-1252 or latin1 (detected when not given)")
     .action(async (file: string, options: { fields: string; wait: boolean; interval: number; pageSize?: number; windowSize?: number; encoding?: string }) => {
-      const api = new EnrichApiClient(program.opts<{ api: string }>().api);
+      const api = client();
       const job = await api.submitJob(file, { fields: options.fields, pageSize: options.pageSize, windowSize: options.windowSize, encoding: options.encoding });
       process.stderr.write(`job ${job.id} accepted (workflow ${job.workflowId})\n`);
       if (!options.wait) {
@@ -44,7 +52,7 @@ export function buildCli(): Command {
     .command('status <id>')
     .description('print a job and its row counts as JSON')
     .action(async (id: string) => {
-      const api = new EnrichApiClient(program.opts<{ api: string }>().api);
+      const api = client();
       process.stdout.write(`${JSON.stringify(await api.getJob(id), null, 2)}\n`);
     });
 
@@ -53,7 +61,7 @@ export function buildCli(): Command {
       .command(`${action} <id>`)
       .description(description)
       .action(async (id: string) => {
-        const api = new EnrichApiClient(program.opts<{ api: string }>().api);
+        const api = client();
         const job = await api.controlJob(id, action);
         process.stderr.write(`job ${job.id}: ${job.status}${job.progress?.paused ? ' (paused)' : ''}\n`);
       });
@@ -66,7 +74,7 @@ export function buildCli(): Command {
     .description("download a job's rows as CSV (what is done so far while it runs)")
     .option('-o, --output <file>', 'write to this file instead of stdout')
     .action(async (id: string, options: { output?: string }) => {
-      const api = new EnrichApiClient(program.opts<{ api: string }>().api);
+      const api = client();
       const csv = await api.exportJob(id);
       await pipeline(csv, options.output ? createWriteStream(options.output) : process.stdout);
       if (options.output) process.stderr.write(`wrote ${options.output}\n`);
@@ -135,18 +143,6 @@ export function formatEta(seconds: number | null): string {
   const minutes = Math.floor(seconds / 60);
   if (minutes < 60) return `${minutes}m ${String(seconds % 60).padStart(2, '0')}s`;
   return `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, '0')}m`;
-}
-
-function parsePositive(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number ≥ 1');
-  return n;
-}
-
-function parseMs(value: string): number {
-  const ms = Number(value);
-  if (!Number.isInteger(ms) || ms < 50) throw new InvalidArgumentError('must be a whole number of milliseconds ≥ 50');
-  return ms;
 }
 
 if (require.main === module) {

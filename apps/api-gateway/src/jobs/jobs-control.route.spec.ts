@@ -6,7 +6,6 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import request from 'supertest';
 import { type GatewayFixture, startGateway } from '../test-support/gateway-fixture';
 import { buildCli, formatEta } from '../cli/enrich';
 
@@ -47,12 +46,12 @@ describe('/v1/jobs control, progress and export', () => {
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   async function submit(csv: string, query: string): Promise<Job> {
-    const res = await request(server).post(`/v1/jobs?${query}`).set('content-type', 'text/csv').send(csv).expect(202);
+    const res = await fixture.api().post(`/v1/jobs?${query}`).set('content-type', 'text/csv').send(csv).expect(202);
     return res.body as Job;
   }
 
   async function getJob(id: string): Promise<Job> {
-    return (await request(server).get(`/v1/jobs/${id}`).expect(200)).body as Job;
+    return (await fixture.api().get(`/v1/jobs/${id}`).expect(200)).body as Job;
   }
 
   async function until(id: string, predicate: (job: Job) => boolean, what: string): Promise<Job> {
@@ -70,7 +69,7 @@ describe('/v1/jobs control, progress and export', () => {
   async function allResults(id: string): Promise<ResultItem[]> {
     const items: ResultItem[] = [];
     for (let after = 0; ;) {
-      const res = await request(server).get(`/v1/jobs/${id}/results?after=${after}&limit=1000`).expect(200);
+      const res = await fixture.api().get(`/v1/jobs/${id}/results?after=${after}&limit=1000`).expect(200);
       items.push(...(res.body.items as ResultItem[]));
       if (res.body.nextAfter === undefined) return items;
       after = res.body.nextAfter as number;
@@ -89,7 +88,7 @@ describe('/v1/jobs control, progress and export', () => {
     const { id } = await submit(customersCsv({ rows: 80, seed: 21 }), 'pageSize=10&windowSize=1');
     await until(id, (job) => answered(job) > 0, 'the first rows');
 
-    const paused = await request(server).post(`/v1/jobs/${id}/pause`).expect(202);
+    const paused = await fixture.api().post(`/v1/jobs/${id}/pause`).expect(202);
     expect(paused.body).toMatchObject({ id, status: 'RUNNING', progress: { paused: true, etaSeconds: null, phase: 'enriching' } });
 
     const settled = await until(id, (job) => job.progress.pagesInFlight === 0, 'the page in flight to finish');
@@ -102,8 +101,8 @@ describe('/v1/jobs control, progress and export', () => {
     expect(answered(later)).toBe((settled.progress.nextRow ?? 0) - 1);
 
     // Pausing twice changes nothing.
-    await request(server).post(`/v1/jobs/${id}/pause`).expect(202);
-    const resumed = await request(server).post(`/v1/jobs/${id}/resume`).expect(200);
+    await fixture.api().post(`/v1/jobs/${id}/pause`).expect(202);
+    const resumed = await fixture.api().post(`/v1/jobs/${id}/resume`).expect(200);
     expect(resumed.body.progress.paused).toBe(false);
 
     const done = await until(id, isFinal, 'the end');
@@ -123,7 +122,7 @@ describe('/v1/jobs control, progress and export', () => {
     const { id } = await submit(customersCsv({ rows: 200, seed: 22 }), 'pageSize=10&windowSize=2');
     await until(id, (job) => answered(job) > 0, 'the first rows');
 
-    const accepted = await request(server).post(`/v1/jobs/${id}/cancel`).expect(202);
+    const accepted = await fixture.api().post(`/v1/jobs/${id}/cancel`).expect(202);
     expect(accepted.body.id).toBe(id);
     const cancelled = await until(id, isFinal, 'the cancellation');
     expect(cancelled).toMatchObject({ status: 'CANCELLED', error: 'cancelled by request', progress: { phase: 'cancelled', paused: false } });
@@ -140,7 +139,7 @@ describe('/v1/jobs control, progress and export', () => {
     expectWhole(rows);
 
     for (const action of ['cancel', 'pause', 'resume']) {
-      const res = await request(server).post(`/v1/jobs/${id}/${action}`).expect(409);
+      const res = await fixture.api().post(`/v1/jobs/${id}/${action}`).expect(409);
       expect(res.body).toMatchObject({ error: 'conflict', message: `job ${id} is already cancelled`, status: 'CANCELLED' });
     }
   });
@@ -165,7 +164,7 @@ describe('/v1/jobs control, progress and export', () => {
     expectWhole(rows);
     expect(rows.every((r) => typeof r.input.email === 'string' && r.input.email.includes('@'))).toBe(true);
 
-    const csv = await request(server).get(`/v1/jobs/${id}/results.csv`).buffer(true).expect(200);
+    const csv = await fixture.api().get(`/v1/jobs/${id}/results.csv`).buffer(true).expect(200);
     const records = parse(csv.text, { columns: true }) as Array<Record<string, string>>;
     expect(records).toHaveLength(120);
     expect(records.filter((r) => r['enriched.status'] !== 'PENDING').length).toBeGreaterThanOrEqual(final.length);
@@ -179,7 +178,7 @@ describe('/v1/jobs control, progress and export', () => {
     const job = await until(id, isFinal, 'the end');
     expect(job).toMatchObject({ status: 'COMPLETED', counts: { total: 19, quarantined: 1 } });
 
-    const res = await request(server).get(`/v1/jobs/${id}/results.csv`).buffer(true).expect(200);
+    const res = await fixture.api().get(`/v1/jobs/${id}/results.csv`).buffer(true).expect(200);
     expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(res.headers['content-disposition']).toBe(`attachment; filename=job-${id}-results.csv`);
     const header = res.text.slice(0, res.text.indexOf('\n')).split(',');
@@ -222,7 +221,7 @@ describe('/v1/jobs control, progress and export', () => {
     const { id } = await submit(csvIn, 'fields=contact&mapping=%7B%22email%22%3A%22E-Mail%22%7D');
     await until(id, isFinal, 'the end');
 
-    const kept = parse((await request(server).get(`/v1/jobs/${id}/results.csv?formulas=keep`).buffer(true).expect(200)).text) as string[][];
+    const kept = parse((await fixture.api().get(`/v1/jobs/${id}/results.csv?formulas=keep`).buffer(true).expect(200)).text) as string[][];
     expect(kept[0].slice(0, 5)).toEqual(messy[0]);
     for (const [i, cells] of messy.slice(1).entries()) {
       // Every cell as written, in its column; a short row is padded, never shifted.
@@ -231,12 +230,13 @@ describe('/v1/jobs control, progress and export', () => {
     // The enriched phone has a column of its own: the input phone is never replaced.
     expect(kept[0]).toContain('enriched.phone');
 
-    const guarded = parse((await request(server).get(`/v1/jobs/${id}/results.csv`).buffer(true).expect(200)).text) as string[][];
+    const guarded = parse((await fixture.api().get(`/v1/jobs/${id}/results.csv`).buffer(true).expect(200)).text) as string[][];
     expect(guarded[1][1]).toBe("'+44 20 7946 0001");
     expect(guarded[2][4]).toBe('\'=HYPERLINK("http://evil.example")');
     expect(guarded[3].slice(2, 4)).toEqual(["'@SUM(A1:A2)", "'-1"]);
 
-    const bom = await request(server)
+    const bom = await fixture
+      .api()
       .get(`/v1/jobs/${id}/results.csv?bom=true`)
       .buffer(true)
       .parse((res, done) => {
@@ -246,7 +246,7 @@ describe('/v1/jobs control, progress and export', () => {
       });
     expect([...(bom.body as Buffer).subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
 
-    const { body } = await request(server).get(`/v1/jobs/${id}/results`).expect(200);
+    const { body } = await fixture.api().get(`/v1/jobs/${id}/results`).expect(200);
     expect(body.columns).toEqual(messy[0]);
     expect(body.items[1].cells).toEqual(messy[2]);
     // An internationalised address is accepted and looked up in its ASCII form; its cell keeps it as written.
@@ -257,7 +257,7 @@ describe('/v1/jobs control, progress and export', () => {
   it('exports a header alone for a job without rows, and 404s unknown jobs', async () => {
     const { id } = await submit('email,first_name\n', '');
     await until(id, isFinal, 'the end');
-    const res = await request(server).get(`/v1/jobs/${id}/results.csv`).buffer(true).expect(200);
+    const res = await fixture.api().get(`/v1/jobs/${id}/results.csv`).buffer(true).expect(200);
     expect(res.text.trim().split('\n')).toHaveLength(1);
     const unknown = '00000000-0000-4000-8000-000000000000';
     for (const [method, path] of [
@@ -266,19 +266,19 @@ describe('/v1/jobs control, progress and export', () => {
       ['post', 'resume'],
       ['post', 'cancel'],
     ] as const) {
-      const missing = await request(server)[method](`/v1/jobs/${unknown}/${path}`).expect(404);
+      const missing = await fixture.api()[method](`/v1/jobs/${unknown}/${path}`).expect(404);
       expect(missing.body.error).toBe('not_found');
     }
   });
 
   it('refuses tuning values out of range, naming the parameter', async () => {
-    const res = await request(server).post('/v1/jobs?pageSize=0').set('content-type', 'text/csv').send('email\na@b.co\n').expect(400);
+    const res = await fixture.api().post('/v1/jobs?pageSize=0').set('content-type', 'text/csv').send('email\na@b.co\n').expect(400);
     expect(res.body).toMatchObject({ error: 'invalid_request', issues: [{ path: 'pageSize' }] });
-    await request(server).post('/v1/jobs?windowSize=lots').set('content-type', 'text/csv').send('email\na@b.co\n').expect(400);
+    await fixture.api().post('/v1/jobs?windowSize=lots').set('content-type', 'text/csv').send('email\na@b.co\n').expect(400);
   });
 
   it('documents the control and export routes', async () => {
-    const doc = await request(server).get('/openapi.json').expect(200);
+    const doc = await fixture.api().get('/openapi.json').expect(200);
     expect(Object.keys(doc.body.paths)).toEqual(
       expect.arrayContaining(['/v1/jobs/{id}/results.csv', '/v1/jobs/{id}/pause', '/v1/jobs/{id}/resume', '/v1/jobs/{id}/cancel']),
     );
@@ -305,7 +305,7 @@ describe('/v1/jobs control, progress and export', () => {
         const { port } = server.address() as AddressInfo;
         await buildCli()
           .exitOverride()
-          .parseAsync(['--api', `http://127.0.0.1:${port}`, ...args], { from: 'user' });
+          .parseAsync(['--api', `http://127.0.0.1:${port}`, '--api-key', fixture.apiKey, ...args], { from: 'user' });
       } finally {
         write.mockRestore();
       }
@@ -324,7 +324,7 @@ describe('/v1/jobs control, progress and export', () => {
 
       const file = join(dir, 'out.csv');
       expect(await cli('jobs', 'export', id, '-o', file)).toBe(`wrote ${file}\n`);
-      const http = await request(server).get(`/v1/jobs/${id}/results.csv`).buffer(true).expect(200);
+      const http = await fixture.api().get(`/v1/jobs/${id}/results.csv`).buffer(true).expect(200);
       expect(await readFile(file, 'utf8')).toBe(http.text);
       expect(parse(http.text, { columns: true })).toHaveLength(200);
     });

@@ -64,10 +64,12 @@ const counts = z
   })
   .openapi('JobCounts');
 
+const JOB_STATUSES = ['PENDING', 'STAGING', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
+
 export const jobResponse = z
   .object({
     id: z.uuid(),
-    status: z.enum(['PENDING', 'STAGING', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED']),
+    status: z.enum(JOB_STATUSES),
     sourceName: z.string(),
     encoding: z.enum(TEXT_ENCODINGS).openapi({ description: 'The text encoding the file was read in (named or detected at upload).' }),
     fields: z.array(z.string()),
@@ -129,8 +131,40 @@ export const resultsResponse = z
       }),
     ),
     nextAfter: z.number().int().optional().openapi({ description: 'Pass as `after` for the next page; absent on the last page.' }),
+    redacted: z.literal(true).optional().openapi({
+      description: 'Present when the credential lacks the pii scope: personal values read "[redacted]" and `cells` are null.',
+    }),
   })
   .openapi('JobResults');
+
+/** Filters and keyset page of GET /v1/jobs. */
+export const jobListQuery = z.object({
+  status: z
+    .string()
+    .transform((text) => text.split(',').map((status) => status.trim().toUpperCase()))
+    .pipe(z.array(z.enum(JOB_STATUSES, { error: `must be a comma-separated list of ${JOB_STATUSES.join(', ')}` })))
+    .optional()
+    .openapi({ description: `Only jobs in these statuses (comma-separated: ${JOB_STATUSES.join(', ')}).`, example: 'RUNNING,PENDING' }),
+  createdFrom: z.iso
+    .datetime({ offset: true })
+    .transform((text) => new Date(text))
+    .optional()
+    .openapi({ description: 'Only jobs created at or after this instant.' }),
+  createdTo: z.iso
+    .datetime({ offset: true })
+    .transform((text) => new Date(text))
+    .optional()
+    .openapi({ description: 'Only jobs created before this instant.' }),
+  cursor: z.string().max(200).optional().openapi({ description: 'The `next` of the previous page.' }),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export const jobListResponse = z
+  .object({
+    items: z.array(jobResponse),
+    next: z.string().optional().openapi({ description: 'Pass as `cursor` for the next page; absent on the last page.' }),
+  })
+  .openapi('JobList');
 
 export const errorResponse = z
   .object({

@@ -1,11 +1,13 @@
-import { CsvFormatError, openEnrichedFields, readCustomerRows, type WithOpenedValue } from '@enrich/activities';
 import type { FieldSealer } from '@enrich/codec';
+import { CsvFormatError, readCustomerRows } from '@enrich/csv';
 import type { BlobStore, JobExportRepository, JobRepository, JobSummary } from '@enrich/db';
 import {
   type ColumnMapping,
   type EncodingSniffer,
   type TextEncoding,
   isSealed,
+  openEnrichedFields,
+  type WithOpenedValue,
   ENRICHMENT_GROUPS,
   isEnrichmentGroup,
   isTerminal,
@@ -81,6 +83,7 @@ export class JobsService {
    * refused with a 400 naming them and the line), records the job and starts its workflow.
    */
   async submit(
+    tenantId: string,
     upload: { file: Readable; filename: string; sniffer: EncodingSniffer; complete: Promise<void> },
     fieldsParam: string | undefined,
     { mapping, encoding: named, ...tuning }: JobTuning & { mapping?: ColumnMapping; encoding?: TextEncoding } = {},
@@ -100,7 +103,14 @@ export class JobsService {
       await this.deps.blobs.delete(blobKey);
       throw error;
     }
-    const { id } = await this.deps.jobs.create({ sourceName: upload.filename, blobKey, fields, encoding, ...(mapping ? { columnMapping: mapping } : {}) });
+    const { id } = await this.deps.jobs.create({
+      tenantId,
+      sourceName: upload.filename,
+      blobKey,
+      fields,
+      encoding,
+      ...(mapping ? { columnMapping: mapping } : {}),
+    });
     const workflowId = jobWorkflowId(id);
     await this.deps.temporal.workflow.start(batchEnrichmentWorkflow, {
       workflowId,
@@ -111,17 +121,26 @@ export class JobsService {
     return this.view((await this.deps.jobs.get(id)) as JobSummary);
   }
 
-  async get(jobId: string): Promise<JobView> {
-    return this.view(await this.find(jobId));
+  /** The tenant's job: another tenant's job is as unknown as a job that does not exist (404). */
+  async get(tenantId: string, jobId: string): Promise<JobView> {
+    return this.view(await this.find(tenantId, jobId));
+  }
+
+  /** The tenant's jobs, newest first: a page of `limit` and the cursor of the next one. */
+  async list(tenantId: string, query: JobListQuery): Promise<{ items: JobView[]; next?: string }> {
+    const jobs = await this.deps.jobs.list(tenantId, { ...query, before: query.cursor ? decodeCursor(query.cursor) : undefined, limit: query.limit });
+    const items = await Promise.all(jobs.map((job) => this.view(job)));
+    const last = jobs.at(-1);
+    return { items, ...(last && jobs.length === query.limit ? { next: encodeCursor(last) } : {}) };
   }
 
   /** Stops new pages from starting (pages in flight finish); the job stays RUNNING, shown paused. */
-  async pause(jobId: string): Promise<JobView> {
-    return this.control(jobId, 'pause');
+  async pause(tenantId: string, jobId: string): Promise<JobView> {
+    return this.control(tenantId, jobId, 'pause');
   }
 
-  async resume(jobId: string): Promise<JobView> {
-    return this.control(jobId, 'resume');
+  async resume(tenantId: string, jobId: string): Promise<JobView> {
+    return this.control(tenantId, jobId, 'resume');
   }
 
   /**
@@ -129,35 +148,38 @@ export class JobsService {
    * written in one transaction, so a row is either pending or final with its fields), and the
    * workflow marks the job CANCELLED.
    */
-  async cancel(jobId: string): Promise<JobView> {
-    const job = await this.find(jobId);
+  async cancel(tenantId: string, jobId: string): Promise<JobView> {
+    const job = await this.find(tenantId, jobId);
     if (isTerminal(job.status)) throw finalJob(job);
     try {
       await this.deps.temporal.workflow.getHandle(jobWorkflowId(jobId)).cancel();
     } catch (error) {
-      throw await this.asConflict(jobId, error);
+      throw await this.asConflict(tenantId, jobId, error);
     }
-    return this.get(jobId);
+    return this.get(tenantId, jobId);
   }
 
   /**
-   * A page of the job's rows with their input, their cells as written and enriched values opened,
-   * for the job's owner; `columns` is the file's header row as written (what `cells` line up with).
+   * A page of the job's rows with their input, their cells as written and enriched values: opened
+   * for a caller allowed personal data (`personal`), else every sealed value redacted and the cells
+   * withheld. `columns` is the file's header row as written (what `cells` line up with).
    */
-  async results(jobId: string, after: number, limit: number) {
+  async results(tenantId: string, jobId: string, after: number, limit: number, { personal }: { personal: boolean }) {
+    await this.find(tenantId, jobId);
     const source = await this.deps.jobs.source(jobId);
     if (!source) throw notFound(`job ${jobId} does not exist`);
     const rows = await this.deps.jobs.resultRows(jobId, after, limit);
     const lastRow = rows.at(-1)?.rowNumber;
-    const items = await Promise.all(rows.map((row) => openStoredRow(this.deps.sealer, row)));
-    return { columns: source.header, items, nextAfter: rows.length === limit ? lastRow : undefined };
+    const items = await Promise.all(rows.map((row) => (personal ? openStoredRow(this.deps.sealer, row) : redactStoredRow(row))));
+    return { columns: source.header, items, nextAfter: rows.length === limit ? lastRow : undefined, ...(personal ? {} : { redacted: true }) };
   }
 
   /**
    * The job's rows as CSV, read in keyset pages and produced as the response consumes them: what
    * is done so far while the job runs, everything once it is over. 404 before any byte is sent.
    */
-  async resultsCsv(jobId: string, format: Pick<CsvExportOptions, 'neutraliseFormulas' | 'bom'> = {}): Promise<CsvDownload> {
+  async resultsCsv(tenantId: string, jobId: string, format: Pick<CsvExportOptions, 'neutraliseFormulas' | 'bom'> = {}): Promise<CsvDownload> {
+    await this.find(tenantId, jobId);
     const source = await this.deps.jobs.source(jobId);
     if (!source) throw notFound(`job ${jobId} does not exist`);
     const { exports, sealer, exportPageSize = 1_000 } = this.deps;
@@ -169,8 +191,8 @@ export class JobsService {
     return { filename: `job-${jobId}-results.csv`, body: csvExport({ header: source.header, groups: source.fields, ...format }, pages()) };
   }
 
-  private async find(jobId: string): Promise<JobSummary> {
-    const job = await this.deps.jobs.get(jobId);
+  private async find(tenantId: string, jobId: string): Promise<JobSummary> {
+    const job = await this.deps.jobs.get(jobId, tenantId);
     if (!job) throw notFound(`job ${jobId} does not exist`);
     return job;
   }
@@ -197,22 +219,22 @@ export class JobsService {
       .catch(() => undefined);
   }
 
-  private async control(jobId: string, action: 'pause' | 'resume'): Promise<JobView> {
-    const job = await this.find(jobId);
+  private async control(tenantId: string, jobId: string, action: 'pause' | 'resume'): Promise<JobView> {
+    const job = await this.find(tenantId, jobId);
     if (isTerminal(job.status)) throw finalJob(job);
     try {
       await this.deps.temporal.workflow.getHandle(jobWorkflowId(jobId)).executeUpdate(action === 'pause' ? pauseUpdate : resumeUpdate);
     } catch (error) {
-      throw await this.asConflict(jobId, error);
+      throw await this.asConflict(tenantId, jobId, error);
     }
-    return this.get(jobId);
+    return this.get(tenantId, jobId);
   }
 
   /** A control request that lost a race with the job's end is a 409; anything else stays as it is. */
-  private async asConflict(jobId: string, error: unknown): Promise<unknown> {
+  private async asConflict(tenantId: string, jobId: string, error: unknown): Promise<unknown> {
     const rejected = error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === JOB_NOT_CONTROLLABLE;
     if (!rejected && !(error instanceof WorkflowNotFoundError)) return error;
-    const job = await this.find(jobId);
+    const job = await this.find(tenantId, jobId);
     return new HttpError(
       409,
       'conflict',
@@ -251,6 +273,48 @@ export async function openStoredRow<R extends { input: Record<string, unknown>; 
     openEnrichedFields(sealer, row.fields),
   ]);
   return { ...row, input, cells, fields };
+}
+
+/** REDACTED stands for every sealed (personal) value a caller without the pii scope is shown. */
+export const REDACTED = '[redacted]';
+
+/**
+ * A stored row for a caller without the pii scope: every sealed value (the personal fields of its
+ * input, its personal enriched values) replaced by {@link REDACTED}, its cells as written withheld
+ * (any column may hold personal data). Nothing is opened.
+ */
+function redactStoredRow<R extends { input: Record<string, unknown>; cells: unknown; fields: ReadonlyArray<{ value: StoredFieldValue }> }>(row: R) {
+  const input = Object.fromEntries(Object.entries(row.input).map(([name, value]) => [name, isSealed(value) ? REDACTED : value]));
+  const fields = row.fields.map((field) => ({ ...field, value: isSealed(field.value) ? REDACTED : field.value }));
+  return { ...row, input, cells: null, fields };
+}
+
+/** Filters and page of {@link JobsService.list}. */
+export interface JobListQuery {
+  status?: JobSummary['status'][];
+  createdFrom?: Date;
+  createdTo?: Date;
+  /** Opaque cursor from the previous page's `next`. */
+  cursor?: string;
+  limit: number;
+}
+
+/** The keyset cursor of the job list: the last job's creation time and id, opaque to callers. */
+function encodeCursor(job: JobSummary): string {
+  return Buffer.from(JSON.stringify([job.createdAt.toISOString(), job.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    const at = new Date(createdAt);
+    if (typeof id === 'string' && !Number.isNaN(at.getTime())) return { createdAt: at, id };
+  } catch {
+    // answered below
+  }
+  throw badRequest('invalid_request', 'cursor: not a cursor this API gave out; use the `next` of the previous page', {
+    issues: [{ path: 'cursor', message: 'must be the `next` value of the previous page' }],
+  });
 }
 
 function finalJob(job: JobSummary): HttpError {

@@ -1,5 +1,6 @@
-import { FileBlobStore, JobExportRepository, JobRepository } from '@enrich/db';
-import { listen } from '@enrich/http';
+import { API_SCOPES } from '@enrich/domain';
+import { ApiKeyRepository, FileBlobStore, JobExportRepository, JobRepository, RateLimitRepository, TenantRepository, type Tenant } from '@enrich/db';
+import { BearerAuthenticator, listen } from '@enrich/http';
 import { connectTemporal, createTestDatabase, createTestWorker, testCodec, testEnv, uniqueTaskQueue, type TestDatabase } from '@enrich/testing';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -7,11 +8,26 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { createGatewayApp } from '../app';
+import request from 'supertest';
+import { createGatewayApp, type GatewayAppDeps } from '../app';
+import { ApiKeyVerifier } from '../auth/api-key.verifier';
+import type { Principal } from '../auth/principal';
 import { JobsService } from '../jobs/jobs.service';
 
 export interface GatewayFixture {
   server: Server;
+  /** Requests to the gateway with the key of {@link tenant} (every scope). */
+  api(): ReturnType<typeof request.agent>;
+  /** The tenant the fixture's key belongs to. */
+  tenant: Tenant;
+  /** A key of {@link tenant} with every scope. */
+  apiKey: string;
+  tenants: TenantRepository;
+  keys: ApiKeyRepository;
+  /** How long the gateway reuses an API key check (a revoked key works at most this long). */
+  keyCacheMs: number;
+  /** What the gateway was built from: a second instance made of them shares its database. */
+  appDeps: GatewayAppDeps;
   db: TestDatabase;
   blobDir: string;
   temporal: TestWorkflowEnvironment;
@@ -22,7 +38,13 @@ export interface GatewayFixture {
  * The gateway listening on port 0 over a fresh database, the run's Temporal dev server, and a real
  * worker (its provider calls shaped by `knobs`) on a task queue of its own.
  */
-export async function startGateway(options: { knobs: Record<string, number>; maxUploadBytes: number; exportPageSize?: number }): Promise<GatewayFixture> {
+export async function startGateway(options: {
+  knobs: Record<string, number>;
+  maxUploadBytes: number;
+  exportPageSize?: number;
+  /** Requests per minute per key (default: plenty for any test). */
+  rateLimit?: number;
+}): Promise<GatewayFixture> {
   const env = testEnv();
   const temporal = await connectTemporal(env);
   const db = await createTestDatabase(env.databaseUrl, env.templateDatabase);
@@ -39,14 +61,36 @@ export async function startGateway(options: { knobs: Record<string, number>; max
     taskQueue,
     sealer: testCodec().sealer,
   });
-  // The production defaults of the timeouts (HTTP_*_TIMEOUT_S).
-  const server = await listen(createGatewayApp({ jobs, logger: pino({ level: 'silent' }), maxUploadBytes: options.maxUploadBytes }), 0, '127.0.0.1', {
-    headersMs: 20_000,
-    requestMs: 1_800_000,
-    idleMs: 60_000,
+  const tenants = new TenantRepository(db.prisma);
+  const keys = new ApiKeyRepository(db.prisma);
+  const tenant = await tenants.create({ slug: 'acme', name: 'Acme' });
+  const { key: apiKey } = await keys.create(tenant.id, { name: 'tests', scopes: API_SCOPES });
+  const keyCacheMs = 500;
+  const authenticator = new BearerAuthenticator<Principal>({
+    realm: 'enrich',
+    verifiers: [new ApiKeyVerifier(keys, { realm: 'enrich', cacheMs: keyCacheMs })],
   });
+  const appDeps: GatewayAppDeps = {
+    jobs,
+    keys,
+    authenticator,
+    rateLimits: new RateLimitRepository(db.prisma),
+    defaultRateLimit: options.rateLimit ?? 100_000,
+    logger: pino({ level: 'silent' }),
+    maxUploadBytes: options.maxUploadBytes,
+  };
+  const app = createGatewayApp(appDeps);
+  // The production defaults of the timeouts (HTTP_*_TIMEOUT_S).
+  const server = await listen(app, 0, '127.0.0.1', { headersMs: 20_000, requestMs: 1_800_000, idleMs: 60_000 });
   return {
     server,
+    api: () => request.agent(server).set('authorization', `Bearer ${apiKey}`),
+    tenant,
+    apiKey,
+    tenants,
+    keys,
+    keyCacheMs,
+    appDeps,
     db,
     blobDir,
     temporal,
