@@ -41,6 +41,8 @@ mode=${NX_MODE:-run-many}
 # The mock providers run as their own process for every integration suite, affected or not.
 npx nx run @enrich/mock-enrichment:build --outputStyle=static
 npx nx "$mode" -t build --outputStyle=static
+say "packaging check: the publishable libs, packed and used by examples/codec-consumer"
+bash tools/packaging-check.sh
 
 mock_port=${TEST_MOCK_PORT:-14010}
 say "starting mock-enrichment on :$mock_port"

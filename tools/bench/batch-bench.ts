@@ -14,7 +14,7 @@
  * Run: bash tools/bench/run-batch-bench.sh (builds, compiles this file, runs it with node).
  */
 import { createCodecKit, FAILURE_CONVERTER_PATH } from '@enrich/codec';
-import type { JobCounts } from '@enrich/domain';
+import { jobWorkflowId, type JobCounts } from '@enrich/domain';
 import { FileBlobStore, JobRepository } from '@enrich/db';
 import { createTestDatabase, customersCsv, testEnv, uniqueTaskQueue, type TestDatabase } from '@enrich/testing';
 import { type BatchEnrichmentInput, type BatchProgress, DEFAULT_PAGE_SIZE, DEFAULT_WINDOW_SIZE } from '@enrich/workflows';
@@ -349,7 +349,7 @@ async function runJob(
   const blobKey = `uploads/bench-${Date.now().toString(36)}.csv`;
   await new FileBlobStore(blobDir).put(blobKey, Readable.from([Buffer.from(csv)]));
   const { id: jobId } = await jobs.create({ sourceName: 'bench.csv', blobKey, fields: ['demographics'] });
-  const workflowId = `job-${jobId}`;
+  const workflowId = jobWorkflowId(jobId);
   const started = performance.now();
   const handle = await client.workflow.start('batchEnrichmentWorkflow', { workflowId, taskQueue, args: [{ jobId, fields: ['demographics'], ...input }] });
   const marks: number[] = [];
@@ -775,7 +775,7 @@ async function s4StagingMemory(ctx: Context): Promise<void> {
     const { id: jobId } = await jobs.create({ sourceName: 'bench.csv', blobKey, fields: ['demographics'] });
     const started = performance.now();
     const handle = await ctx.client.workflow.start('batchEnrichmentWorkflow', {
-      workflowId: `job-${jobId}`,
+      workflowId: jobWorkflowId(jobId),
       taskQueue: worker.taskQueue,
       args: [{ jobId, fields: ['demographics'] }],
     });

@@ -1,4 +1,5 @@
-import { CUSTOMER_REFRESH_SCHEDULE_ID, customerRefreshWorkflow } from '@enrich/workflows';
+import { CUSTOMER_REFRESH_SCHEDULE_ID, CUSTOMER_REFRESH_WORKFLOW_ID } from '@enrich/domain';
+import { customerRefreshWorkflow } from '@enrich/workflows';
 import { type Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client';
 import type { SchedulerConfig } from './config';
 
@@ -12,7 +13,7 @@ export function declaredSchedules(config: Pick<SchedulerConfig, 'temporal' | 'cu
       action: {
         type: 'startWorkflow',
         workflowType: customerRefreshWorkflow,
-        workflowId: 'customer-refresh',
+        workflowId: CUSTOMER_REFRESH_WORKFLOW_ID,
         taskQueue: config.temporal.taskQueue,
         args: [{ staleAfterHours: refresh.staleAfterHours, pageSize: refresh.pageSize }],
       },

@@ -1,7 +1,7 @@
 import { lookupKey, PROVIDER_CATALOG } from '@enrich/activities';
 import type { Payload } from '@temporalio/common';
 import { FileBlobStore, JobRepository } from '@enrich/db';
-import { type CustomerRecord, isSealed, openEnrichedFields, PERSONAL_ENRICHED_FIELDS } from '@enrich/domain';
+import { type CustomerRecord, isSealed, jobWorkflowId, openEnrichedFields, PERSONAL_ENRICHED_FIELDS } from '@enrich/domain';
 import { connectTemporal, createTestDatabase, testCodec, testEnv, uniqueTaskQueue, type TestDatabase } from '@enrich/testing';
 import type { batchEnrichmentWorkflow } from '@enrich/workflows';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -49,7 +49,7 @@ describe('personal data at rest', () => {
     const worker = await startEnrichmentWorker({ connection: temporal.nativeConnection, prisma: db.prisma, taskQueue, blobDir, knobs });
     await worker.runUntil(
       temporal.client.workflow.execute<typeof batchEnrichmentWorkflow>('batchEnrichmentWorkflow', {
-        workflowId: `job-${jobId}`,
+        workflowId: jobWorkflowId(jobId),
         taskQueue,
         args: [{ jobId, fields: FIELDS }],
       }),
@@ -164,7 +164,7 @@ describe('personal data at rest', () => {
     }
 
     // What the workflow code was handed (its history, decoded) holds none of them in plaintext either.
-    const history = await decodedHistory(`job-${jobId}`);
+    const history = await decodedHistory(jobWorkflowId(jobId));
     expect(history).toContain(jobId);
     expect(secrets.filter((secret) => history.includes(secret))).toEqual([]);
   });

@@ -4,7 +4,15 @@ import type { BatchEnrichmentInput, BatchProgress, batchEnrichmentWorkflow } fro
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Client, WorkflowFailedError } from '@temporalio/client';
 import { lookupKey, PROVIDER_CATALOG } from '@enrich/activities';
-import { type CustomerRecord, DEFAULT_CONFIDENCE_THRESHOLD, GROUP_FIELDS, isSealed, openEnrichedFields } from '@enrich/domain';
+import {
+  type CustomerRecord,
+  DEFAULT_CONFIDENCE_THRESHOLD,
+  GROUP_FIELDS,
+  isSealed,
+  jobWorkflowId,
+  openEnrichedFields,
+  rowResearchWorkflowId,
+} from '@enrich/domain';
 import { temporal as temporal_api } from '@temporalio/proto';
 import { execFileSync } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -55,7 +63,7 @@ describe('batchEnrichmentWorkflow', () => {
     const jobId = await createJob(csv);
     const taskQueue = uniqueTaskQueue('batch');
     const worker = await startWorker(taskQueue, options.knobs, undefined, options.apiKey);
-    const workflowId = `job-${jobId}`;
+    const workflowId = jobWorkflowId(jobId);
     const outcome = await worker.runUntil(async () => {
       const handle = await temporal.client.workflow.start<typeof batchEnrichmentWorkflow>('batchEnrichmentWorkflow', {
         workflowId,
@@ -79,7 +87,7 @@ describe('batchEnrichmentWorkflow', () => {
     const taskQueue = uniqueTaskQueue('crash');
     const knobs = { latencyMs: 120, jitterMs: 0, notFoundRate: 0 };
     const handle = await temporal.client.workflow.start<typeof batchEnrichmentWorkflow>('batchEnrichmentWorkflow', {
-      workflowId: `job-${jobId}`,
+      workflowId: jobWorkflowId(jobId),
       taskQueue,
       args: [{ jobId, fields: ['demographics'], pageSize: 60, windowSize: 1 }],
     });
@@ -358,11 +366,11 @@ describe('batchEnrichmentWorkflow', () => {
       expect(row.fields.some((f) => f.provider === 'mock-demographics' || f.provider === 'mock-people-data')).toBe(true);
     }
     expect(rows[2].fields.some((f) => f.provider === 'mock-extract')).toBe(false);
-    const history = await temporal.client.workflow.getHandle(`job-${jobId}`).fetchHistory();
+    const history = await temporal.client.workflow.getHandle(jobWorkflowId(jobId)).fetchHistory();
     const children = (history.events ?? []).flatMap((e) =>
       e.startChildWorkflowExecutionInitiatedEventAttributes ? [e.startChildWorkflowExecutionInitiatedEventAttributes.workflowId] : [],
     );
-    expect(children).toEqual([1, 2, 3].map((n) => `job-${jobId}/row-${n}`));
+    expect(children).toEqual([1, 2, 3].map((n) => rowResearchWorkflowId(jobWorkflowId(jobId), n)));
   });
 
   it('records unknown records as not found, never as failures or silence', async () => {
@@ -454,7 +462,7 @@ describe('batchEnrichmentWorkflow', () => {
       await mkdir(dirname(path), { recursive: true });
       execFileSync('mkfifo', [path]);
       const { id: jobId } = await jobs.create({ sourceName: 'piped.csv', blobKey, fields: ['demographics'] });
-      const workflowId = `job-${jobId}`;
+      const workflowId = jobWorkflowId(jobId);
       const taskQueue = uniqueTaskQueue('batch');
       // Staging batches of one page: the first batch staged lets the first page start.
       const worker = await startWorker(taskQueue, knobs, workflow.pageSize);
@@ -558,7 +566,7 @@ describe('batchEnrichmentWorkflow', () => {
       expect(error).toBeUndefined();
       expect(counts).toMatchObject({ total: 7, enriched: 6, quarantined: 1 });
 
-      const { text, encodings } = await rawHistory(`job-${jobId}`);
+      const { text, encodings } = await rawHistory(jobWorkflowId(jobId));
       expect(encodings.length).toBeGreaterThan(5);
       expect(new Set(encodings)).toEqual(new Set(['binary/encrypted']));
       const secrets = [marker, ...people.flatMap((p) => [p.email, p.phone, p.name])];
@@ -581,7 +589,7 @@ describe('batchEnrichmentWorkflow', () => {
       const { jobId, error } = await runJob(Buffer.concat([Buffer.from('email,first_name\nok@example.com,Ok\nbad@example.com,'), Buffer.from([0xff])]));
       expect(error).toBeInstanceOf(WorkflowFailedError);
       expect((await jobs.get(jobId))?.error).toMatch(/not valid UTF-8/);
-      const { text } = await rawHistory(`job-${jobId}`);
+      const { text } = await rawHistory(jobWorkflowId(jobId));
       expect(text.includes('not valid UTF-8')).toBe(false);
       expect(text.includes('Encoded failure')).toBe(true);
     });

@@ -1,5 +1,5 @@
 import type { Activities } from '@enrich/activities';
-import { EMPTY_COUNTS, type JobCounts, type RowRange } from '@enrich/domain';
+import { EMPTY_COUNTS, FAILURE_TYPES, type JobCounts, type RowRange } from '@enrich/domain';
 import { createTimeSkippingEnv, uniqueTaskQueue } from '@enrich/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
@@ -59,7 +59,7 @@ describe('batchEnrichmentWorkflow orchestration', () => {
           }
           await new Promise((resolve) => setTimeout(resolve, 5));
           if (options.gate) await options.gate;
-          if (range.from === options.failPage) throw ApplicationFailure.nonRetryable('provider down for good', 'ProviderUnavailable');
+          if (range.from === options.failPage) throw ApplicationFailure.nonRetryable('provider down for good', FAILURE_TYPES.PROVIDER_UNAVAILABLE);
           return {
             ...EMPTY_COUNTS,
             total: range.to - range.from,
@@ -141,9 +141,11 @@ describe('batchEnrichmentWorkflow orchestration', () => {
   });
 
   it('fails the job with the staging error message when the file cannot be read', async () => {
-    const acts = activities(0, { stageError: ApplicationFailure.nonRetryable('line 3: Quote Not Closed', 'CsvFormatError') });
+    const acts = activities(0, { stageError: ApplicationFailure.nonRetryable('line 3: Quote Not Closed', FAILURE_TYPES.CSV_FORMAT) });
     const { error } = await run({}, acts);
     expect(error).toBeInstanceOf(WorkflowFailedError);
+    // The job's workflow fails with the staging failure's type, so its caller can tell why.
+    expect((error as WorkflowFailedError).cause).toMatchObject({ type: FAILURE_TYPES.CSV_FORMAT, message: 'line 3: Quote Not Closed' });
     expect(acts.calls.finished).toEqual([{ status: 'FAILED', error: 'line 3: Quote Not Closed' }]);
   });
 

@@ -1,5 +1,5 @@
 import { JobRepository } from '@enrich/db';
-import { PERSONAL_CUSTOMER_FIELDS } from '@enrich/domain';
+import { jobWorkflowId, PERSONAL_CUSTOMER_FIELDS, rowResearchWorkflowId } from '@enrich/domain';
 import { connectTemporal, createTestDatabase, testCodec, testEnv, uniqueTaskQueue, type TestDatabase } from '@enrich/testing';
 import type { RowResearchInput, RowResearchResult, rowResearchWorkflow } from '@enrich/workflows';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -57,7 +57,7 @@ describe('rowResearchWorkflow', () => {
     return worker.runUntil(async () => {
       const handle = await temporal.client.workflow.start<typeof rowResearchWorkflow>('rowResearchWorkflow', {
         taskQueue,
-        workflowId: `job-${jobId}/row-${rowNumber}-${taskQueue}`,
+        workflowId: `${rowResearchWorkflowId(jobWorkflowId(jobId), rowNumber)}-${taskQueue}`,
         args: [{ jobId, rowNumber, fields: WEB_FIELDS, ...extra }],
       });
       const result: RowResearchResult = await handle.result();

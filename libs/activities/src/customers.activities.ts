@@ -1,5 +1,5 @@
 import { ApplicationFailure, Context, heartbeat, log } from '@temporalio/activity';
-import { mergeEnrichedFields } from '@enrich/domain';
+import { FAILURE_TYPES, mergeEnrichedFields } from '@enrich/domain';
 import type { CustomerRefresh, CustomerRepository } from '@enrich/db';
 import type { LookupService } from './providers/lookup-service';
 
@@ -41,7 +41,7 @@ export function createCustomerActivities({ customers, demographics }: CustomerAc
       const unavailable = outcomes.find((o) => o.kind === 'unavailable');
       // Nothing is written for a page the provider could not fully serve: the retry redoes it, and
       // the answers already paid for come from the lookup cache.
-      if (unavailable) throw ApplicationFailure.retryable(`demographics unavailable: ${unavailable.error.message}`, 'ProviderUnavailable');
+      if (unavailable) throw ApplicationFailure.retryable(`demographics unavailable: ${unavailable.error.message}`, FAILURE_TYPES.PROVIDER_UNAVAILABLE);
       let refreshed = 0;
       let notFound = 0;
       const refreshes: CustomerRefresh[] = page.map((customer, index) => {

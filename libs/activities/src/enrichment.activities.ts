@@ -3,6 +3,7 @@ import {
   addLookups,
   type CustomerRecord,
   EMPTY_LOOKUPS,
+  FAILURE_TYPES,
   isEnrichmentGroup,
   type JobCounts,
   type LookupStats,
@@ -46,9 +47,6 @@ interface PageProgress extends LookupStats {
   lastRow?: number;
   attempt: number;
 }
-
-/** Failure type of a page whose rows could not all be enriched yet; Temporal retries it with backoff. */
-export const PROVIDER_UNAVAILABLE_FAILURE = 'ProviderUnavailable';
 
 export function createEnrichmentActivities({ jobs, waterfall, sealer, chunkSize }: EnrichmentDeps) {
   return {
@@ -95,7 +93,7 @@ export function createEnrichmentActivities({ jobs, waterfall, sealer, chunkSize 
         log.warn('page left rows pending after provider errors', { jobId, range, deferred, error: lastError?.message });
         throw ApplicationFailure.create({
           message: `${deferred} row(s) of rows ${range.from}-${range.to - 1} are still pending: ${lastError?.message}`,
-          type: PROVIDER_UNAVAILABLE_FAILURE,
+          type: FAILURE_TYPES.PROVIDER_UNAVAILABLE,
           ...(lastError instanceof ProviderRateLimitedError ? { nextRetryDelay: lastError.retryAfterMs } : {}),
         });
       }

@@ -7,9 +7,8 @@
  */
 export { createActivities, type ActivityDeps, type Activities } from './create-activities';
 export type { StageJobInput, StageJobResult } from './staging.activities';
-export { CSV_FORMAT_FAILURE } from './staging.activities';
 export type { RefreshCustomersInput, RefreshCustomersResult } from './customers.activities';
-export { PROVIDER_UNAVAILABLE_FAILURE, type EnrichPageInput, type EnrichPageResult } from './enrichment.activities';
+export type { EnrichPageInput, EnrichPageResult } from './enrichment.activities';
 export { HttpLookupClient, type ProviderLookup, type LookupProviderSpec } from './providers/http-lookup.client';
 export { PROVIDER_CATALOG } from './providers/provider-catalog';
 export { runWaterfall, UnknownProviderError, type WaterfallOptions, type WaterfallOutcome } from './waterfall';
@@ -21,3 +20,4 @@ export { type HttpProviderOptions, retryAfterMs } from './providers/http-provide
 export { ProviderError, ProviderUnavailableError, ProviderRateLimitedError, ProviderRejectedError, isRetryable } from './providers/provider-errors';
 export { createActivitiesForDatabase, type ActivitiesForDatabaseOptions } from './activities-for-database';
 export type { SearchResult, PageFinding } from './research.activities';
+export type { ClosePushRequestInput } from './push.activities';

@@ -1,7 +1,7 @@
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import type { FieldSealer } from '@enrich/codec';
 import type { JobRepository } from '@enrich/db';
-import { type EnrichedField, normalizeConfidence, type ResearchSubject, sealPersonalFields } from '@enrich/domain';
+import { type EnrichedField, FAILURE_TYPES, normalizeConfidence, type ResearchSubject, sealPersonalFields } from '@enrich/domain';
 import { postLookup, type HttpProviderOptions } from './providers/http-provider';
 import { isRetryable } from './providers/provider-errors';
 
@@ -31,7 +31,7 @@ async function call<T>(provider: string, path: string, body: unknown, http: Http
     return answer.found ? answer.body : undefined;
   } catch (error) {
     if (isRetryable(error)) throw error;
-    throw ApplicationFailure.nonRetryable((error as Error).message, 'ProviderRejected');
+    throw ApplicationFailure.nonRetryable((error as Error).message, FAILURE_TYPES.PROVIDER_REJECTED);
   }
 }
 

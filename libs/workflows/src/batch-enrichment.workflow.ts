@@ -12,7 +12,6 @@ export {
   DEFAULT_PAGES_PER_RUN,
   DEFAULT_RESEARCH_WINDOW_SIZE,
   DEFAULT_WINDOW_SIZE,
-  JOB_NOT_CONTROLLABLE,
   pauseUpdate,
   progressQuery,
   resumeUpdate,
@@ -24,7 +23,7 @@ export {
  * row-number ranges (the first pages start as soon as their rows are staged, while the rest of the
  * file is still being read), then researches rows on the web if asked and records the final status.
  * Holds counters and cursors only; continues as new when the server suggests it or after
- * `pagesPerRun` pages. Workflow id: `job-<jobId>`.
+ * `pagesPerRun` pages. Workflow id: `jobWorkflowId(jobId)` (`@enrich/domain`).
  */
 export async function batchEnrichmentWorkflow(input: BatchEnrichmentInput): Promise<JobCounts> {
   const job = new BatchJob(input);

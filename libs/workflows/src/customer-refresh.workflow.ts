@@ -16,8 +16,6 @@ export interface CustomerRefreshTotals {
   notFound: number;
 }
 
-export const CUSTOMER_REFRESH_SCHEDULE_ID = 'customer-demographics-refresh';
-
 const { refreshCustomersPage } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '1 minute',
@@ -26,7 +24,7 @@ const { refreshCustomersPage } = proxyActivities<Activities>({
 
 /**
  * Refreshes the demographics of stale customers page by page (keyset cursor over customer ids).
- * Started by the `customer-demographics-refresh` schedule every 6 hours, one run at a time.
+ * Started by the `CUSTOMER_REFRESH_SCHEDULE_ID` schedule (`@enrich/domain`) every 6 hours, one run at a time.
  * The stale cutoff is fixed at the start, so customers refreshed by this run are not picked again.
  */
 export async function customerRefreshWorkflow(input: CustomerRefreshInput = {}): Promise<CustomerRefreshTotals> {

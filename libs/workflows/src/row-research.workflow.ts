@@ -2,6 +2,7 @@ import type { Activities } from '@enrich/activities';
 import {
   DEFAULT_CONFIDENCE_THRESHOLD,
   type EnrichedField,
+  FAILURE_TYPES,
   mergeEnrichedFields,
   missingFields,
   pagesToCrawl,
@@ -32,9 +33,6 @@ export interface RowResearchResult {
 
 export const DEFAULT_RESEARCH_ROUNDS = 3;
 
-/** Child workflow id of a row's research under a parent batch workflow. */
-export const rowResearchWorkflowId = (parentId: string, rowNumber: number) => `${parentId}/row-${rowNumber}`;
-
 const ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: '30 seconds',
@@ -43,7 +41,7 @@ const ACTIVITY_OPTIONS: ActivityOptions = {
     backoffCoefficient: 2,
     maximumInterval: '30 seconds',
     maximumAttempts: 8,
-    nonRetryableErrorTypes: ['ProviderRejected'],
+    nonRetryableErrorTypes: [FAILURE_TYPES.PROVIDER_REJECTED],
   },
 };
 const { researchSubject, searchWeb, crawlAndExtract, saveResearch: saveResearchTryCancel } = proxyActivities<Activities>(ACTIVITY_OPTIONS);

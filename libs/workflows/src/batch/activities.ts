@@ -8,16 +8,11 @@ const STAGING_OPTIONS: ActivityOptions = {
 };
 
 // 5xx and 429 keep a page pending; its retries back off up to a minute (429 uses Retry-After).
+// Every failure of a page is worth retrying: one whose job is gone finds no pending row and ends.
 const PAGE_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '1 minute',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 12,
-    nonRetryableErrorTypes: ['JobNotFound'],
-  },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 12 },
 };
 
 /** Marks the job RUNNING; retried like staging, which it follows. */

@@ -48,15 +48,13 @@ export const rowsStagedSignal = defineSignal<[RowsStaged]>(ROWS_STAGED_SIGNAL);
 
 /**
  * Stops handing out new pages; pages in flight finish. Answers the progress after the change.
- * Rejected (by its validator, so nothing is written to history) once the job is finishing or over.
+ * Rejected (by its validator, so nothing is written to history) once the job is finishing or over,
+ * with a failure of type `FAILURE_TYPES.JOB_NOT_CONTROLLABLE`.
  */
 export const pauseUpdate = defineUpdate<BatchProgress>('pause');
 
 /** Lets pages start again after {@link pauseUpdate}; rejected once the job is finishing or over. */
 export const resumeUpdate = defineUpdate<BatchProgress>('resume');
-
-/** Thrown by the pause/resume validators: the job can no longer be paused or resumed. */
-export const JOB_NOT_CONTROLLABLE = 'JobNotControllable';
 
 /**
  * Pages of 200 rows, 16 in flight: chosen by measurement (`tools/bench`, S1 sweep; see its README).

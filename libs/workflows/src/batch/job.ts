@@ -1,4 +1,4 @@
-import { EMPTY_COUNTS, EMPTY_LOOKUPS, GROUP_FIELDS, RESEARCH_GROUPS } from '@enrich/domain';
+import { EMPTY_COUNTS, EMPTY_LOOKUPS, FAILURE_TYPES, GROUP_FIELDS, RESEARCH_GROUPS } from '@enrich/domain';
 import { ActivityCancellationType, ApplicationFailure, continueAsNew, patched, setHandler } from '@temporalio/workflow';
 import type { batchEnrichmentWorkflow } from '../batch-enrichment.workflow';
 import { markJobRunning, workActivities, type WorkActivities } from './activities';
@@ -8,7 +8,6 @@ import {
   DEFAULT_PAGE_SIZE,
   DEFAULT_PAGES_PER_RUN,
   DEFAULT_WINDOW_SIZE,
-  JOB_NOT_CONTROLLABLE,
   pauseUpdate,
   progressQuery,
   resumeUpdate,
@@ -122,7 +121,7 @@ function handleControls(state: BatchProgress): void {
     if (state.phase !== 'staging' && state.phase !== 'enriching' && state.phase !== 'researching') {
       throw ApplicationFailure.create({
         message: `the job is ${state.phase}: it can no longer be paused or resumed`,
-        type: JOB_NOT_CONTROLLABLE,
+        type: FAILURE_TYPES.JOB_NOT_CONTROLLABLE,
         nonRetryable: true,
       });
     }

@@ -1,4 +1,4 @@
-import type { JobCounts } from '@enrich/domain';
+import { FAILURE_TYPES, type JobCounts } from '@enrich/domain';
 import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation } from '@temporalio/workflow';
 import { finishJob } from './activities';
 import type { BatchJob } from './job';
@@ -38,5 +38,5 @@ async function cancel(job: BatchJob, cancellation: unknown): Promise<never> {
 async function fail(job: BatchJob, cause: ApplicationFailure): Promise<never> {
   job.state.phase = 'failed';
   await finishJob({ jobId: job.input.jobId, status: 'FAILED', error: cause.message, lookups: job.state.lookups });
-  throw ApplicationFailure.create({ message: cause.message, type: cause.type ?? 'JobFailed', nonRetryable: true });
+  throw ApplicationFailure.create({ message: cause.message, type: cause.type ?? FAILURE_TYPES.JOB_FAILED, nonRetryable: true });
 }

@@ -1,4 +1,5 @@
-import { addLookups, type JobCounts, pageAt, type RowRange } from '@enrich/domain';
+import type { Activities } from '@enrich/activities';
+import { addLookups, type JobCounts, type LookupStats, pageAt, type RowRange } from '@enrich/domain';
 import { ActivityFailure, condition, isCancellation, log, workflowInfo } from '@temporalio/workflow';
 import { failPendingRows } from './activities';
 import type { BatchJob } from './job';
@@ -71,19 +72,30 @@ export class PageWindow {
 }
 
 /** Enriches one page and adds up its counts and lookups; never rejects but for a cancellation. */
-async function enrichRows(job: BatchJob, range: RowRange): Promise<void> {
-  const { input, state } = job;
+function enrichRows(job: BatchJob, range: RowRange): Promise<void> {
+  return enrichRange(job.work.enrichPage, { jobId: job.input.jobId, range, fields: job.lookupFields }, job.state);
+}
+
+/**
+ * Enriches one range of a job's rows with the page activity and adds its counts and lookups to
+ * `tally`; never rejects but for a cancellation. Shared by CSV jobs and push requests.
+ */
+export async function enrichRange(
+  enrichPage: Activities['enrichPage'],
+  page: { jobId: string; range: RowRange; fields: string[] },
+  tally: { done: JobCounts; lookups: LookupStats },
+): Promise<void> {
   try {
-    const page = await job.work.enrichPage({ jobId: input.jobId, range, fields: job.lookupFields });
-    addCounts(state.done, page);
+    const result = await enrichPage(page);
+    addCounts(tally.done, result);
     // Results recorded before pages reported their lookups have none.
-    addLookups(state.lookups, page.lookups);
+    addLookups(tally.lookups, result.lookups);
   } catch (error) {
     if (isCancellation(error)) throw error;
     // Every retry is spent: the rows still pending are recorded as failed, never dropped.
     const reason = error instanceof ActivityFailure && error.cause ? error.cause.message : String(error);
-    state.done.failed += await failPendingRows({ jobId: input.jobId, range, reason });
-    log.warn('page failed after retries', { jobId: input.jobId, range, reason });
+    tally.done.failed += await failPendingRows({ jobId: page.jobId, range: page.range, reason });
+    log.warn('page failed after retries', { jobId: page.jobId, range: page.range, reason });
   }
 }
 

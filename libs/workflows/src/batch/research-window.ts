@@ -1,13 +1,14 @@
+import { rowResearchWorkflowId } from '@enrich/domain';
 import { condition, executeChild, isCancellation, workflowInfo } from '@temporalio/workflow';
-import { DEFAULT_RESEARCH_ROUNDS, rowResearchWorkflow, rowResearchWorkflowId } from '../row-research.workflow';
+import { DEFAULT_RESEARCH_ROUNDS, rowResearchWorkflow } from '../row-research.workflow';
 import { failPendingRows } from './activities';
 import { DEFAULT_RESEARCH_WINDOW_SIZE } from './contract';
 import type { BatchJob } from './job';
 
 /**
  * Researches every row on the web through a sliding window of `rowResearchWorkflow` children
- * (`<parent id>/row-<n>`, ids only in their input). Continues as new after the job's `pagesPerRun`
- * children, carrying the cursor.
+ * (`rowResearchWorkflowId`: `<parent id>/row-<n>`, ids only in their input). Continues as new
+ * after the job's `pagesPerRun` children, carrying the cursor.
  */
 export async function researchRows(job: BatchJob): Promise<void> {
   const { input, state } = job;
