@@ -10,10 +10,13 @@ import { jobsRoutes } from './jobs/jobs.route';
 import type { JobsService } from './jobs/jobs.service';
 import { keysRoutes } from './keys/keys.routes';
 import { openApiDocument } from './openapi';
+import { pushRequestsRoutes } from './requests/push-requests.routes';
+import type { PushRequestsService } from './requests/push-requests.service';
 import { mountApi, type ApiRoute } from './routes';
 
 export interface GatewayAppDeps {
   jobs: JobsService;
+  pushRequests: PushRequestsService;
   keys: ApiKeyRepository;
   /** Recognises API keys (and JWTs, when configured). */
   authenticator: BearerAuthenticator<Principal>;
@@ -24,12 +27,17 @@ export interface GatewayAppDeps {
   maxUploadBytes: number;
 }
 
-/** Largest JSON body of a /v1 request (admin and control requests are small). */
-const JSON_BODY_LIMIT = '1mb';
+/** Largest JSON body of a /v1 request: a push request of 1,000 contacts fits with room to spare. */
+const JSON_BODY_LIMIT = '2mb';
 
 /** Every /v1 route the gateway serves: what is mounted, documented and covered by the auth tests. */
-export function gatewayRoutes({ jobs, keys, maxUploadBytes }: Pick<GatewayAppDeps, 'jobs' | 'keys' | 'maxUploadBytes'>): ApiRoute[] {
-  return [...jobsRoutes(jobs, maxUploadBytes), ...keysRoutes(keys)];
+export function gatewayRoutes({
+  jobs,
+  pushRequests,
+  keys,
+  maxUploadBytes,
+}: Pick<GatewayAppDeps, 'jobs' | 'pushRequests' | 'keys' | 'maxUploadBytes'>): ApiRoute[] {
+  return [...jobsRoutes(jobs, maxUploadBytes), ...pushRequestsRoutes(pushRequests, jobs), ...keysRoutes(keys)];
 }
 
 /** The gateway's express app: /v1 behind credentials, health and OpenAPI open, one error middleware. */

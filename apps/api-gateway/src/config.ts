@@ -37,6 +37,9 @@ export const gatewayEnvSchema = z
     ),
     HTTP_IDLE_TIMEOUT_S: positiveInt(60).describe('Seconds a connection may send and receive nothing before it is closed.'),
     LOG_LEVEL: logLevel,
+    PUSH_IDLE_CLOSE_S: positiveInt(900).describe(
+      'Seconds without a new contact after which an erid closes by itself (then completes once its contacts are enriched).',
+    ),
     RATE_LIMIT_PER_MINUTE: positiveInt(600).describe(
       'Requests per minute per API key, for tenants without a limit of their own (counted in PostgreSQL, so shared by every gateway).',
     ),
@@ -84,6 +87,7 @@ export const gatewayEnvSchema = z
     blobDir: env.BLOB_DIR,
     maxUploadBytes: env.MAX_UPLOAD_MB * 1024 * 1024,
     logLevel: env.LOG_LEVEL,
+    pushIdleCloseSeconds: env.PUSH_IDLE_CLOSE_S,
     auth: {
       defaultRateLimit: env.RATE_LIMIT_PER_MINUTE,
       keyCacheMs: env.AUTH_KEY_CACHE_S * 1000,

@@ -1,6 +1,15 @@
 import { exitWithHelpIfAsked, temporalConnectionOptions } from '@enrich/config';
 import { createCodecKit } from '@enrich/codec';
-import { ApiKeyRepository, createPrismaClient, FileBlobStore, JobExportRepository, JobRepository, RateLimitRepository, TenantRepository } from '@enrich/db';
+import {
+  ApiKeyRepository,
+  createPrismaClient,
+  FileBlobStore,
+  JobExportRepository,
+  JobRepository,
+  PushRequestRepository,
+  RateLimitRepository,
+  TenantRepository,
+} from '@enrich/db';
 import { Client, Connection } from '@temporalio/client';
 import { BearerAuthenticator, closeServer, listen, nextShutdownSignal } from '@enrich/http';
 import pino from 'pino';
@@ -10,6 +19,7 @@ import { jwtPrincipals } from './auth/jwt.verifier';
 import type { Principal } from './auth/principal';
 import { gatewayEnvSchema, loadGatewayConfig } from './config';
 import { JobsService } from './jobs/jobs.service';
+import { PushRequestsService } from './requests/push-requests.service';
 
 /** The realm of the gateway's `WWW-Authenticate` challenges. */
 const REALM = 'enrich';
@@ -27,13 +37,22 @@ async function main(): Promise<void> {
   const prisma = createPrismaClient(config.database);
   try {
     const codec = createCodecKit(config.codec, { namespace: temporal.namespace });
+    const temporalClient = new Client({ connection, namespace: temporal.namespace, dataConverter: codec.dataConverter });
     const jobs = new JobsService({
       jobs: new JobRepository(prisma),
       exports: new JobExportRepository(prisma),
       blobs: new FileBlobStore(config.blobDir),
-      temporal: new Client({ connection, namespace: temporal.namespace, dataConverter: codec.dataConverter }),
+      temporal: temporalClient,
       sealer: codec.sealer,
       taskQueue: temporal.taskQueue,
+    });
+    const pushRequests = new PushRequestsService({
+      pushRequests: new PushRequestRepository(prisma),
+      jobs: new JobRepository(prisma),
+      temporal: temporalClient,
+      taskQueue: temporal.taskQueue,
+      sealer: codec.sealer,
+      idleCloseSeconds: config.pushIdleCloseSeconds,
     });
     const keys = new ApiKeyRepository(prisma);
     const authenticator = new BearerAuthenticator<Principal>({
@@ -45,6 +64,7 @@ async function main(): Promise<void> {
     });
     const app = createGatewayApp({
       jobs,
+      pushRequests,
       keys,
       authenticator,
       rateLimits: new RateLimitRepository(prisma),

@@ -131,8 +131,10 @@ describe('codec-server over HTTP', () => {
       .expect(400);
     expect(notJson.body).toMatchObject({ error: 'invalid_json' });
 
-    const noArray = await post('/decode', OPS, { something: [] }).expect(400);
+    const noArray = await post('/decode', OPS, { payloads: 'nope' }).expect(400);
     expect(noArray.body.message).toContain('payloads');
+    // Proto3 JSON leaves empty lists out: what the Temporal CLI sends for an update without arguments.
+    expect((await post('/decode', OPS, {}).expect(200)).body).toEqual({ payloads: [] });
 
     const badBase64 = await post('/decode', OPS, {
       payloads: [

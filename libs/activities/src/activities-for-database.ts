@@ -1,5 +1,5 @@
 import type { FieldSealer } from '@enrich/codec';
-import { CustomerRepository, FileBlobStore, JobRepository, LookupCacheRepository, type PrismaClient } from '@enrich/db';
+import { CustomerRepository, FileBlobStore, JobRepository, LookupCacheRepository, PushRequestRepository, type PrismaClient } from '@enrich/db';
 import { createActivities } from './create-activities';
 import { DEFAULT_CONFIDENCE_THRESHOLD, DEFAULT_WATERFALL } from '@enrich/domain';
 import { HttpLookupClient } from './providers/http-lookup.client';
@@ -62,6 +62,7 @@ export function createActivitiesForDatabase({ prisma, sealer, blobDir, stagingBa
   return createActivities({
     jobs: new JobRepository(prisma),
     customers: new CustomerRepository(prisma),
+    pushRequests: new PushRequestRepository(prisma),
     blobs: new FileBlobStore(blobDir),
     sealer,
     webProviders: http,

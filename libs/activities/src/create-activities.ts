@@ -1,8 +1,9 @@
 import type { FieldSealer } from '@enrich/codec';
-import type { BlobStore, CustomerRepository, JobRepository } from '@enrich/db';
+import type { BlobStore, CustomerRepository, JobRepository, PushRequestRepository } from '@enrich/db';
 import { createCustomerActivities } from './customers.activities';
 import { createEnrichmentActivities } from './enrichment.activities';
 import { createJobActivities } from './jobs.activities';
+import { createPushActivities } from './push.activities';
 import type { HttpProviderOptions } from './providers/http-provider';
 import { createResearchActivities } from './research.activities';
 import type { LookupService } from './providers/lookup-service';
@@ -13,6 +14,7 @@ import { createStagingActivities } from './staging.activities';
 export interface ActivityDeps {
   jobs: JobRepository;
   customers: CustomerRepository;
+  pushRequests: PushRequestRepository;
   blobs: BlobStore;
   /** Lookup providers (cache + shared rate budget each) and the waterfall order per group. */
   waterfall: WaterfallOptions;
@@ -34,6 +36,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createStagingActivities({ ...deps, insertBatchSize: deps.stagingBatchRows }),
     ...createEnrichmentActivities({ jobs: deps.jobs, waterfall: deps.waterfall, sealer: deps.sealer, chunkSize: deps.chunkSize }),
     ...createJobActivities(deps),
+    ...createPushActivities(deps),
     ...createResearchActivities({ jobs: deps.jobs, sealer: deps.sealer, http: deps.webProviders }),
     ...createCustomerActivities({ customers: deps.customers, demographics: deps.demographics }),
   };

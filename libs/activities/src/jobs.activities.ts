@@ -37,7 +37,7 @@ export function createJobActivities({ jobs, blobs }: JobsDeps) {
       // The upload holds personal data in the clear: whatever became of the job, it goes now (staging
       // deletes it as soon as every row is staged; this covers a job cancelled or failed before that).
       const source = await jobs.source(jobId);
-      if (source) await blobs.delete(source.blobKey);
+      if (source?.blobKey) await blobs.delete(source.blobKey);
       const counts = await jobs.counts(jobId);
       log.info('job finished', { jobId, status, ...counts });
       return counts;

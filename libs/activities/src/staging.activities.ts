@@ -2,7 +2,7 @@ import { ApplicationFailure, Context, heartbeat, activityInfo, log } from '@temp
 import type { FieldSealer } from '@enrich/codec';
 import { CsvFormatError, readCustomerRows } from '@enrich/csv';
 import { BlobNotFoundError, type BlobStore, type JobRepository, type StagedRow } from '@enrich/db';
-import { PERSONAL_CUSTOMER_FIELDS, ROWS_STAGED_SIGNAL, type RowsStaged } from '@enrich/domain';
+import { FAILURE_TYPES, PERSONAL_CUSTOMER_FIELDS, ROWS_STAGED_SIGNAL, type RowsStaged } from '@enrich/domain';
 import type { Readable } from 'node:stream';
 import { setImmediate } from 'node:timers/promises';
 
@@ -34,9 +34,6 @@ interface StagingProgress {
   stagedRows: number;
 }
 
-/** Failure type of a file that can never be staged; the workflow fails the job with its message. */
-export const CSV_FORMAT_FAILURE = 'CsvFormatError';
-
 export function createStagingActivities({ jobs, blobs, sealer, insertBatchSize = 1_000, signalEveryMs = 1_000 }: StagingDeps) {
   return {
     /**
@@ -48,11 +45,14 @@ export function createStagingActivities({ jobs, blobs, sealer, insertBatchSize =
      */
     async stageJob({ jobId }: StageJobInput): Promise<StageJobResult> {
       const source = await jobs.source(jobId);
-      if (!source) throw ApplicationFailure.nonRetryable(`job ${jobId} does not exist`, 'JobNotFound');
+      if (!source) throw ApplicationFailure.nonRetryable(`job ${jobId} does not exist`, FAILURE_TYPES.JOB_NOT_FOUND);
+      const blobKey = source.blobKey;
+      // A push request's rows are staged by the API as they arrive: it has no file.
+      if (blobKey === null) throw ApplicationFailure.nonRetryable(`job ${jobId} has no file to stage`, FAILURE_TYPES.CSV_FORMAT);
       const resumeFrom = (activityInfo().heartbeatDetails as StagingProgress | undefined)?.stagedRows ?? 0;
       let file: Readable;
       try {
-        file = await blobs.get(source.blobKey);
+        file = await blobs.get(blobKey);
       } catch (error) {
         if (!(error instanceof BlobNotFoundError)) throw error;
         // The upload is deleted once every row is staged: an attempt retried after that (its
@@ -108,15 +108,15 @@ export function createStagingActivities({ jobs, blobs, sealer, insertBatchSize =
           // The rows read before the error (quarantined ones included) are kept and reported; the
           // upload goes (it holds personal data in the clear).
           await flush();
-          await blobs.delete(source.blobKey);
-          throw ApplicationFailure.create({ message: error.message, type: CSV_FORMAT_FAILURE, nonRetryable: true, cause: error });
+          await blobs.delete(blobKey);
+          throw ApplicationFailure.create({ message: error.message, type: FAILURE_TYPES.CSV_FORMAT, nonRetryable: true, cause: error });
         }
         throw error;
       }
       const counts = await jobs.counts(jobId);
       await jobs.setTotalRows(jobId, counts.total);
       // Every row is in the database now, personal fields sealed: the plaintext upload goes.
-      await blobs.delete(source.blobKey);
+      await blobs.delete(blobKey);
       log.info('staged job', { jobId, totalRows: counts.total, quarantined: counts.quarantined, resumedFrom: resumeFrom });
       return { totalRows: counts.total, quarantined: counts.quarantined };
     },

@@ -17,8 +17,8 @@ function stub(name: string, answers: Record<string, LookupOutcome>) {
     asked,
     name,
     async lookupMany(records: readonly CustomerRecord[]) {
-      asked.push(...records.map((r) => r.email));
-      return records.map((r) => answers[r.email] ?? ({ kind: 'not_found', provider: name, fromCache: false } as const));
+      asked.push(...records.map((r) => String(r.email)));
+      return records.map((r) => answers[String(r.email)] ?? ({ kind: 'not_found', provider: name, fromCache: false } as const));
     },
   };
 }

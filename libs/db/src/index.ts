@@ -14,3 +14,4 @@ export { JobExportRepository, type ExportRow, type ExportField, type StoredExpor
 export { TenantRepository, TenantExistsError, type Tenant } from './tenant.repository';
 export { ApiKeyRepository, type ApiKeyRecord, type MintedApiKey, type VerifiedApiKey, type ApiKeyRefusal } from './api-key.repository';
 export { RateLimitRepository } from './rate-limit.repository';
+export { PushRequestRepository, type PushAggregate, type PushContact, type StagedPush, type PushRequestRecord } from './push-request.repository';

@@ -153,10 +153,16 @@ export class JobRepository {
   }
 
   /** The job's blob key, requested fields and how to read its file, or undefined when the job does not exist. */
-  async source(
-    jobId: string,
-  ): Promise<
-    | { blobKey: string; fields: string[]; status: JobStatus; encoding: TextEncoding; header: string[]; totalRows: number; columnMapping?: ColumnMapping }
+  async source(jobId: string): Promise<
+    | {
+        blobKey: string | null;
+        fields: string[];
+        status: JobStatus;
+        encoding: TextEncoding;
+        header: string[];
+        totalRows: number;
+        columnMapping?: ColumnMapping;
+      }
     | undefined
   > {
     const job = await this.prisma.job.findUnique({
@@ -229,23 +235,7 @@ export class JobRepository {
    * as arrays (`unnest`), so the statement has six parameters however many rows it carries.
    */
   async insertRows(jobId: string, rows: readonly StagedRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    await this.pool.query(
-      `INSERT INTO job_row (job_id, row_number, line_number, input, status, last_error, cells)
-       SELECT $1::uuid, v.row_number, v.line_number, v.input, v.status, v.last_error, v.cells
-         FROM unnest($2::int[], $3::int[], $4::jsonb[], $5::"RowStatus"[], $6::text[], $7::jsonb[])
-              AS v(row_number, line_number, input, status, last_error, cells)
-       ON CONFLICT (job_id, row_number) DO NOTHING`,
-      [
-        jobId,
-        rows.map((r) => r.rowNumber),
-        rows.map((r) => r.lineNumber),
-        rows.map((r) => JSON.stringify(r.input)),
-        rows.map((r) => r.status),
-        rows.map((r) => r.error ?? null),
-        rows.map((r) => (r.cells === undefined ? null : JSON.stringify(r.cells))),
-      ],
-    );
+    await insertStagedRows(this.pool, jobId, rows);
   }
 
   /** Records the file's header row as written, once (a retried staging attempt writes nothing). */
@@ -419,4 +409,25 @@ function summaryOf(job: Prisma.JobGetPayload<object>, counts: JobCounts): JobSum
     counts,
     lookups: job.lookups as LookupStats | null,
   };
+}
+
+/** Inserts staged rows (a row already there is kept: a retried batch writes nothing twice), on `db` (a pool or a transaction's client). */
+export async function insertStagedRows(db: Pick<PoolClient, 'query'>, jobId: string, rows: readonly StagedRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db.query(
+    `INSERT INTO job_row (job_id, row_number, line_number, input, status, last_error, cells)
+     SELECT $1::uuid, v.row_number, v.line_number, v.input, v.status, v.last_error, v.cells
+       FROM unnest($2::int[], $3::int[], $4::jsonb[], $5::"RowStatus"[], $6::text[], $7::jsonb[])
+            AS v(row_number, line_number, input, status, last_error, cells)
+     ON CONFLICT (job_id, row_number) DO NOTHING`,
+    [
+      jobId,
+      rows.map((r) => r.rowNumber),
+      rows.map((r) => r.lineNumber),
+      rows.map((r) => JSON.stringify(r.input)),
+      rows.map((r) => r.status),
+      rows.map((r) => r.error ?? null),
+      rows.map((r) => (r.cells === undefined ? null : JSON.stringify(r.cells))),
+    ],
+  );
 }

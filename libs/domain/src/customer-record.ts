@@ -272,15 +272,16 @@ const optionalText = z
 const customerFieldsSchema = z.object({
   customer_id: optionalText,
   email: z
-    .string({ error: 'is required' })
+    .string()
     .normalize('NFC')
     .trim()
-    .min(1, 'is required')
     .transform((value, ctx) => {
+      if (value === '') return undefined;
       const email = normalizeEmail(value);
       if (email === undefined) ctx.issues.push({ code: 'custom', message: 'is not a valid email address', input: value });
       return email ?? z.NEVER;
-    }),
+    })
+    .optional(),
   first_name: optionalText,
   last_name: optionalText,
   postal_code: optionalText,
@@ -311,12 +312,11 @@ function withPhone(record: z.output<typeof customerFieldsSchema>, region?: Phone
   return e164 === undefined ? { ...record, phone_status: 'unparsed' } : { ...record, phone: e164 };
 }
 
-/** One customer as read from a file row (see {@link CustomerRecord}); phones without country code are not read. */
-export const customerRecordSchema = customerFieldsSchema.transform((record): CustomerRecord => withPhone(record));
-
-export type RowValidation = { ok: true; record: CustomerRecord } | { ok: false; reason: string };
+export type RowValidation = { ok: true; record: CustomerRecord } | { ok: false; reason: string; issues: Array<{ path: string; message: string }> };
 
 export interface ValidationOptions {
+  /** A record without an email is invalid (default; a CSV row is looked up by it). Push contacts may be identified by name and company instead. */
+  emailRequired?: boolean;
   /** Region whose numbering plan reads phones written without country code; without one they are kept as given (and flagged). */
   phoneRegion?: PhoneRegion;
 }
@@ -331,7 +331,8 @@ export function validateCustomerRecord(values: Partial<Record<CustomerColumn, st
   const region = options.phoneRegion;
   if (region !== undefined && !isPhoneRegion(region)) throw new RangeError(`unknown phone region "${String(region)}"`);
   const parsed = customerFieldsSchema.safeParse(values);
-  if (parsed.success) return { ok: true, record: withPhone(parsed.data, region) };
-  const reason = parsed.error.issues.map((i) => `${i.path.join('.') || 'row'}: ${i.message}`).join('; ');
-  return { ok: false, reason };
+  const issues = parsed.success ? [] : parsed.error.issues.map((i) => ({ path: i.path.join('.') || 'row', message: i.message }));
+  if (parsed.success && parsed.data.email === undefined && options.emailRequired !== false) issues.push({ path: 'email', message: 'is required' });
+  if (parsed.success && issues.length === 0) return { ok: true, record: withPhone(parsed.data, region) };
+  return { ok: false, reason: issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues };
 }

@@ -15,3 +15,6 @@ export * from './sealed-fields';
 export * from './research';
 export * from './text-encoding';
 export * from './tenancy';
+export * from './push-request';
+export * from './failure-types';
+export * from './workflow-ids';

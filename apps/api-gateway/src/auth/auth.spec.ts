@@ -13,6 +13,9 @@ import { type GatewayFixture, startGateway } from '../test-support/gateway-fixtu
  * one, an unknown one, a revoked one, an expired one, a key missing a scope the route needs, and
  * another tenant's key.
  */
+/** An erid of the fixture's tenant. */
+const ERID = 'matrix-erid';
+
 describe('authentication, scopes and tenancy on every /v1 route', () => {
   let fixture: GatewayFixture;
   let other: { tenant: Tenant; key: string };
@@ -43,17 +46,27 @@ describe('authentication, scopes and tenancy on every /v1 route', () => {
       .send(customersCsv({ rows: 5, seed: 3 }))
       .expect(202);
     jobId = submitted.body.id;
+    await fixture
+      .api()
+      .post('/v1/enrichment-requests')
+      .send({ erid: ERID, contact_list: [{ email: 'ada@acme.com', first_name: 'Ada' }], fields_to_be_enriched: ['professional_email'] })
+      .expect(202);
   }, 60_000);
   afterAll(() => fixture?.close());
 
   const routes = gatewayRoutes({
     jobs: undefined as never,
+    pushRequests: undefined as never,
     keys: undefined as never,
     maxUploadBytes: 0,
   }).map(({ method, path, scopes }) => ({ method, path, scopes }));
 
   /** The route's path with its parameters naming the fixture tenant's resources. */
-  const concrete = (path: string, keyId = targetKeyId) => path.replace(/^\/jobs\/:id/, `/jobs/${jobId}`).replace(/^\/keys\/:id/, `/keys/${keyId}`);
+  const concrete = (path: string, keyId = targetKeyId) =>
+    path
+      .replace(/^\/jobs\/:id/, `/jobs/${jobId}`)
+      .replace(/^\/keys\/:id/, `/keys/${keyId}`)
+      .replace(/^\/enrichment-requests\/:erid/, `/enrichment-requests/${ERID}`);
   const call = (route: (typeof routes)[number], authorization?: string, keyId?: string) => {
     const test = request(fixture.server)[route.method](`/v1${concrete(route.path, keyId)}`);
     return authorization === undefined ? test : test.set('authorization', authorization);
@@ -91,12 +104,13 @@ describe('authentication, scopes and tenancy on every /v1 route', () => {
 
     it("another tenant's key never reaches this tenant's resources", async () => {
       const answer = await call(route, `Bearer ${other.key}`);
-      if (route.path.includes(':id')) {
+      if (route.path.includes('/:')) {
         expect([answer.status, answer.body.error]).toEqual([404, 'not_found']);
       } else {
         expect([401, 403, 404]).not.toContain(answer.status);
         expect(JSON.stringify(answer.body)).not.toContain(jobId);
         expect(JSON.stringify(answer.body)).not.toContain(targetKeyId);
+        expect(JSON.stringify(answer.body)).not.toContain(ERID);
       }
     });
   });

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { JobCounts, JobProgress } from '@enrich/domain';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { request } from 'undici';
 
 export interface JobResponse {
@@ -67,7 +67,32 @@ export class EnrichApiClient {
 
   /** The job's results as a CSV byte stream, read as it is consumed. */
   async exportJob(id: string): Promise<Readable> {
-    const response = await this.send('GET', `/v1/jobs/${encodeURIComponent(id)}/results.csv`);
+    return this.download(`/v1/jobs/${encodeURIComponent(id)}/results.csv`);
+  }
+
+  /** Sends a push request (`{ erid, contact_list, fields_to_be_enriched }`); `idempotencyKey` makes a retry safe. */
+  async pushRequest(body: string, idempotencyKey?: string): Promise<Record<string, unknown>> {
+    return this.call('POST', '/v1/enrichment-requests', {
+      body: Readable.from([body]),
+      headers: { 'content-type': 'application/json', ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}) },
+    });
+  }
+
+  async getRequest(erid: string): Promise<Record<string, unknown>> {
+    return this.call('GET', `/v1/enrichment-requests/${encodeURIComponent(erid)}`);
+  }
+
+  async closeRequest(erid: string): Promise<Record<string, unknown>> {
+    return this.call('POST', `/v1/enrichment-requests/${encodeURIComponent(erid)}/close`);
+  }
+
+  /** An erid's results as a CSV byte stream. */
+  async exportRequest(erid: string): Promise<Readable> {
+    return this.download(`/v1/enrichment-requests/${encodeURIComponent(erid)}/results.csv`);
+  }
+
+  private async download(path: string): Promise<Readable> {
+    const response = await this.send('GET', path);
     if (response.statusCode >= 400) throw await this.failure(response);
     return response.body;
   }

@@ -2,6 +2,7 @@
 import { SingleBar, Presets } from 'cli-progress';
 import { Command } from 'commander';
 import { createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadCliConfig } from '../config';
@@ -80,7 +81,44 @@ export function buildCli(): Command {
       if (options.output) process.stderr.write(`wrote ${options.output}\n`);
     });
 
+  const requests = program.command('requests').description('push requests grouped by erid');
+  requests
+    .command('push <file>')
+    .description('send a push request from a JSON file { "erid", "contact_list", "fields_to_be_enriched" } ("-" reads stdin)')
+    .option('--idempotency-key <key>', 'makes a retry of this request safe (default: the body itself identifies it)')
+    .action(async (file: string, options: { idempotencyKey?: string }) => {
+      const body = file === '-' ? await text(process.stdin) : await readFile(file, 'utf8');
+      const accepted = await client().pushRequest(body, options.idempotencyKey);
+      process.stdout.write(`${JSON.stringify(accepted, null, 2)}\n`);
+    });
+  requests
+    .command('status <erid>')
+    .description('print an erid: status, counts, progress and the requests it holds')
+    .action(async (erid: string) => {
+      process.stdout.write(`${JSON.stringify(await client().getRequest(erid), null, 2)}\n`);
+    });
+  requests
+    .command('close <erid>')
+    .description('close an erid: no more contacts; it completes once those it holds are enriched')
+    .action(async (erid: string) => {
+      process.stdout.write(`${JSON.stringify(await client().closeRequest(erid), null, 2)}\n`);
+    });
+  requests
+    .command('results <erid>')
+    .description("download an erid's contacts with their enriched fields as CSV")
+    .option('-o, --output <file>', 'write to this file instead of stdout')
+    .action(async (erid: string, options: { output?: string }) => {
+      await pipeline(await client().exportRequest(erid), options.output ? createWriteStream(options.output) : process.stdout);
+      if (options.output) process.stderr.write(`wrote ${options.output}\n`);
+    });
+
   return program;
+}
+
+async function text(stream: NodeJS.ReadableStream): Promise<string> {
+  let body = '';
+  for await (const chunk of stream) body += String(chunk);
+  return body;
 }
 
 /** Polls a job, drawing a progress bar on a terminal and a line every few seconds elsewhere. */

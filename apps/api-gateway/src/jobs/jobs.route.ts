@@ -1,9 +1,9 @@
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import { callerOf } from '@enrich/http';
 import type { Principal } from '../auth/principal';
 import type { ApiRoute } from '../routes';
-import type { JobsService, JobView } from './jobs.service';
+import type { CsvDownload, JobsService, JobView } from './jobs.service';
 import {
   errorResponse,
   exportQuery,
@@ -108,13 +108,7 @@ export function jobsRoutes(service: JobsService, maxUploadBytes: number): ApiRou
       handler: async (req, res) => {
         const { id } = jobIdParams.parse(req.params);
         const { formulas, bom } = exportQuery.parse(req.query);
-        const download = await service.resultsCsv(tenantOf(req), id, { neutraliseFormulas: formulas === 'neutralise', bom });
-        res.status(200).type('text/csv; charset=utf-8').attachment(download.filename);
-        // Backpressure end to end: a page of rows is read only when the client has taken the last one.
-        await pipeline(download.body, res).catch((failure: unknown) => {
-          // A client that hangs up mid-download is not an error of ours; the reads stop with the stream.
-          if ((failure as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw failure;
-        });
+        await streamCsv(res, await service.resultsCsv(tenantOf(req), id, { neutraliseFormulas: formulas === 'neutralise', bom }));
       },
       doc: {
         summary: 'Every row of a job as CSV, streamed (what is done so far while the job runs)',
@@ -177,6 +171,15 @@ function control(
       },
     },
   };
+}
+
+/** Sends a CSV download as an attachment, with backpressure end to end: a page of rows is read only when the client has taken the last one. */
+export async function streamCsv(res: Response, download: CsvDownload): Promise<void> {
+  res.status(200).type('text/csv; charset=utf-8').attachment(download.filename);
+  await pipeline(download.body, res).catch((failure: unknown) => {
+    // A client that hangs up mid-download is not an error of ours; the reads stop with the stream.
+    if ((failure as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw failure;
+  });
 }
 
 /** Parses the tuning parameters; on a bad value the upload is drained before the 400 goes out. */

@@ -16,16 +16,10 @@ import {
   type JobProgress,
   type LookupStats,
   type StoredFieldValue,
+  FAILURE_TYPES,
+  jobWorkflowId,
 } from '@enrich/domain';
-import {
-  batchEnrichmentWorkflow,
-  JOB_NOT_CONTROLLABLE,
-  pauseUpdate,
-  progressQuery,
-  resumeUpdate,
-  type BatchEnrichmentInput,
-  type BatchProgress,
-} from '@enrich/workflows';
+import { batchEnrichmentWorkflow, pauseUpdate, progressQuery, resumeUpdate, type BatchEnrichmentInput, type BatchProgress } from '@enrich/workflows';
 import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
@@ -70,8 +64,6 @@ export interface CsvDownload {
   filename: string;
   body: Readable;
 }
-
-export const jobWorkflowId = (jobId: string) => `job-${jobId}`;
 
 /** Use cases behind the /v1/jobs routes. */
 export class JobsService {
@@ -178,7 +170,12 @@ export class JobsService {
    * The job's rows as CSV, read in keyset pages and produced as the response consumes them: what
    * is done so far while the job runs, everything once it is over. 404 before any byte is sent.
    */
-  async resultsCsv(tenantId: string, jobId: string, format: Pick<CsvExportOptions, 'neutraliseFormulas' | 'bom'> = {}): Promise<CsvDownload> {
+  async resultsCsv(
+    tenantId: string,
+    jobId: string,
+    format: Pick<CsvExportOptions, 'neutraliseFormulas' | 'bom'> = {},
+    filename = `job-${jobId}-results.csv`,
+  ): Promise<CsvDownload> {
     await this.find(tenantId, jobId);
     const source = await this.deps.jobs.source(jobId);
     if (!source) throw notFound(`job ${jobId} does not exist`);
@@ -188,7 +185,7 @@ export class JobsService {
         yield await Promise.all(page.map((row) => openStoredRow(sealer, row)));
       }
     }
-    return { filename: `job-${jobId}-results.csv`, body: csvExport({ header: source.header, groups: source.fields, ...format }, pages()) };
+    return { filename, body: csvExport({ header: source.header, groups: source.fields, ...format }, pages()) };
   }
 
   private async find(tenantId: string, jobId: string): Promise<JobSummary> {
@@ -232,7 +229,8 @@ export class JobsService {
 
   /** A control request that lost a race with the job's end is a 409; anything else stays as it is. */
   private async asConflict(tenantId: string, jobId: string, error: unknown): Promise<unknown> {
-    const rejected = error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === JOB_NOT_CONTROLLABLE;
+    const rejected =
+      error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === FAILURE_TYPES.JOB_NOT_CONTROLLABLE;
     if (!rejected && !(error instanceof WorkflowNotFoundError)) return error;
     const job = await this.find(tenantId, jobId);
     return new HttpError(

@@ -1,5 +1,14 @@
 import { API_SCOPES } from '@enrich/domain';
-import { ApiKeyRepository, FileBlobStore, JobExportRepository, JobRepository, RateLimitRepository, TenantRepository, type Tenant } from '@enrich/db';
+import {
+  ApiKeyRepository,
+  FileBlobStore,
+  JobExportRepository,
+  JobRepository,
+  PushRequestRepository,
+  RateLimitRepository,
+  TenantRepository,
+  type Tenant,
+} from '@enrich/db';
 import { BearerAuthenticator, listen } from '@enrich/http';
 import { connectTemporal, createTestDatabase, createTestWorker, testCodec, testEnv, uniqueTaskQueue, type TestDatabase } from '@enrich/testing';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -13,6 +22,7 @@ import { createGatewayApp, type GatewayAppDeps } from '../app';
 import { ApiKeyVerifier } from '../auth/api-key.verifier';
 import type { Principal } from '../auth/principal';
 import { JobsService } from '../jobs/jobs.service';
+import { PushRequestsService } from '../requests/push-requests.service';
 
 export interface GatewayFixture {
   server: Server;
@@ -44,6 +54,8 @@ export async function startGateway(options: {
   exportPageSize?: number;
   /** Requests per minute per key (default: plenty for any test). */
   rateLimit?: number;
+  /** Seconds without a contact before an erid closes by itself (default 600). */
+  idleCloseSeconds?: number;
 }): Promise<GatewayFixture> {
   const env = testEnv();
   const temporal = await connectTemporal(env);
@@ -61,6 +73,14 @@ export async function startGateway(options: {
     taskQueue,
     sealer: testCodec().sealer,
   });
+  const pushRequests = new PushRequestsService({
+    pushRequests: new PushRequestRepository(db.prisma),
+    jobs: new JobRepository(db.prisma),
+    temporal: temporal.client,
+    taskQueue,
+    sealer: testCodec().sealer,
+    idleCloseSeconds: options.idleCloseSeconds ?? 600,
+  });
   const tenants = new TenantRepository(db.prisma);
   const keys = new ApiKeyRepository(db.prisma);
   const tenant = await tenants.create({ slug: 'acme', name: 'Acme' });
@@ -72,6 +92,7 @@ export async function startGateway(options: {
   });
   const appDeps: GatewayAppDeps = {
     jobs,
+    pushRequests,
     keys,
     authenticator,
     rateLimits: new RateLimitRepository(db.prisma),

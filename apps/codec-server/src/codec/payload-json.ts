@@ -44,7 +44,9 @@ const payloadSchema = z.object(
 );
 
 const payloadsSchema = z.object(
-  { payloads: z.array(payloadSchema, { error: 'must be an array of payloads' }) },
+  // Proto3 JSON leaves an empty repeated field out: the Temporal CLI sends `{}` for an update or
+  // signal without arguments, which is no payloads, not a bad request.
+  { payloads: z.array(payloadSchema, { error: 'must be an array of payloads' }).default([]) },
   { error: 'the body must be a JSON object { "payloads": [...] }' },
 );
 

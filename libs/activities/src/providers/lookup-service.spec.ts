@@ -27,7 +27,7 @@ function provider(answer: (record: CustomerRecord, call: number) => ProviderLook
     calls,
     request: (record) => ({ email: record.email }),
     async lookup(record) {
-      calls.push(record.email);
+      calls.push(String(record.email));
       const result = answer(record, calls.length);
       if (result instanceof Error) throw result;
       return result;
@@ -55,7 +55,7 @@ describe('LookupService', () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('calls once per distinct contact in a batch and serves later batches from the cache', async () => {
-    const client = provider((r) => (r.email.startsWith('gone') ? { kind: 'not_found', provider: 'demographics' } : found(r.email)));
+    const client = provider((r) => (String(r.email).startsWith('gone') ? { kind: 'not_found', provider: 'demographics' } : found(String(r.email))));
     const cache = new MemoryCache();
     const service = new LookupService({ provider: client, budget: new RateBudget({ requestsPerSecond: 0, maxInFlight: 4 }), cache, cacheTtlMs: 1_000, sealer });
     const stats = { ...EMPTY_LOOKUPS };
@@ -87,7 +87,7 @@ describe('LookupService', () => {
       if (r.email === 'busy@x.io' && call <= 3) return new ProviderRateLimitedError('429', 'demographics', 30);
       if (r.email === 'down@x.io') return new ProviderUnavailableError('503', 'demographics');
       if (r.email === 'bad@x.io') return new ProviderRejectedError('400: email invalid', 'demographics', 400);
-      return found(r.email);
+      return found(String(r.email));
     });
     const service = new LookupService({ provider: client, budget, cacheTtlMs: 0, callAttempts: 3, callBackoffMs: 1, sealer });
     const [flaky, busy, down, bad] = await service.lookupMany([record('flaky@x.io'), record('busy@x.io'), record('down@x.io'), record('bad@x.io')], signal);
@@ -103,7 +103,7 @@ describe('LookupService', () => {
   it('shares one call between concurrent batches asking for the same contact', async () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const client = provider((r) => found(r.email));
+    const client = provider((r) => found(String(r.email)));
     const slow: ProviderClient = { ...client, lookup: async (r, s) => (await gate, client.lookup(r, s)) };
     const service = new LookupService({ provider: slow, budget: new RateBudget({ requestsPerSecond: 0, maxInFlight: 4 }), cacheTtlMs: 0, sealer });
     const statsA = { ...EMPTY_LOOKUPS };
@@ -133,7 +133,7 @@ describe('LookupService', () => {
 
     it('seals personal values as the provider answers: the cache and the caller only see them sealed', async () => {
       const cache = new MemoryCache();
-      const service = new LookupService({ provider: provider((r) => contact(r.email)), budget: budget(), cache, cacheTtlMs: 1_000, sealer });
+      const service = new LookupService({ provider: provider((r) => contact(String(r.email))), budget: budget(), cache, cacheTtlMs: 1_000, sealer });
       const emails = Array.from({ length: 50 }, (_, i) => `p${i}@x.io`);
       keys.reset();
       const outcomes = await service.lookupMany(emails.map(record), signal);
@@ -154,7 +154,7 @@ describe('LookupService', () => {
 
     it('passes a cached sealed value on as it is, and seals one cached in plaintext before this', async () => {
       const cache = new MemoryCache();
-      const client = provider((r) => contact(r.email));
+      const client = provider((r) => contact(String(r.email)));
       const service = new LookupService({ provider: client, budget: budget(), cache, cacheTtlMs: 1_000, sealer });
       const [first] = await service.lookupMany([record('a@x.io')], signal);
       const key = [...cache.entries.keys()][0];

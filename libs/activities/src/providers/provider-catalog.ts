@@ -4,7 +4,7 @@ import type { LookupProviderSpec, RequestBody } from './http-lookup.client';
 /** The company's web domain: the file's domain column, else a work email's domain. */
 function companyDomain(record: CustomerRecord): string | undefined {
   if (record.domain) return record.domain;
-  const domain = record.email.split('@')[1];
+  const domain = record.email?.split('@')[1];
   return domain && !FREEMAIL.has(domain) ? domain : undefined;
 }
 
@@ -12,8 +12,9 @@ const FREEMAIL = new Set(['gmail.com', 'yahoo.com', 'hotmail.com', 'outlook.com'
 
 const when = (ready: boolean, body: RequestBody): RequestBody | undefined => (ready ? body : undefined);
 
-/** What both demographics vendors are asked: the person behind an email address. */
-const personRequest: LookupProviderSpec['request'] = (r) => ({ email: r.email, first_name: r.first_name, last_name: r.last_name, postal_code: r.postal_code });
+/** What both demographics vendors are asked: the person behind an email address (a contact without one is not looked up). */
+const personRequest: LookupProviderSpec['request'] = (r) =>
+  when(Boolean(r.email), { email: r.email, first_name: r.first_name, last_name: r.last_name, postal_code: r.postal_code });
 
 /**
  * The lookup providers the platform knows, by registry name (the mock-enrichment contract). A

@@ -1,0 +1,212 @@
+import type { Activities } from '@enrich/activities';
+import { EMPTY_COUNTS, EMPTY_LOOKUPS, FAILURE_TYPES, type JobCounts, type LookupStats, pageAt, type RowRange } from '@enrich/domain';
+import {
+  ActivityCancellationType,
+  allHandlersFinished,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineUpdate,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { finishJob, workActivities } from './batch/activities';
+import { enrichRange } from './batch/page-window';
+
+/** Input of {@link pushRequestWorkflow}; `resume` is set only by its own continue-as-new. */
+export interface PushRequestInput {
+  jobId: string;
+  erid: string;
+  /** Enrichment groups of its contacts. */
+  fields: string[];
+  /** The erid closes by itself once no contact has arrived for this long. */
+  idleCloseSeconds: number;
+  /** Rows per page activity at most (a request's contacts start at once, in pages of up to this many). */
+  pageSize?: number;
+  /** Page activities in flight at once. */
+  windowSize?: number;
+  resume?: { stagedRows: number; nextRow: number; done: JobCounts; lookups: LookupStats; runs: number; closeRequested: boolean; lastArrivalMs: number };
+}
+
+/** `open`: taking contacts; `closing`: closed, its last pages running; then the final status. */
+export type PushPhase = 'open' | 'closing' | 'completed' | 'cancelled';
+
+/** What the `progress` query answers. */
+export interface PushProgress {
+  jobId: string;
+  erid: string;
+  phase: PushPhase;
+  /** Contacts staged so far, as the API reported them (all of them once closed). */
+  stagedRows: number;
+  /** First row not yet handed to a page. */
+  nextRow: number;
+  done: JobCounts;
+  lookups: LookupStats;
+  pagesInFlight: number;
+  runs: number;
+}
+
+export const pushProgressQuery = defineQuery<PushProgress>('progress');
+
+/**
+ * From the API, after a request's contacts are staged (rows up to `through`): sent with
+ * update-with-start, so the first request of an erid starts its workflow and every later one joins
+ * it. Rejected once the erid is closing (the API has refused the request's staging by then).
+ */
+export const contactsStagedUpdate = defineUpdate<PushProgress, [{ through: number }]>('contactsStaged');
+
+/** Closes the erid: no contact is taken afterwards; answers once the close is recorded. */
+export const closeUpdate = defineUpdate<PushProgress>('close');
+
+export const DEFAULT_PUSH_PAGE_SIZE = 200;
+export const DEFAULT_PUSH_WINDOW_SIZE = 8;
+
+const { closePushRequest } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
+/**
+ * One erid: enriches the contacts of its requests as they arrive, page by page with the same page
+ * activity as CSV jobs, until it is closed (on request or after `idleCloseSeconds` without a
+ * contact) and every contact is answered; then records the job COMPLETED. Workflow id: the job's
+ * (`job-<jobId>`).
+ */
+export async function pushRequestWorkflow(input: PushRequestInput): Promise<JobCounts> {
+  const run = new PushRun(input);
+  try {
+    await run.enrichUntilClosed();
+    const counts = await finishJob({ jobId: input.jobId, status: 'COMPLETED', lookups: run.state.lookups });
+    run.state.done = counts;
+    run.state.phase = 'completed';
+    return counts;
+  } catch (error) {
+    if (!isCancellation(error)) throw error;
+    run.state.phase = 'cancelled';
+    await CancellationScope.nonCancellable(async () => {
+      await run.stopped();
+      await finishJob({ jobId: input.jobId, status: 'CANCELLED', error: 'cancelled by request', lookups: run.state.lookups });
+    });
+    throw error;
+  }
+}
+
+/** The state of one run of {@link pushRequestWorkflow}, its handlers and its page window. */
+class PushRun {
+  readonly state: PushProgress;
+  private closeRequested: boolean;
+  /** The close is recorded: `stagedRows` is final. */
+  private closed = false;
+  private lastArrivalMs: number;
+  private readonly inFlight = new Map<number, Promise<void>>();
+  private readonly work = workActivities(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED);
+  private readonly pageSize: number;
+  private readonly windowSize: number;
+
+  constructor(private readonly input: PushRequestInput) {
+    const { resume } = input;
+    this.state = {
+      jobId: input.jobId,
+      erid: input.erid,
+      phase: resume?.closeRequested ? 'closing' : 'open',
+      stagedRows: resume?.stagedRows ?? 0,
+      nextRow: resume?.nextRow ?? 1,
+      done: resume?.done ?? { ...EMPTY_COUNTS },
+      lookups: resume?.lookups ?? { ...EMPTY_LOOKUPS },
+      pagesInFlight: 0,
+      runs: (resume?.runs ?? 0) + 1,
+    };
+    this.closeRequested = resume?.closeRequested ?? false;
+    this.lastArrivalMs = resume?.lastArrivalMs ?? Date.now();
+    this.pageSize = input.pageSize ?? DEFAULT_PUSH_PAGE_SIZE;
+    this.windowSize = input.windowSize ?? DEFAULT_PUSH_WINDOW_SIZE;
+    setHandler(pushProgressQuery, () => this.state);
+    setHandler(contactsStagedUpdate, ({ through }: { through: number }) => this.contactsStaged(through), {
+      validator: (_staged: { through: number }) => {
+        if (this.closeRequested)
+          throw ApplicationFailure.create({ message: `erid ${input.erid} is closed`, type: FAILURE_TYPES.PUSH_REQUEST_CLOSED, nonRetryable: true });
+      },
+    });
+    setHandler(closeUpdate, async () => {
+      this.closeRequested = true;
+      await condition(() => this.closed);
+      return this.state;
+    });
+  }
+
+  /** Runs pages over the contacts as they are staged until the erid is closed and every page is done. */
+  async enrichUntilClosed(): Promise<void> {
+    for (;;) {
+      const page = pageAt(this.state.nextRow, this.state.stagedRows, this.pageSize);
+      if (page && this.inFlight.size < this.windowSize) {
+        this.start(page);
+        continue;
+      }
+      if (this.closeRequested && !this.closed) {
+        await this.close('requested');
+        continue;
+      }
+      if (this.closed && !page && this.inFlight.size === 0) return;
+      if (this.inFlight.size === 0 && workflowInfo().continueAsNewSuggested) await this.continueAsNew();
+      await this.nextEvent();
+    }
+  }
+
+  /** Waits for a page to finish, for contacts, for a close request, or (nothing in flight) for the idle window to pass. */
+  private async nextEvent(): Promise<void> {
+    const staged = this.state.stagedRows;
+    const woken = condition(() => this.state.stagedRows > staged || (this.closeRequested && !this.closed) || workflowInfo().continueAsNewSuggested);
+    if (this.inFlight.size > 0) {
+      await Promise.race([...this.inFlight.values(), woken]);
+      return;
+    }
+    if (this.closed) return;
+    const idleLeftMs = this.lastArrivalMs + this.input.idleCloseSeconds * 1_000 - Date.now();
+    if (idleLeftMs <= 0 || !(await condition(() => this.state.stagedRows > staged || this.closeRequested, idleLeftMs))) await this.close('idle');
+  }
+
+  private contactsStaged(through: number): PushProgress {
+    if (through > this.state.stagedRows) this.state.stagedRows = through;
+    this.lastArrivalMs = Date.now();
+    return this.state;
+  }
+
+  /** Records the close: from then on the API refuses contacts, and the rows staged before it are all there are. */
+  private async close(reason: 'requested' | 'idle'): Promise<void> {
+    this.closeRequested = true;
+    this.state.phase = 'closing';
+    const { totalRows } = await closePushRequest({ jobId: this.input.jobId, reason });
+    // Contacts whose update never arrived (the API crashed after staging them) are counted here.
+    this.state.stagedRows = Math.max(this.state.stagedRows, totalRows);
+    this.closed = true;
+  }
+
+  private start(page: RowRange): void {
+    this.state.nextRow = page.to;
+    const promise = enrichRange(this.work.enrichPage, { jobId: this.input.jobId, range: page, fields: this.input.fields }, this.state).finally(() => {
+      this.inFlight.delete(page.from);
+      this.state.pagesInFlight = this.inFlight.size;
+    });
+    this.inFlight.set(page.from, promise);
+    this.state.pagesInFlight = this.inFlight.size;
+  }
+
+  /** Settles once every page in flight has. */
+  stopped(): Promise<unknown> {
+    return Promise.allSettled(this.inFlight.values());
+  }
+
+  /** Continues as new with nothing in flight and every update answered, carrying counters and cursors. */
+  private async continueAsNew(): Promise<never> {
+    await condition(allHandlersFinished);
+    const { stagedRows, nextRow, done, lookups, runs } = this.state;
+    return continueAsNew<typeof pushRequestWorkflow>({
+      ...this.input,
+      resume: { stagedRows, nextRow, done, lookups, runs, closeRequested: this.closeRequested, lastArrivalMs: this.lastArrivalMs },
+    });
+  }
+}
