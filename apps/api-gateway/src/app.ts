@@ -1,9 +1,10 @@
-import type { ApiKeyRepository, RateLimitRepository } from '@enrich/db';
+import type { ApiKeyRepository, IdempotencyRepository, IdempotencyWindow, RateLimitRepository } from '@enrich/db';
 import { authenticate, type BearerAuthenticator, requestLogging } from '@enrich/http';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { describePrincipal, type Principal } from './auth/principal';
+import { idempotency } from './auth/idempotency';
 import { rateLimit } from './auth/rate-limit';
 import { errorMiddleware, unknownRoute } from './http/error-middleware';
 import { jobsRoutes } from './jobs/jobs.route';
@@ -21,6 +22,8 @@ export interface GatewayAppDeps {
   /** Recognises API keys (and JWTs, when configured). */
   authenticator: BearerAuthenticator<Principal>;
   rateLimits: RateLimitRepository;
+  /** Answers of POSTs sent with an Idempotency-Key, and how long they are kept. */
+  idempotency: { store: IdempotencyRepository; window: IdempotencyWindow };
   /** Requests per minute per key, for tenants without a limit of their own. */
   defaultRateLimit: number;
   logger: Logger;
@@ -62,6 +65,7 @@ export function createGatewayApp(deps: GatewayAppDeps): Express {
       authenticate: authenticate(deps.authenticator, describePrincipal),
       rateLimit: rateLimit(deps.rateLimits, { defaultLimit: deps.defaultRateLimit }),
       body: express.json({ limit: JSON_BODY_LIMIT }),
+      idempotency: idempotency(deps.idempotency.store, deps.idempotency.window),
     }),
   );
   app.use(unknownRoute);

@@ -40,6 +40,7 @@ export const gatewayEnvSchema = z
     PUSH_IDLE_CLOSE_S: positiveInt(900).describe(
       'Seconds without a new contact after which an erid closes by itself (then completes once its contacts are enriched).',
     ),
+    IDEMPOTENCY_TTL_H: positiveInt(24).describe('Hours the answer to a POST with an Idempotency-Key is replayed for the same key.'),
     RATE_LIMIT_PER_MINUTE: positiveInt(600).describe(
       'Requests per minute per API key, for tenants without a limit of their own (counted in PostgreSQL, so shared by every gateway).',
     ),
@@ -88,6 +89,7 @@ export const gatewayEnvSchema = z
     maxUploadBytes: env.MAX_UPLOAD_MB * 1024 * 1024,
     logLevel: env.LOG_LEVEL,
     pushIdleCloseSeconds: env.PUSH_IDLE_CLOSE_S,
+    idempotencyTtlMs: env.IDEMPOTENCY_TTL_H * 3_600_000,
     auth: {
       defaultRateLimit: env.RATE_LIMIT_PER_MINUTE,
       keyCacheMs: env.AUTH_KEY_CACHE_S * 1000,

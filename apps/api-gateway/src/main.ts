@@ -8,6 +8,7 @@ import {
   JobRepository,
   PushRequestRepository,
   RateLimitRepository,
+  IdempotencyRepository,
   TenantRepository,
 } from '@enrich/db';
 import { Client, Connection } from '@temporalio/client';
@@ -68,6 +69,11 @@ async function main(): Promise<void> {
       keys,
       authenticator,
       rateLimits: new RateLimitRepository(prisma),
+      // An unanswered key is abandoned once no request could still be running.
+      idempotency: {
+        store: new IdempotencyRepository(prisma),
+        window: { ttlMs: config.idempotencyTtlMs, abandonedAfterMs: config.http.timeouts.requestMs + 60_000 },
+      },
       defaultRateLimit: config.auth.defaultRateLimit,
       logger,
       maxUploadBytes: config.maxUploadBytes,

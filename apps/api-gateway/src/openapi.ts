@@ -1,4 +1,5 @@
-import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
 import { errorResponse } from './jobs/jobs.schemas';
 import { openApiPath, type ApiRoute } from './routes';
 
@@ -6,6 +7,15 @@ const error = (description: string, headers?: Record<string, { description: stri
   description,
   content: { 'application/json': { schema: errorResponse } },
   ...(headers ? { headers } : {}),
+});
+
+extendZodWithOpenApi(z);
+
+const IDEMPOTENCY_HEADERS = z.object({
+  'Idempotency-Key': z.string().min(1).max(255).optional().openapi({
+    description:
+      'Makes a retry safe (IETF Idempotency-Key draft): the same key with the same request replays the first answer for 24 h (with `Idempotent-Replayed: true`); with another request it is a 422; while the first is being handled, a 409. An upload is the same request when its type, length and Content-Digest (if sent) are.',
+  }),
 });
 
 const RATE_LIMIT_HEADERS = {
@@ -36,14 +46,22 @@ export function openApiDocument(routes: readonly ApiRoute[]) {
     description: 'A JWT of your identity provider (when the gateway is configured with AUTH_JWKS_URL): tenant and scopes from its claims.',
   });
   for (const route of routes) {
+    const post = route.method === 'post';
     registry.registerPath({
       ...route.doc,
+      ...(post ? { request: { ...route.doc.request, headers: IDEMPOTENCY_HEADERS } } : {}),
       method: route.method,
       path: `/v1${openApiPath(route.path)}`,
       description: [route.doc.description, `Scopes: ${route.scopes.join(', ')}.`].filter(Boolean).join('\n\n'),
       security: [{ [apiKey.name]: [...route.scopes] }, { [oidc.name]: [...route.scopes] }],
       responses: {
         ...route.doc.responses,
+        ...(post
+          ? {
+              409: route.doc.responses[409] ?? error('A request with the same Idempotency-Key is still being handled'),
+              422: error('The Idempotency-Key was used for another request'),
+            }
+          : {}),
         401: error('No credentials, or not valid ones (unknown, revoked or expired key); see WWW-Authenticate'),
         403: error(`The credential lacks a scope this route needs (${route.scopes.join(', ')})`),
         429: error('Too many requests for this key in the current window', {

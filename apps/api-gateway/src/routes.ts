@@ -25,19 +25,21 @@ export function openApiPath(path: string): string {
   return path.replace(/:([A-Za-z]+)/g, '{$1}');
 }
 
-/** What runs before every route, in this order: authentication, the rate limit, the JSON body parser. */
+/** What runs before every route, in this order: authentication, the rate limit, the JSON body parser; then the route's scopes and, on a POST, its idempotency key. */
 export interface ApiGuards {
   authenticate: RequestHandler;
   rateLimit: RequestHandler;
   body: RequestHandler;
+  idempotency: RequestHandler;
 }
 
-/** The `/v1` router: each route behind authentication, the rate limit and its scopes. */
+/** The `/v1` router: each route behind authentication, the rate limit and its scopes; every POST honours `Idempotency-Key`. */
 export function mountApi(routes: readonly ApiRoute[], guards: ApiGuards): Router {
   const router = Router();
   router.use(guards.authenticate, guards.rateLimit, guards.body);
   for (const route of routes) {
-    router[route.method](route.path, requireScopes(route.scopes), route.handler);
+    const before = route.method === 'post' ? [requireScopes(route.scopes), guards.idempotency] : [requireScopes(route.scopes)];
+    router[route.method](route.path, ...before, route.handler);
   }
   return router;
 }

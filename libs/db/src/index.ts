@@ -15,3 +15,4 @@ export { TenantRepository, TenantExistsError, type Tenant } from './tenant.repos
 export { ApiKeyRepository, type ApiKeyRecord, type MintedApiKey, type VerifiedApiKey, type ApiKeyRefusal } from './api-key.repository';
 export { RateLimitRepository } from './rate-limit.repository';
 export { PushRequestRepository, type PushAggregate, type PushContact, type StagedPush, type PushRequestRecord } from './push-request.repository';
+export { IdempotencyRepository, type IdempotencyClaim, type IdempotencyWindow } from './idempotency.repository';

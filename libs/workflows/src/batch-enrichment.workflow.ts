@@ -16,6 +16,7 @@ export {
   progressQuery,
   resumeUpdate,
   rowsStagedSignal,
+  startUpdate,
 } from './batch/contract';
 
 /**

@@ -26,6 +26,7 @@ describe('workflow determinism', () => {
         'batch-enrichment-failed',
         'batch-enrichment-staging-overlap-completed',
         'batch-enrichment-staging-overlap-failed',
+        'batch-enrichment-started-later-completed',
         'batch-enrichment-web-research-completed',
         'customer-refresh-completed',
         'push-request-closed-completed',

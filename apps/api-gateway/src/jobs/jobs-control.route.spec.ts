@@ -1,7 +1,7 @@
 import { GROUP_FIELDS, type JobCounts, type JobProgress, type LookupStats } from '@enrich/domain';
 import { customersCsv } from '@enrich/testing';
 import { parse } from 'csv-parse/sync';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -83,6 +83,22 @@ describe('/v1/jobs control, progress and export', () => {
       else expect(row.fields).toEqual([]);
     }
   }
+
+  it('creates a job now and starts it later: the file is staged (the upload gone), no row enriched before the start', async () => {
+    const { id } = await submit(customersCsv({ rows: 30, seed: 31 }), 'start=false&pageSize=10');
+    const waiting = await until(id, (job) => job.counts.total === 30, 'the staging');
+    expect(waiting.progress).toMatchObject({ awaitingStart: true, paused: true });
+    expect(waiting.counts.pending).toBe(30);
+    expect(await readdir(join(fixture.blobDir, 'uploads')).catch(() => [])).toEqual([]);
+    await sleep(300);
+    expect((await getJob(id)).counts.pending).toBe(30);
+    const started = await fixture.api().post(`/v1/jobs/${id}/start`).expect(200);
+    expect(started.body.progress.awaitingStart).toBeUndefined();
+    const done = await until(id, isFinal, 'the end');
+    expect(done).toMatchObject({ status: 'COMPLETED', counts: { total: 30, pending: 0 } });
+    const again = await fixture.api().post(`/v1/jobs/${id}/start`).expect(409);
+    expect(again.body.message).toContain('already completed');
+  });
 
   it('pauses a running job (no new page starts, pages in flight finish) and resumes it to completion', async () => {
     const { id } = await submit(customersCsv({ rows: 80, seed: 21 }), 'pageSize=10&windowSize=1');

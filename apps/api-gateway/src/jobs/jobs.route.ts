@@ -134,6 +134,9 @@ export function jobsRoutes(service: JobsService, maxUploadBytes: number): ApiRou
       (tenant, id) => service.pause(tenant, id),
     ),
     control('resume', 'Resume a paused job', 200, 'The job, pages starting again', (tenant, id) => service.resume(tenant, id)),
+    control('start', 'Start a job created with start=false', 200, 'The job, its pages starting; a 409 when it has started already', (tenant, id) =>
+      service.start(tenant, id),
+    ),
     control(
       'cancel',
       'Cancel a job',

@@ -51,6 +51,10 @@ export const submitTuning = z.object({
   encoding: encodingParam,
   pageSize: z.coerce.number().int().min(1).max(1_000).optional().openapi({ description: 'Rows per page activity (default 100).' }),
   windowSize: z.coerce.number().int().min(1).max(32).optional().openapi({ description: 'Page activities in flight at once (default 4).' }),
+  start: z.stringbool().default(true).openapi({
+    description:
+      '`false`: create the job now and start it later with POST /v1/jobs/{id}/start. Its file is read and sealed at once (the upload is not kept), but no row is enriched before the start.',
+  }),
 });
 
 const counts = z
@@ -94,6 +98,7 @@ export const jobResponse = z
         nextRow: z.number().int().optional().openapi({ description: 'Live from the workflow while it runs: first row not yet handed to a page.' }),
         pagesInFlight: z.number().int().optional(),
         runs: z.number().int().optional().openapi({ description: 'Workflow runs so far (continue-as-new).' }),
+        awaitingStart: z.boolean().optional().openapi({ description: 'Created with start=false and not started yet: POST /v1/jobs/{id}/start.' }),
         lookups: z.object({ cacheHits: z.number().int(), providerCalls: z.number().int(), sharedCalls: z.number().int() }).optional().openapi({
           description:
             'Live while the job runs, then as recorded when it ended: lookups of finished pages served from the lookup cache, provider calls paid for, and lookups that shared a call made for the same contact (duplicates in the file).',

@@ -19,7 +19,15 @@ import {
   FAILURE_TYPES,
   jobWorkflowId,
 } from '@enrich/domain';
-import { batchEnrichmentWorkflow, pauseUpdate, progressQuery, resumeUpdate, type BatchEnrichmentInput, type BatchProgress } from '@enrich/workflows';
+import {
+  batchEnrichmentWorkflow,
+  pauseUpdate,
+  progressQuery,
+  resumeUpdate,
+  startUpdate,
+  type BatchEnrichmentInput,
+  type BatchProgress,
+} from '@enrich/workflows';
 import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
@@ -48,6 +56,8 @@ export interface JobViewProgress extends JobProgress {
   pagesInFlight?: number;
   /** Workflow runs so far, continue-as-new included (live, while running). */
   runs?: number;
+  /** Created with start=false and not started yet (live). */
+  awaitingStart?: boolean;
   /** How finished pages' lookups were served: from the lookup cache, paid calls, calls shared by duplicates (live, then as recorded when the job ended). */
   lookups?: LookupStats;
 }
@@ -78,7 +88,7 @@ export class JobsService {
     tenantId: string,
     upload: { file: Readable; filename: string; sniffer: EncodingSniffer; complete: Promise<void> },
     fieldsParam: string | undefined,
-    { mapping, encoding: named, ...tuning }: JobTuning & { mapping?: ColumnMapping; encoding?: TextEncoding } = {},
+    { mapping, encoding: named, start = true, ...tuning }: JobTuning & { mapping?: ColumnMapping; encoding?: TextEncoding; start?: boolean } = {},
   ): Promise<JobView> {
     const fields = parseFields(fieldsParam);
     const blobKey = `uploads/${randomUUID()}.csv`;
@@ -107,7 +117,7 @@ export class JobsService {
     await this.deps.temporal.workflow.start(batchEnrichmentWorkflow, {
       workflowId,
       taskQueue: this.deps.taskQueue,
-      args: [{ jobId: id, fields, ...tuning }],
+      args: [{ jobId: id, fields, ...tuning, ...(start ? {} : { awaitStart: true }) }],
     });
     await this.deps.jobs.setWorkflowId(id, workflowId);
     return this.view((await this.deps.jobs.get(id)) as JobSummary);
@@ -124,6 +134,11 @@ export class JobsService {
     const items = await Promise.all(jobs.map((job) => this.view(job)));
     const last = jobs.at(-1);
     return { items, ...(last && jobs.length === query.limit ? { next: encodeCursor(last) } : {}) };
+  }
+
+  /** Starts a job created with `start=false`: its pages begin. A 409 once it has started. */
+  async start(tenantId: string, jobId: string): Promise<JobView> {
+    return this.control(tenantId, jobId, 'start');
   }
 
   /** Stops new pages from starting (pages in flight finish); the job stays RUNNING, shown paused. */
@@ -204,7 +219,10 @@ export class JobsService {
       paused: live?.paused ?? false,
       phase: live?.phase,
     });
-    if (live) return { ...job, progress: { ...progress, nextRow: live.nextRow, pagesInFlight: live.pagesInFlight, runs: live.runs, lookups: live.lookups } };
+    if (live) {
+      const { nextRow, pagesInFlight, runs, lookups: liveLookups, awaitingStart } = live;
+      return { ...job, progress: { ...progress, nextRow, pagesInFlight, runs, lookups: liveLookups, ...(awaitingStart ? { awaitingStart } : {}) } };
+    }
     return { ...job, progress: lookups ? { ...progress, lookups } : progress };
   }
 
@@ -216,11 +234,11 @@ export class JobsService {
       .catch(() => undefined);
   }
 
-  private async control(tenantId: string, jobId: string, action: 'pause' | 'resume'): Promise<JobView> {
+  private async control(tenantId: string, jobId: string, action: 'pause' | 'resume' | 'start'): Promise<JobView> {
     const job = await this.find(tenantId, jobId);
     if (isTerminal(job.status)) throw finalJob(job);
     try {
-      await this.deps.temporal.workflow.getHandle(jobWorkflowId(jobId)).executeUpdate(action === 'pause' ? pauseUpdate : resumeUpdate);
+      await this.deps.temporal.workflow.getHandle(jobWorkflowId(jobId)).executeUpdate(CONTROLS[action]);
     } catch (error) {
       throw await this.asConflict(tenantId, jobId, error);
     }
@@ -314,6 +332,9 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
     issues: [{ path: 'cursor', message: 'must be the `next` value of the previous page' }],
   });
 }
+
+/** The workflow update behind each control route. */
+const CONTROLS = { pause: pauseUpdate, resume: resumeUpdate, start: startUpdate } as const;
 
 function finalJob(job: JobSummary): HttpError {
   return new HttpError(409, 'conflict', `job ${job.id} is already ${job.status.toLowerCase()}`, { status: job.status });

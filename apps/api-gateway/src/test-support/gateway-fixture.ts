@@ -6,6 +6,7 @@ import {
   JobRepository,
   PushRequestRepository,
   RateLimitRepository,
+  IdempotencyRepository,
   TenantRepository,
   type Tenant,
 } from '@enrich/db';
@@ -96,6 +97,7 @@ export async function startGateway(options: {
     keys,
     authenticator,
     rateLimits: new RateLimitRepository(db.prisma),
+    idempotency: { store: new IdempotencyRepository(db.prisma), window: { ttlMs: 24 * 3_600_000, abandonedAfterMs: 60_000 } },
     defaultRateLimit: options.rateLimit ?? 100_000,
     logger: pino({ level: 'silent' }),
     maxUploadBytes: options.maxUploadBytes,

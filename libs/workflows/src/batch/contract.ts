@@ -13,7 +13,21 @@ export interface BatchEnrichmentInput {
   pagesPerRun?: number;
   /** Rows researched on the web at once (child workflows in flight), for research groups. */
   researchWindowSize?: number;
-  resume?: { totalRows: number; nextRow: number; done: JobCounts; runs: number; paused?: boolean; researchNext?: number; lookups?: LookupStats };
+  /**
+   * Created now, started later (`POST /v1/jobs/:id/start`): the file is staged at once (so the
+   * upload does not wait in the clear), but no page starts until {@link startUpdate}.
+   */
+  awaitStart?: boolean;
+  resume?: {
+    totalRows: number;
+    nextRow: number;
+    done: JobCounts;
+    runs: number;
+    paused?: boolean;
+    awaitingStart?: boolean;
+    researchNext?: number;
+    lookups?: LookupStats;
+  };
 }
 
 /** `cancelling`: staging, pages and research children are stopping; the job is marked cancelled once they have. */
@@ -37,6 +51,8 @@ export interface BatchProgress {
   runs: number;
   /** Paused by request: no new page starts (pages in flight finish) until resumed. */
   paused: boolean;
+  /** Created with `awaitStart` and not started yet (it is paused too). */
+  awaitingStart?: boolean;
   /** First row not yet handed to a web-research child workflow. */
   researchNext?: number;
 }
@@ -55,6 +71,9 @@ export const pauseUpdate = defineUpdate<BatchProgress>('pause');
 
 /** Lets pages start again after {@link pauseUpdate}; rejected once the job is finishing or over. */
 export const resumeUpdate = defineUpdate<BatchProgress>('resume');
+
+/** Starts a job created with `awaitStart`; rejected once it has started (or is over). */
+export const startUpdate = defineUpdate<BatchProgress>('start');
 
 /**
  * Pages of 200 rows, 16 in flight: chosen by measurement (`tools/bench`, S1 sweep; see its README).

@@ -11,6 +11,7 @@ import {
   pauseUpdate,
   progressQuery,
   resumeUpdate,
+  startUpdate,
 } from './contract';
 
 /** Executions started before this marker keep the old page defaults (see {@link DEFAULT_PAGE_SIZE}). */
@@ -96,7 +97,8 @@ function initialProgress(input: BatchEnrichmentInput): BatchProgress {
     lookups: input.resume?.lookups ?? { ...EMPTY_LOOKUPS },
     pagesInFlight: 0,
     runs: (input.resume?.runs ?? 0) + 1,
-    paused: input.resume?.paused ?? false,
+    paused: input.resume?.paused ?? input.awaitStart ?? false,
+    ...((input.resume?.awaitingStart ?? input.awaitStart) ? { awaitingStart: true } : {}),
     ...(input.resume?.researchNext !== undefined ? { researchNext: input.resume.researchNext } : {}),
   };
 }
@@ -110,6 +112,7 @@ function carriedOver(state: BatchProgress): NonNullable<BatchEnrichmentInput['re
     lookups: state.lookups,
     runs: state.runs,
     paused: state.paused,
+    ...(state.awaitingStart ? { awaitingStart: true } : {}),
     ...(state.researchNext !== undefined ? { researchNext: state.researchNext } : {}),
   };
 }
@@ -128,8 +131,25 @@ function handleControls(state: BatchProgress): void {
   };
   const setPaused = (paused: boolean) => () => {
     state.paused = paused;
+    // Resuming a job that awaits its start starts it.
+    if (!paused) delete state.awaitingStart;
     return state;
   };
   setHandler(pauseUpdate, setPaused(true), { validator: controllable });
   setHandler(resumeUpdate, setPaused(false), { validator: controllable });
+  setHandler(
+    startUpdate,
+    () => {
+      delete state.awaitingStart;
+      state.paused = false;
+      return state;
+    },
+    {
+      validator: () => {
+        controllable();
+        if (!state.awaitingStart)
+          throw ApplicationFailure.create({ message: 'the job has started already', type: FAILURE_TYPES.JOB_NOT_CONTROLLABLE, nonRetryable: true });
+      },
+    },
+  );
 }

@@ -25,7 +25,7 @@ export class PageWindow {
     const { state } = job;
     for (;;) {
       // A job staged before its first page starts (a small file) runs in the order staged → running → pages.
-      if (staging?.over && !staging.failure && !job.running) await job.markRunning();
+      if (staging?.over && !staging.failure && !job.running && !state.awaitingStart) await job.markRunning();
       const stagingRows = staging?.over === false;
       const page = this.nextPage(stagingRows);
       if (page && this.inFlight.size < job.windowSize && !state.paused) {
