@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { describePrincipal, type Principal } from './auth/principal';
 import { idempotency } from './auth/idempotency';
 import { rateLimit } from './auth/rate-limit';
+import { docsRouter } from './docs';
 import { errorMiddleware, unknownRoute } from './http/error-middleware';
 import { jobsRoutes } from './jobs/jobs.route';
 import type { JobsService } from './jobs/jobs.service';
@@ -43,7 +44,7 @@ export function gatewayRoutes({
   return [...jobsRoutes(jobs, maxUploadBytes), ...pushRequestsRoutes(pushRequests, jobs), ...keysRoutes(keys)];
 }
 
-/** The gateway's express app: /v1 behind credentials, health and OpenAPI open, one error middleware. */
+/** The gateway's express app: /v1 behind credentials; health, the OpenAPI document and its docs page open; one error middleware. */
 export function createGatewayApp(deps: GatewayAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -58,6 +59,7 @@ export function createGatewayApp(deps: GatewayAppDeps): Express {
   app.get('/openapi.json', (_req, res) => {
     res.json(document);
   });
+  app.use('/docs', docsRouter());
   app.use(
     '/v1',
     // Parsed after authentication: an anonymous caller cannot make us read a body.

@@ -126,7 +126,7 @@ describe('authentication, scopes and tenancy on every /v1 route', () => {
     expect(refused).toEqual([]);
   });
 
-  it('serves /health and /openapi.json without credentials, and the document states each route’s scopes', async () => {
+  it('serves /health, /openapi.json and the /docs page without credentials, and the document states each route’s scopes', async () => {
     await request(fixture.server).get('/health').expect(200);
     const { body } = await request(fixture.server).get('/openapi.json').expect(200);
     for (const route of routes) {
@@ -135,6 +135,16 @@ describe('authentication, scopes and tenancy on every /v1 route', () => {
       expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['401', '403', '429']));
     }
     expect(Object.keys(body.components.securitySchemes)).toEqual(['apiKey', 'oidc']);
+    const docs = await request(fixture.server).get('/docs').expect(200);
+    expect(docs.text).toContain('/docs/assets/swagger-ui-bundle.js');
+    // Served by the app itself: no script or stylesheet from another origin.
+    expect(docs.text).not.toMatch(/(src|href)="https?:/);
+    expect(docs.headers['content-security-policy']).toContain("script-src 'self'");
+    await request(fixture.server)
+      .get('/docs/assets/swagger-ui-bundle.js')
+      .expect(200)
+      .expect('content-type', /javascript/);
+    await request(fixture.server).get('/docs/init.js').expect(200);
   });
 
   it('a read-only key sees personal values redacted; a pii key sees them opened', async () => {

@@ -1,6 +1,5 @@
-import { EMPTY_COUNTS, EMPTY_LOOKUPS, FAILURE_TYPES, GROUP_FIELDS, RESEARCH_GROUPS } from '@enrich/domain';
+import { EMPTY_COUNTS, EMPTY_LOOKUPS, FAILURE_TYPES, GROUP_FIELDS, type JobCounts, RESEARCH_GROUPS } from '@enrich/domain';
 import { ActivityCancellationType, ApplicationFailure, continueAsNew, patched, setHandler } from '@temporalio/workflow';
-import type { batchEnrichmentWorkflow } from '../batch-enrichment.workflow';
 import { markJobRunning, workActivities, type WorkActivities } from './activities';
 import {
   type BatchEnrichmentInput,
@@ -24,6 +23,9 @@ const PAGE_DEFAULTS_PATCH = 'measured-page-defaults';
  * TRY_CANCEL); their replay keeps doing so.
  */
 const STOP_BEFORE_CANCELLED_PATCH = 'stop-work-before-cancelled';
+
+/** The batch workflow's signature, as continue-as-new needs it (without importing the workflow: no import cycle). */
+type BatchWorkflow = (input: BatchEnrichmentInput) => Promise<JobCounts>;
 
 /** One run of a batch job: its settings, its progress (with the query and pause/resume updates on it) and its work under way. */
 export class BatchJob {
@@ -81,7 +83,7 @@ export class BatchJob {
 
   /** Continues as new, carrying counters and cursors: called with nothing in flight, so they are exact. */
   continueAsNew(): Promise<never> {
-    return continueAsNew<typeof batchEnrichmentWorkflow>({ ...this.input, resume: carriedOver(this.state) });
+    return continueAsNew<BatchWorkflow>({ ...this.input, resume: carriedOver(this.state) });
   }
 }
 
