@@ -101,7 +101,7 @@ describe('readCustomerRows', () => {
       for (let at = 0; at < text.length; at += chunk) chunks.push(Buffer.from(text.slice(at, at + chunk)));
       const rows: Array<[number, number, string]> = [];
       for await (const row of readCustomerRows(Readable.from(chunks), { maxRecordChars })) {
-        rows.push([row.rowNumber, row.lineNumber, row.ok ? row.record.email : row.reason]);
+        rows.push([row.rowNumber, row.lineNumber, row.ok ? String(row.record.email) : row.reason]);
       }
       return rows;
     }
