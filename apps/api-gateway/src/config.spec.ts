@@ -1,20 +1,12 @@
-import { describeEnv, formatEnvHelp } from '@enrich/config';
+import { describeEnv } from '@enrich/config';
+import { envHelpProblems } from '@enrich/config/testing';
 import { cliEnvSchema, gatewayEnvSchema, loadCliConfig, loadGatewayConfig } from './config';
 
 describe('--help of api-gateway', () => {
   const variables = describeEnv(gatewayEnvSchema);
 
-  it.each(variables.map((variable) => [variable.name, variable] as const))('%s has a one-line description', (_name, variable) => {
-    expect(variable.description).toEqual(expect.stringMatching(/^\S[^\n]*$/));
-  });
-
-  it("requires no variable: the dev stack's defaults are embedded", () => {
-    expect(variables.filter((variable) => variable.required)).toEqual([]);
-  });
-
-  it('names every variable', () => {
-    const help = formatEnvHelp('api-gateway', 'What it does.', gatewayEnvSchema);
-    for (const variable of variables) expect(help).toMatch(new RegExp(`^  ${variable.name} `, 'm'));
+  it('describes every variable in one line, requires none (the dev stack is the default) and lists them all', () => {
+    expect(envHelpProblems('api-gateway', gatewayEnvSchema)).toEqual([]);
   });
 
   it('shows defaults as they would be set in the environment', () => {
@@ -26,13 +18,9 @@ describe('--help of api-gateway', () => {
 });
 
 describe("the enrich CLI's environment", () => {
-  it.each(describeEnv(cliEnvSchema).map((variable) => [variable.name, variable] as const))(
-    '%s has a one-line description, and a default',
-    (_name, variable) => {
-      expect(variable.description).toEqual(expect.stringMatching(/^\S[^\n]*$/));
-      expect(variable.required).toBe(false);
-    },
-  );
+  it('describes every variable in one line and requires none', () => {
+    expect(envHelpProblems('enrich', cliEnvSchema)).toEqual([]);
+  });
 });
 
 describe('loadGatewayConfig', () => {

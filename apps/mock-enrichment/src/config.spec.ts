@@ -1,31 +1,12 @@
-import { ConfigError, describeEnv, formatEnvHelp } from '@enrich/config';
+import { describeEnv } from '@enrich/config';
+import { configIssues, envHelpProblems } from '@enrich/config/testing';
 import { loadMockEnrichmentConfig, mockEnrichmentEnvSchema } from './config';
-
-/** The issues of the ConfigError `load` throws. */
-function issuesOf(load: () => unknown): ConfigError['issues'] {
-  try {
-    load();
-  } catch (error) {
-    if (error instanceof ConfigError) return error.issues;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('--help of mock-enrichment', () => {
   const variables = describeEnv(mockEnrichmentEnvSchema);
 
-  it.each(variables.map((variable) => [variable.name, variable] as const))('%s has a one-line description', (_name, variable) => {
-    expect(variable.description).toEqual(expect.stringMatching(/^\S[^\n]*$/));
-  });
-
-  it("requires no variable: the dev stack's defaults are embedded", () => {
-    expect(variables.filter((variable) => variable.required)).toEqual([]);
-  });
-
-  it('names every variable', () => {
-    const help = formatEnvHelp('mock-enrichment', 'What it does.', mockEnrichmentEnvSchema);
-    for (const variable of variables) expect(help).toMatch(new RegExp(`^  ${variable.name} `, 'm'));
+  it('describes every variable in one line, requires none (the dev stack is the default) and lists them all', () => {
+    expect(envHelpProblems('mock-enrichment', mockEnrichmentEnvSchema)).toEqual([]);
   });
 
   it('shows defaults as they would be set in the environment', () => {
@@ -47,11 +28,11 @@ describe('loadMockEnrichmentConfig', () => {
   });
 
   it('names the variable and the entry of a bad knob', () => {
-    expect(issuesOf(() => loadMockEnrichmentConfig({ MOCK_PROVIDER_KNOBS: '{"demographics":{"notFoundRate":2,"typo":1}}' }))).toEqual([
+    expect(configIssues(() => loadMockEnrichmentConfig({ MOCK_PROVIDER_KNOBS: '{"demographics":{"notFoundRate":2,"typo":1}}' }))).toEqual([
       { variable: 'MOCK_PROVIDER_KNOBS', problem: expect.stringMatching(/^demographics\.notFoundRate: /) },
       { variable: 'MOCK_PROVIDER_KNOBS', problem: expect.stringMatching(/^demographics: .*typo/) },
     ]);
-    expect(issuesOf(() => loadMockEnrichmentConfig({ MOCK_PROVIDER_KNOBS: 'demographics=0.3' }))).toEqual([
+    expect(configIssues(() => loadMockEnrichmentConfig({ MOCK_PROVIDER_KNOBS: 'demographics=0.3' }))).toEqual([
       { variable: 'MOCK_PROVIDER_KNOBS', problem: expect.stringContaining('must be JSON') },
     ]);
   });

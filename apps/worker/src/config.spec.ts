@@ -1,31 +1,12 @@
-import { ConfigError, describeEnv, formatEnvHelp } from '@enrich/config';
+import { ConfigError, describeEnv } from '@enrich/config';
+import { configIssues, envHelpProblems } from '@enrich/config/testing';
 import { loadWorkerConfig, workerEnvSchema } from './config';
-
-/** The issues of the ConfigError `load` throws. */
-function issuesOf(load: () => unknown): ConfigError['issues'] {
-  try {
-    load();
-  } catch (error) {
-    if (error instanceof ConfigError) return error.issues;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('--help of worker', () => {
   const variables = describeEnv(workerEnvSchema);
 
-  it.each(variables.map((variable) => [variable.name, variable] as const))('%s has a one-line description', (_name, variable) => {
-    expect(variable.description).toEqual(expect.stringMatching(/^\S[^\n]*$/));
-  });
-
-  it("requires no variable: the dev stack's defaults are embedded", () => {
-    expect(variables.filter((variable) => variable.required)).toEqual([]);
-  });
-
-  it('names every variable', () => {
-    const help = formatEnvHelp('worker', 'What it does.', workerEnvSchema);
-    for (const variable of variables) expect(help).toMatch(new RegExp(`^  ${variable.name} `, 'm'));
+  it('describes every variable in one line, requires none (the dev stack is the default) and lists them all', () => {
+    expect(envHelpProblems('worker', workerEnvSchema)).toEqual([]);
   });
 
   it('shows defaults as they would be set in the environment', () => {
@@ -68,11 +49,11 @@ describe('loadWorkerConfig', () => {
     expect(loadWorkerConfig({}).worker).toMatchObject({ maxCachedWorkflows: 50, maxHeapMb: 256, glibcTunables: undefined });
     const config = loadWorkerConfig({ WORKER_MAX_CACHED_WORKFLOWS: '12', WORKER_MAX_HEAP_MB: '512', GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' });
     expect(config.worker).toMatchObject({ maxCachedWorkflows: 12, maxHeapMb: 512, glibcTunables: 'glibc.malloc.arena_max=2' });
-    expect(issuesOf(() => loadWorkerConfig({ WORKER_MAX_HEAP_MB: '0' })).map((i) => i.variable)).toEqual(['WORKER_MAX_HEAP_MB']);
+    expect(configIssues(() => loadWorkerConfig({ WORKER_MAX_HEAP_MB: '0' })).map((i) => i.variable)).toEqual(['WORKER_MAX_HEAP_MB']);
   });
 
   it('keeps every workflow task in flight within the workflow cache', () => {
-    expect(issuesOf(() => loadWorkerConfig({ WORKER_MAX_CACHED_WORKFLOWS: '4', MAX_CONCURRENT_WORKFLOW_TASKS: '10' }))).toEqual([
+    expect(configIssues(() => loadWorkerConfig({ WORKER_MAX_CACHED_WORKFLOWS: '4', MAX_CONCURRENT_WORKFLOW_TASKS: '10' }))).toEqual([
       { variable: 'WORKER_MAX_CACHED_WORKFLOWS', problem: 'must be at least MAX_CONCURRENT_WORKFLOW_TASKS' },
     ]);
     expect(loadWorkerConfig({ WORKER_MAX_CACHED_WORKFLOWS: '10', MAX_CONCURRENT_WORKFLOW_TASKS: '10' }).worker.maxCachedWorkflows).toBe(10);
@@ -109,7 +90,7 @@ describe('PROVIDER_BUDGETS', () => {
   });
 
   it('names the variable and quotes each bad entry', () => {
-    const issues = issuesOf(() =>
+    const issues = configIssues(() =>
       loadWorkerConfig({ PROVIDER_BUDGETS: 'demographics=fast/16,people-data=10/0,Bad Name=1/1,firmographics,demographics=1/1,email-finder=/' }),
     );
     expect(issues).toEqual([
