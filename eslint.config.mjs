@@ -3,7 +3,8 @@ import tseslint from 'typescript-eslint';
 
 export const depConstraints = [
   { sourceTag: 'type:domain', onlyDependOnLibsWithTags: [] },
-  { sourceTag: 'type:config', onlyDependOnLibsWithTags: [] },
+  // The codec fragment produces the codec's own options type (the codec depends on no config).
+  { sourceTag: 'type:config', onlyDependOnLibsWithTags: ['type:codec'] },
   { sourceTag: 'type:http', onlyDependOnLibsWithTags: [] },
   {
     sourceTag: 'type:workflows',

@@ -1,3 +1,4 @@
+import type { CodecOptions, KeyProviderOptions } from '@enrich/codec';
 import { z } from 'zod';
 import { bool, positiveInt } from './fragments';
 import { loadConfig, type Env } from './load-config';
@@ -81,34 +82,11 @@ export function checkCodecEnv(env: Pick<CodecEnv, 'CODEC_KEY_PROVIDER' | 'KMS_KE
   }
 }
 
-/** Where master keys live: a local key file, or AWS KMS (`KeyProviderOptions` of `@enrich/codec`). */
-export type KeyProviderConfig =
-  | { kind: 'local'; keyFile: string }
-  | {
-      kind: 'aws-kms';
-      /** Key (alias or ARN) new data is encrypted under. */
-      keyId: string;
-      /** Keys data may be decrypted under. */
-      decryptKeyIds: string[];
-      endpoint?: string;
-      region: string;
-    };
+/** Where master keys live, as the codec takes it. */
+export type KeyProviderConfig = KeyProviderOptions;
 
-/**
- * Settings of the payload codec and field sealer: the shape of `CodecOptions` of `@enrich/codec`,
- * which an app hands to the codec's factories as it is. Written out here rather than imported
- * because this lib depends on no other (the codec depends on no config either); an app passing
- * its `config.codec` to `createCodecKit` is where the compiler checks the two still match.
- */
-export interface CodecConfig {
-  /** Encrypt new payloads; decryption of encrypted payloads works either way. */
-  encryption: boolean;
-  keyProvider: KeyProviderConfig;
-  /** Limits on one generated (encryption) data key. */
-  dataKeys: { maxAgeMs: number; maxUses: number };
-  /** Cache of unwrapped (decryption) data keys. */
-  keyCache: { ttlMs: number; maxEntries: number };
-}
+/** Settings of the payload codec and field sealer: exactly the codec's own options, which an app hands to its factories as they are. */
+export type CodecConfig = CodecOptions;
 
 /** Shapes parsed {@link codecEnv} values as a {@link CodecConfig}. */
 export function toCodecConfig(env: CodecEnv): CodecConfig {
