@@ -64,6 +64,7 @@ say "lint, typecheck and test"
 log="$STACK_DIR/logs/nx-test.log"
 status=0
 npx nx "$mode" -t lint typecheck test --outputStyle=static "$@" 2>&1 | tee "$log" || status=$?
+bash tools/api-fuzz.sh || status=1
 # One closing line for the whole run, summed over every project's jest summary.
 summary=$(sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '/^Tests: /{for(i=2;i<=NF;i++){if($(i+1)~/^passed/)p+=$i; if($(i+1)~/^failed/)f+=$i; if($(i+1)~/^skipped/)s+=$i}} END{printf "%d passed, %d failed, %d skipped\n", p, f, s}')
 exit $status

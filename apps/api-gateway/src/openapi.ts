@@ -12,10 +12,14 @@ const error = (description: string, headers?: Record<string, { description: stri
 extendZodWithOpenApi(z);
 
 const IDEMPOTENCY_HEADERS = z.object({
-  'Idempotency-Key': z.string().min(1).max(255).optional().openapi({
-    description:
-      'Makes a retry safe (IETF Idempotency-Key draft): the same key with the same request replays the first answer for 24 h (with `Idempotent-Replayed: true`); with another request it is a 422; while the first is being handled, a 409. An upload is the same request when its type, length and Content-Digest (if sent) are.',
-  }),
+  'Idempotency-Key': z
+    .string()
+    .regex(/^[\x21-\x7e]{1,255}$/)
+    .optional()
+    .openapi({
+      description:
+        'Makes a retry safe (IETF Idempotency-Key draft): the same key with the same request replays the first answer for 24 h (with `Idempotent-Replayed: true`); with another request it is a 422; while the first is being handled, a 409. An upload is the same request when its type, length and Content-Digest (if sent) are.',
+    }),
 });
 
 const RATE_LIMIT_HEADERS = {
@@ -55,6 +59,7 @@ export function openApiDocument(routes: readonly ApiRoute[]) {
       description: [route.doc.description, `Scopes: ${route.scopes.join(', ')}.`].filter(Boolean).join('\n\n'),
       security: [{ [apiKey.name]: [...route.scopes] }, { [oidc.name]: [...route.scopes] }],
       responses: {
+        400: error('Invalid request: the `issues` name each field and what is wrong with it'),
         ...route.doc.responses,
         ...(post
           ? {

@@ -3,8 +3,8 @@ import { log } from '@temporalio/activity';
 
 export interface ClosePushRequestInput {
   jobId: string;
-  /** Why it closes, for the log: asked for, or idle. */
-  reason: 'requested' | 'idle';
+  /** Why it closes, for the log: asked for, idle, or its workflow was cancelled. */
+  reason: 'requested' | 'idle' | 'cancelled';
 }
 
 /** Activities of push requests (erids): their contacts are staged by the API, so only the close is here. */

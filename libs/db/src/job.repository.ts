@@ -32,6 +32,8 @@ export interface JobSummary {
   id: string;
   /** The owner; null for jobs made before tenants existed. */
   tenantId: string | null;
+  /** The enrichment request id whose contacts the job holds; null for a CSV job. */
+  erid: string | null;
   status: JobStatus;
   sourceName: string;
   /** The text encoding the file was read in. */
@@ -397,6 +399,7 @@ function summaryOf(job: Prisma.JobGetPayload<object>, counts: JobCounts): JobSum
   return {
     id: job.id,
     tenantId: job.tenantId,
+    erid: job.erid,
     status: job.status,
     sourceName: job.sourceName,
     encoding: job.encoding as TextEncoding,

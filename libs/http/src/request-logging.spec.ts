@@ -1,4 +1,5 @@
 import express from 'express';
+import pino from 'pino';
 import request from 'supertest';
 import { requestLogging } from './request-logging';
 
@@ -14,6 +15,19 @@ function app(options: Parameters<typeof requestLogging>[0]): express.Express {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe('requestLogging', () => {
+  it('never logs credentials: the authorization and cookie headers are redacted', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+    await request(app({ logger }))
+      .get('/id')
+      .set('authorization', 'Bearer ek_0123456789ab_secretsecretsecretsecretsecretsecretsecret')
+      .set('cookie', 'session=abc');
+    const logged = lines.join('');
+    expect(logged).toContain('"authorization":"[redacted]"');
+    expect(logged).not.toContain('secretsecret');
+    expect(logged).not.toContain('session=abc');
+  });
+
   it('keeps a safe x-request-id, replaces an unsafe one, and echoes the id', async () => {
     const kept = await request(app({})).get('/id').set('x-request-id', 'abc-123.x_y');
     expect(kept.headers['x-request-id']).toBe('abc-123.x_y');

@@ -27,9 +27,13 @@ export type RequestLoggingOptions = Omit<Options<IncomingMessage, ServerResponse
   requestIds?: RequestIdOptions | false;
 };
 
+/** Request headers never written to a log: they carry credentials. */
+export const SECRET_HEADERS = ['authorization', 'cookie', 'x-api-key', 'proxy-authorization'];
+
 /**
  * pino-http request logging (`req.log` for handlers, one line per finished request), with request
- * ids taken from or given in the `x-request-id` header.
+ * ids taken from or given in the `x-request-id` header. Credentials in the headers
+ * ({@link SECRET_HEADERS}) are logged as `[redacted]`, whatever logs the request.
  */
 export function requestLogging({ logger, requestIds = {}, ...options }: RequestLoggingOptions = {}): RequestHandler {
   const genReqId =
@@ -45,7 +49,16 @@ export function requestLogging({ logger, requestIds = {}, ...options }: RequestL
   // `never`: no custom levels, which pino-http would otherwise infer as `string` and reject pino's Logger.
   return pinoHttp<IncomingMessage, ServerResponse, never>({
     ...options,
+    serializers: { req: withoutSecrets, ...options.serializers },
     logger: logger ?? pino({ level: 'silent' }),
     ...(genReqId === undefined ? {} : { genReqId }),
   });
+}
+
+/** pino's request serializer, with the credentials of the headers redacted. */
+function withoutSecrets(req: IncomingMessage): unknown {
+  const serialized = pino.stdSerializers.req(req);
+  const headers = { ...serialized.headers };
+  for (const name of SECRET_HEADERS) if (headers[name] !== undefined) headers[name] = '[redacted]';
+  return { ...serialized, headers };
 }

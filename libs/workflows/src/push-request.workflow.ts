@@ -88,6 +88,8 @@ export async function pushRequestWorkflow(input: PushRequestInput): Promise<JobC
     if (!isCancellation(error)) throw error;
     run.state.phase = 'cancelled';
     await CancellationScope.nonCancellable(async () => {
+      // Closed first: no request may stage contacts into an erid that will never enrich them.
+      await closePushRequest({ jobId: input.jobId, reason: 'cancelled' });
       await run.stopped();
       await finishJob({ jobId: input.jobId, status: 'CANCELLED', error: 'cancelled by request', lookups: run.state.lookups });
     });
@@ -159,8 +161,9 @@ class PushRun {
   /** Waits for a page to finish, for contacts, for a close request, or (nothing in flight) for the idle window to pass. */
   private async nextEvent(): Promise<void> {
     const staged = this.state.stagedRows;
-    const woken = condition(() => this.state.stagedRows > staged || (this.closeRequested && !this.closed) || workflowInfo().continueAsNewSuggested);
     if (this.inFlight.size > 0) {
+      // Created only where it is awaited: a condition left behind would reject unhandled on cancellation.
+      const woken = condition(() => this.state.stagedRows > staged || (this.closeRequested && !this.closed) || workflowInfo().continueAsNewSuggested);
       await Promise.race([...this.inFlight.values(), woken]);
       return;
     }

@@ -60,7 +60,18 @@ export function idempotency(store: IdempotencyRepository, window: IdempotencyWin
         res.status(claim.status).json(claim.body);
         return;
       case 'claimed':
-        keepAnswer(res, (answer) => (answer.status >= 500 ? store.release(tenantId, key) : store.complete(tenantId, key, answer)), req);
+        keepAnswer(
+          res,
+          async (answer) => {
+            if (answer.status >= 500) return store.release(tenantId, key);
+            // An answer that cannot be stored (e.g. text PostgreSQL's JSON refuses) is not replayed: the key is given up.
+            await store.complete(tenantId, key, answer).catch(async (error: unknown) => {
+              await store.release(tenantId, key);
+              throw error;
+            });
+          },
+          req,
+        );
         return next();
     }
   };

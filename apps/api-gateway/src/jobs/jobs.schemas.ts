@@ -7,7 +7,7 @@ extendZodWithOpenApi(z);
 export const jobIdParams = z.object({ id: z.uuid({ error: 'must be a job id (UUID)' }) });
 
 export const resultsQuery = z.object({
-  after: z.coerce.number().int().min(0).default(0).openapi({ description: 'Return rows after this row number (keyset cursor).' }),
+  after: z.coerce.number().int().min(0).max(2_147_483_647).default(0).openapi({ description: 'Return rows after this row number (keyset cursor).' }),
   limit: z.coerce.number().int().min(1).max(1_000).default(100),
 });
 
@@ -75,6 +75,7 @@ export const jobResponse = z
     id: z.uuid(),
     status: z.enum(JOB_STATUSES),
     sourceName: z.string(),
+    erid: z.string().nullable().openapi({ description: 'The erid whose contacts this job holds (a push request), or null for a CSV job.' }),
     encoding: z.enum(TEXT_ENCODINGS).openapi({ description: 'The text encoding the file was read in (named or detected at upload).' }),
     fields: z.array(z.string()),
     error: z.string().nullable(),

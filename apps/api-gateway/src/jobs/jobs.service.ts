@@ -158,6 +158,7 @@ export class JobsService {
   async cancel(tenantId: string, jobId: string): Promise<JobView> {
     const job = await this.find(tenantId, jobId);
     if (isTerminal(job.status)) throw finalJob(job);
+    if (job.erid !== null) throw eridJob(job.erid, jobId);
     try {
       await this.deps.temporal.workflow.getHandle(jobWorkflowId(jobId)).cancel();
     } catch (error) {
@@ -237,6 +238,7 @@ export class JobsService {
   private async control(tenantId: string, jobId: string, action: 'pause' | 'resume' | 'start'): Promise<JobView> {
     const job = await this.find(tenantId, jobId);
     if (isTerminal(job.status)) throw finalJob(job);
+    if (job.erid !== null) throw eridJob(job.erid, jobId);
     try {
       await this.deps.temporal.workflow.getHandle(jobWorkflowId(jobId)).executeUpdate(CONTROLS[action]);
     } catch (error) {
@@ -335,6 +337,11 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
 
 /** The workflow update behind each control route. */
 const CONTROLS = { pause: pauseUpdate, resume: resumeUpdate, start: startUpdate } as const;
+
+/** The rows of an erid are controlled through the erid (its close), not as a job. */
+function eridJob(erid: string, jobId: string): HttpError {
+  return new HttpError(409, 'conflict', `job ${jobId} holds the contacts of erid ${erid}: close it with POST /v1/enrichment-requests/${erid}/close`, { erid });
+}
 
 function finalJob(job: JobSummary): HttpError {
   return new HttpError(409, 'conflict', `job ${job.id} is already ${job.status.toLowerCase()}`, { status: job.status });

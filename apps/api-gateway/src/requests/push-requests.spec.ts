@@ -121,9 +121,25 @@ describe('POST /v1/enrichment-requests', () => {
         .post('/v1/enrichment-requests')
         .set('idempotency-key', 'batch-7')
         .send({ ...body, contact_list: contacts(3, 1) });
-    expect((await keyed().expect(202)).body.request).toEqual({ firstRow: 3, contacts: 1, replayed: false });
-    expect((await keyed().expect(202)).body.request).toEqual({ firstRow: 3, contacts: 1, replayed: true });
+    const first = await keyed().expect(202);
+    expect(first.body.request).toEqual({ firstRow: 3, contacts: 1, replayed: false });
+    // With a key, the first answer itself is replayed (the IETF draft), marked as such.
+    const replayed = await keyed().expect(202);
+    expect([replayed.body, replayed.headers['idempotent-replayed']]).toEqual([first.body, 'true']);
     expect((await status('replays')).counts.total).toBe(3);
+  });
+
+  it("an erid's job is controlled through its erid; a cancelled erid takes no more contacts", async () => {
+    const { body } = await push('controlled', contacts(1, 2)).expect(202);
+    for (const action of ['pause', 'resume', 'start', 'cancel']) {
+      const refused = await fixture.api().post(`/v1/jobs/${body.jobId}/${action}`).expect(409);
+      expect(refused.body.message).toContain('/v1/enrichment-requests/controlled/close');
+    }
+    // Cancelled from outside the API (an operator, the Temporal UI): the erid closes, then ends CANCELLED.
+    await fixture.temporal.client.workflow.getHandle(`job-${body.jobId}`).cancel();
+    const done = await until('controlled', (view) => view.status === 'CANCELLED');
+    expect(done.open).toBe(false);
+    await push('controlled', contacts(3, 1)).expect(409);
   });
 
   it('closes an erid by itself after the idle window, and completes', async () => {
