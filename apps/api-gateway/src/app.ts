@@ -1,3 +1,4 @@
+import type { FieldSealer } from '@enrich/codec';
 import type { ApiKeyRepository, IdempotencyRepository, IdempotencyWindow, RateLimitRepository } from '@enrich/db';
 import { authenticate, type BearerAuthenticator, requestLogging } from '@enrich/http';
 import express, { type Express } from 'express';
@@ -15,16 +16,20 @@ import { openApiDocument } from './openapi';
 import { pushRequestsRoutes } from './requests/push-requests.routes';
 import type { PushRequestsService } from './requests/push-requests.service';
 import { mountApi, type ApiRoute } from './routes';
+import { webhooksRoutes } from './webhooks/webhooks.routes';
+import type { WebhooksService } from './webhooks/webhooks.service';
 
 export interface GatewayAppDeps {
   jobs: JobsService;
   pushRequests: PushRequestsService;
   keys: ApiKeyRepository;
+  /** The tenants' webhook endpoints and their deliveries. */
+  webhooks: WebhooksService;
   /** Recognises API keys (and JWTs, when configured). */
   authenticator: BearerAuthenticator<Principal>;
   rateLimits: RateLimitRepository;
   /** Answers of POSTs sent with an Idempotency-Key, and how long they are kept. */
-  idempotency: { store: IdempotencyRepository; window: IdempotencyWindow };
+  idempotency: { store: IdempotencyRepository; window: IdempotencyWindow; sealer: Pick<FieldSealer, 'seal' | 'open'> };
   /** Requests per minute per key, for tenants without a limit of their own. */
   defaultRateLimit: number;
   logger: Logger;
@@ -39,9 +44,10 @@ export function gatewayRoutes({
   jobs,
   pushRequests,
   keys,
+  webhooks,
   maxUploadBytes,
-}: Pick<GatewayAppDeps, 'jobs' | 'pushRequests' | 'keys' | 'maxUploadBytes'>): ApiRoute[] {
-  return [...jobsRoutes(jobs, maxUploadBytes), ...pushRequestsRoutes(pushRequests, jobs), ...keysRoutes(keys)];
+}: Pick<GatewayAppDeps, 'jobs' | 'pushRequests' | 'keys' | 'webhooks' | 'maxUploadBytes'>): ApiRoute[] {
+  return [...jobsRoutes(jobs, maxUploadBytes), ...pushRequestsRoutes(pushRequests, jobs), ...keysRoutes(keys), ...webhooksRoutes(webhooks)];
 }
 
 /** The gateway's express app: /v1 behind credentials; health, the OpenAPI document and its docs page open; one error middleware. */
@@ -67,7 +73,7 @@ export function createGatewayApp(deps: GatewayAppDeps): Express {
       authenticate: authenticate(deps.authenticator, describePrincipal),
       rateLimit: rateLimit(deps.rateLimits, { defaultLimit: deps.defaultRateLimit }),
       body: express.json({ limit: JSON_BODY_LIMIT }),
-      idempotency: idempotency(deps.idempotency.store, deps.idempotency.window),
+      idempotency: idempotency(deps.idempotency.store, deps.idempotency.window, deps.idempotency.sealer),
     }),
   );
   app.use(unknownRoute);

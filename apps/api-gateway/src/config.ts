@@ -1,4 +1,5 @@
 import {
+  bool,
   checkCodecEnv,
   codecEnv,
   DEV_DEFAULTS,
@@ -39,6 +40,9 @@ export const gatewayEnvSchema = z
     LOG_LEVEL: logLevel,
     PUSH_IDLE_CLOSE_S: positiveInt(900).describe(
       'Seconds without a new contact after which an erid closes by itself (then completes once its contacts are enriched).',
+    ),
+    WEBHOOK_ALLOW_PRIVATE_URLS: bool(false).describe(
+      'Let webhook endpoints on loopback, private, link-local and CGNAT addresses be registered (development and tests only: in production this opens the private network to tenants).',
     ),
     IDEMPOTENCY_TTL_H: positiveInt(24).describe('Hours the answer to a POST with an Idempotency-Key is replayed for the same key.'),
     RATE_LIMIT_PER_MINUTE: positiveInt(600).describe(
@@ -89,6 +93,7 @@ export const gatewayEnvSchema = z
     maxUploadBytes: env.MAX_UPLOAD_MB * 1024 * 1024,
     logLevel: env.LOG_LEVEL,
     pushIdleCloseSeconds: env.PUSH_IDLE_CLOSE_S,
+    webhooks: { allowPrivateUrls: env.WEBHOOK_ALLOW_PRIVATE_URLS },
     idempotencyTtlMs: env.IDEMPOTENCY_TTL_H * 3_600_000,
     auth: {
       defaultRateLimit: env.RATE_LIMIT_PER_MINUTE,

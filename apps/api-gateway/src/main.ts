@@ -10,6 +10,7 @@ import {
   RateLimitRepository,
   IdempotencyRepository,
   TenantRepository,
+  WebhookRepository,
 } from '@enrich/db';
 import { Client, Connection } from '@temporalio/client';
 import { BearerAuthenticator, closeServer, listen, nextShutdownSignal } from '@enrich/http';
@@ -21,6 +22,7 @@ import type { Principal } from './auth/principal';
 import { gatewayEnvSchema, loadGatewayConfig } from './config';
 import { JobsService } from './jobs/jobs.service';
 import { PushRequestsService } from './requests/push-requests.service';
+import { WebhooksService } from './webhooks/webhooks.service';
 
 /** The realm of the gateway's `WWW-Authenticate` challenges. */
 const REALM = 'enrich';
@@ -55,6 +57,13 @@ async function main(): Promise<void> {
       sealer: codec.sealer,
       idleCloseSeconds: config.pushIdleCloseSeconds,
     });
+    const webhooks = new WebhooksService({
+      webhooks: new WebhookRepository(prisma),
+      sealer: codec.sealer,
+      temporal: temporalClient,
+      taskQueue: temporal.taskQueue,
+      allowPrivateUrls: config.webhooks.allowPrivateUrls,
+    });
     const keys = new ApiKeyRepository(prisma);
     const authenticator = new BearerAuthenticator<Principal>({
       realm: REALM,
@@ -67,12 +76,14 @@ async function main(): Promise<void> {
       jobs,
       pushRequests,
       keys,
+      webhooks,
       authenticator,
       rateLimits: new RateLimitRepository(prisma),
       // An unanswered key is abandoned once no request could still be running.
       idempotency: {
         store: new IdempotencyRepository(prisma),
         window: { ttlMs: config.idempotencyTtlMs, abandonedAfterMs: config.http.timeouts.requestMs + 60_000 },
+        sealer: codec.sealer,
       },
       defaultRateLimit: config.auth.defaultRateLimit,
       logger,

@@ -1,4 +1,5 @@
 import {
+  bool,
   checkCodecEnv,
   codecEnv,
   DEV_DEFAULTS,
@@ -60,6 +61,9 @@ export const workerEnvSchema = z
       .optional()
       .describe('glibc malloc settings of the process: apps/worker/start.sh sets them, the worker warns when they are missing.'),
     WORKFLOW_BUNDLE_PATH: z.string().optional().describe('Prebuilt workflow bundle; unset = the one built next to main.js, else the worker bundles at start.'),
+    WEBHOOK_ALLOW_PRIVATE_URLS: bool(false).describe(
+      'Let webhooks go to loopback, private, link-local and CGNAT addresses (development and tests only: in production this opens the private network to tenants).',
+    ),
     LOG_LEVEL: logLevel,
   })
   .refine(tlsPathsTogether, { message: 'set both or neither', path: ['TEMPORAL_TLS_CERT_PATH'] })
@@ -96,6 +100,7 @@ export const workerEnvSchema = z
       glibcTunables: env.GLIBC_TUNABLES,
       workflowBundlePath: env.WORKFLOW_BUNDLE_PATH,
     },
+    webhooks: { allowPrivateUrls: env.WEBHOOK_ALLOW_PRIVATE_URLS },
     logLevel: env.LOG_LEVEL,
   }));
 

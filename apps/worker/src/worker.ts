@@ -1,6 +1,7 @@
 import { createActivitiesForDatabase } from '@enrich/activities';
 import type { CodecKit } from '@enrich/codec';
 import type { PrismaClient } from '@enrich/db';
+import { Client } from '@temporalio/client';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { WorkerConfig } from './config';
 
@@ -8,6 +9,8 @@ export interface EnrichmentWorkerOptions {
   config: Pick<WorkerConfig, 'temporal' | 'providers' | 'blobDir' | 'staging'> & {
     /** The process-level memory settings (heap limit, malloc) are main.ts's concern, not the worker's. */
     worker: Pick<WorkerConfig['worker'], 'maxConcurrentActivities' | 'maxConcurrentWorkflowTasks' | 'maxCachedWorkflows' | 'workflowBundlePath'>;
+    /** Absent: webhooks go to public addresses only. */
+    webhooks?: WorkerConfig['webhooks'];
   };
   connection: NativeConnection;
   prisma: PrismaClient;
@@ -27,11 +30,14 @@ function workflowSource(bundlePath: string | undefined): Pick<WorkerOptions, 'wo
 /** Creates the worker that hosts every workflow and activity of the platform on one task queue. */
 export async function createEnrichmentWorker(options: EnrichmentWorkerOptions): Promise<Worker> {
   const { config, connection, prisma } = options;
+  // Job events start their webhook deliveries' workflows through the worker's own connection.
+  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: options.codec.dataConverter });
   const activities = createActivitiesForDatabase({
     prisma,
     sealer: options.codec.sealer,
     blobDir: config.blobDir,
     stagingBatchRows: config.staging.batchRows,
+    webhooks: { dispatcher: { client, taskQueue: config.temporal.taskQueue }, allowPrivateUrls: config.webhooks?.allowPrivateUrls ?? false },
     providers: {
       baseUrl: config.providers.mockEnrichmentUrl,
       timeoutMs: config.providers.timeoutMs,

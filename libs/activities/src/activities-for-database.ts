@@ -1,5 +1,13 @@
 import type { FieldSealer } from '@enrich/codec';
-import { CustomerRepository, FileBlobStore, JobRepository, LookupCacheRepository, PushRequestRepository, type PrismaClient } from '@enrich/db';
+import {
+  CustomerRepository,
+  FileBlobStore,
+  JobRepository,
+  LookupCacheRepository,
+  PushRequestRepository,
+  WebhookRepository,
+  type PrismaClient,
+} from '@enrich/db';
 import { createActivities } from './create-activities';
 import { DEFAULT_CONFIDENCE_THRESHOLD, DEFAULT_WATERFALL } from '@enrich/domain';
 import { HttpLookupClient } from './providers/http-lookup.client';
@@ -7,6 +15,7 @@ import { PROVIDER_CATALOG } from './providers/provider-catalog';
 import { providerBudgets, type BudgetSettings } from './providers/provider-budgets';
 import { LookupService } from './providers/lookup-service';
 import { RateBudget } from './providers/rate-budget';
+import type { WebhookOptions } from './webhooks.activities';
 
 export interface ActivitiesForDatabaseOptions {
   prisma: PrismaClient;
@@ -15,6 +24,8 @@ export interface ActivitiesForDatabaseOptions {
   blobDir: string;
   /** Rows per multi-row insert while staging (default 1,000). */
   stagingBatchRows?: number;
+  /** Where job events go: the client that starts delivery workflows, and which URLs they may reach. */
+  webhooks: WebhookOptions;
   providers: {
     baseUrl: string;
     timeoutMs: number;
@@ -37,7 +48,7 @@ export interface ActivitiesForDatabaseOptions {
  * The platform's activities over PostgreSQL, a file blob store and the HTTP providers. Call it once
  * per process: each provider's rate budget is shared by every activity it returns.
  */
-export function createActivitiesForDatabase({ prisma, sealer, blobDir, stagingBatchRows, providers }: ActivitiesForDatabaseOptions) {
+export function createActivitiesForDatabase({ prisma, sealer, blobDir, stagingBatchRows, webhooks, providers }: ActivitiesForDatabaseOptions) {
   const cacheTtlMs = providers.cacheTtlMs ?? 30 * 24 * 3_600_000;
   const cache = cacheTtlMs > 0 ? new LookupCacheRepository(prisma) : undefined;
   const http = { baseUrl: providers.baseUrl, timeoutMs: providers.timeoutMs, headers: providers.headers };
@@ -64,6 +75,8 @@ export function createActivitiesForDatabase({ prisma, sealer, blobDir, stagingBa
     customers: new CustomerRepository(prisma),
     pushRequests: new PushRequestRepository(prisma),
     blobs: new FileBlobStore(blobDir),
+    webhooks: new WebhookRepository(prisma),
+    webhookOptions: webhooks,
     sealer,
     webProviders: http,
     waterfall: { providers: services, waterfall: DEFAULT_WATERFALL, threshold: DEFAULT_CONFIDENCE_THRESHOLD },

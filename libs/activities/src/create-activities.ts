@@ -1,5 +1,5 @@
 import type { FieldSealer } from '@enrich/codec';
-import type { BlobStore, CustomerRepository, JobRepository, PushRequestRepository } from '@enrich/db';
+import type { BlobStore, CustomerRepository, JobRepository, PushRequestRepository, WebhookRepository } from '@enrich/db';
 import { createCustomerActivities } from './customers.activities';
 import { createEnrichmentActivities } from './enrichment.activities';
 import { createJobActivities } from './jobs.activities';
@@ -9,6 +9,7 @@ import { createResearchActivities } from './research.activities';
 import type { LookupService } from './providers/lookup-service';
 import type { WaterfallOptions } from './waterfall';
 import { createStagingActivities } from './staging.activities';
+import { createJobEvents, createWebhookActivities, type WebhookOptions } from './webhooks.activities';
 
 /** Everything the activities need from the process that hosts them. */
 export interface ActivityDeps {
@@ -16,12 +17,16 @@ export interface ActivityDeps {
   customers: CustomerRepository;
   pushRequests: PushRequestRepository;
   blobs: BlobStore;
+  /** Webhook endpoints, deliveries and attempts. */
+  webhooks: WebhookRepository;
+  /** How job events become webhooks, and webhooks requests. */
+  webhookOptions: WebhookOptions;
   /** Lookup providers (cache + shared rate budget each) and the waterfall order per group. */
   waterfall: WaterfallOptions;
   /** Demographics lookups for the customer refresh. */
   demographics: Pick<LookupService, 'lookupMany'>;
   /** Seals personal fields at rest and opens them for the provider call that needs them. */
-  sealer: Pick<FieldSealer, 'sealRecord' | 'openRecord' | 'seal'>;
+  sealer: Pick<FieldSealer, 'sealRecord' | 'openRecord' | 'seal' | 'open'>;
   /** Where the web-research providers (search, crawl, extract) are. */
   webProviders: HttpProviderOptions;
   /** Rows looked up together within a page (bounded further by the provider's budget). */
@@ -35,10 +40,11 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createStagingActivities({ ...deps, insertBatchSize: deps.stagingBatchRows }),
     ...createEnrichmentActivities({ jobs: deps.jobs, waterfall: deps.waterfall, sealer: deps.sealer, chunkSize: deps.chunkSize }),
-    ...createJobActivities(deps),
+    ...createJobActivities({ ...deps, events: createJobEvents({ webhooks: deps.webhooks, options: deps.webhookOptions }) }),
     ...createPushActivities(deps),
     ...createResearchActivities({ jobs: deps.jobs, sealer: deps.sealer, http: deps.webProviders }),
     ...createCustomerActivities({ customers: deps.customers, demographics: deps.demographics }),
+    ...createWebhookActivities({ webhooks: deps.webhooks, sealer: deps.sealer, options: deps.webhookOptions }),
   };
 }
 

@@ -21,3 +21,4 @@ export { ProviderError, ProviderUnavailableError, ProviderRateLimitedError, Prov
 export { createActivitiesForDatabase, type ActivitiesForDatabaseOptions } from './activities-for-database';
 export type { SearchResult, PageFinding } from './research.activities';
 export type { ClosePushRequestInput } from './push.activities';
+export type { WebhookDispatcher, WebhookOptions } from './webhooks.activities';

@@ -1,10 +1,13 @@
 import type { JobCounts, JobStatus, LookupStats, RowRange } from '@enrich/domain';
 import type { BlobStore, JobRepository } from '@enrich/db';
 import { log } from '@temporalio/activity';
+import type { JobEvents } from './webhooks.activities';
 
 export interface JobsDeps {
   jobs: JobRepository;
   blobs: Pick<BlobStore, 'delete'>;
+  /** Tells the job's tenant (its webhooks) that the job is over. */
+  events: JobEvents;
 }
 
 export interface FinishJobInput {
@@ -15,7 +18,7 @@ export interface FinishJobInput {
   lookups?: LookupStats;
 }
 
-export function createJobActivities({ jobs, blobs }: JobsDeps) {
+export function createJobActivities({ jobs, blobs, events }: JobsDeps) {
   return {
     async markJobRunning({ jobId }: { jobId: string }): Promise<void> {
       await jobs.markStatus(jobId, 'RUNNING');
@@ -31,7 +34,11 @@ export function createJobActivities({ jobs, blobs }: JobsDeps) {
       return failed;
     },
 
-    /** Sets the job's final status (with how its lookups were served) and returns its row counts from the table. */
+    /**
+     * Sets the job's final status (with how its lookups were served), emits its event to the
+     * tenant's webhooks, and returns its row counts from the table. Retried until it succeeds, so
+     * an event is never lost; a retry starts no delivery twice.
+     */
     async finishJob({ jobId, status, error, lookups }: FinishJobInput): Promise<JobCounts> {
       await jobs.markStatus(jobId, status, error, lookups);
       // The upload holds personal data in the clear: whatever became of the job, it goes now (staging
@@ -39,6 +46,7 @@ export function createJobActivities({ jobs, blobs }: JobsDeps) {
       const source = await jobs.source(jobId);
       if (source?.blobKey) await blobs.delete(source.blobKey);
       const counts = await jobs.counts(jobId);
+      await events.jobFinished(jobId, status, counts);
       log.info('job finished', { jobId, status, ...counts });
       return counts;
     },

@@ -16,3 +16,4 @@ export { ApiKeyRepository, type ApiKeyRecord, type MintedApiKey, type VerifiedAp
 export { RateLimitRepository } from './rate-limit.repository';
 export { PushRequestRepository, type PushAggregate, type PushContact, type StagedPush, type PushRequestRecord } from './push-request.repository';
 export { IdempotencyRepository, type IdempotencyClaim, type IdempotencyWindow } from './idempotency.repository';
+export { WebhookRepository, type WebhookEndpointRecord, type WebhookDeliveryRecord, type WebhookAttemptRecord, type WebhookTarget } from './webhook.repository';

@@ -21,6 +21,14 @@ export const FAILURE_TYPES = {
   PUSH_REQUEST_CLOSED: 'PushRequestClosed',
   /** The batch workflow's own failure when the activity failure that ended the job named no type. Non-retryable. */
   JOB_FAILED: 'JobFailed',
+  /** `deliverWebhook`: the receiver answered 5xx, 408, 429 or another non-2xx that may pass, or did not answer in time. Retryable: backoff up to an hour, for 24 hours. */
+  WEBHOOK_UNDELIVERED: 'WebhookUndelivered',
+  /** `deliverWebhook`: the receiver answered a 4xx (410 Gone included) other than 408 and 429: it refuses this webhook, and would again. Non-retryable. */
+  WEBHOOK_REJECTED: 'WebhookRejected',
+  /** `deliverWebhook`: the endpoint's URL is not http(s) or now resolves to an address webhooks may not reach. Non-retryable. */
+  WEBHOOK_URL_REFUSED: 'WebhookUrlRefused',
+  /** `deliverWebhook`: the delivery is gone (its endpoint was deleted). Non-retryable: nothing is left to send. */
+  WEBHOOK_DELIVERY_NOT_FOUND: 'WebhookDeliveryNotFound',
 } as const;
 
 /** One of the {@link FAILURE_TYPES}. */

@@ -18,3 +18,5 @@ export * from './tenancy';
 export * from './push-request';
 export * from './failure-types';
 export * from './workflow-ids';
+export * from './webhooks';
+export * from './webhook-url';

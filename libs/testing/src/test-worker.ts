@@ -12,6 +12,8 @@ export interface TestWorkerOptions {
   /** Mock provider knobs for this worker's calls (sent as `x-mock-knobs`). */
   knobs?: Record<string, number>;
   concurrency?: number;
+  /** First retry interval of webhook deliveries (default the workflow's 5 s): suites that make receivers fail shorten it. */
+  webhookRetryInitialIntervalMs?: number;
 }
 
 /**
@@ -29,6 +31,11 @@ export async function createTestWorker(options: TestWorkerOptions): Promise<Work
       prisma: options.prisma,
       sealer: testCodec().sealer,
       blobDir: options.blobDir,
+      // The suites' webhook receivers listen on 127.0.0.1.
+      webhooks: {
+        dispatcher: { client: options.temporal.client, taskQueue: options.taskQueue, retryInitialIntervalMs: options.webhookRetryInitialIntervalMs },
+        allowPrivateUrls: true,
+      },
       providers: {
         baseUrl: testEnv().mockEnrichmentUrl,
         timeoutMs: 5_000,

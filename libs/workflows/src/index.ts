@@ -8,3 +8,4 @@ export * from './batch-enrichment.workflow';
 export * from './customer-refresh.workflow';
 export * from './row-research.workflow';
 export * from './push-request.workflow';
+export * from './webhook-delivery.workflow';

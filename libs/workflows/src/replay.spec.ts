@@ -34,6 +34,8 @@ describe('workflow determinism', () => {
         'push-request-idle-completed',
         'row-research-completed',
         'row-research-continued_as_new',
+        'webhook-delivery-rejected-completed',
+        'webhook-delivery-retried-completed',
       ]),
     );
   });

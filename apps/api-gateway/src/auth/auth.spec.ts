@@ -1,8 +1,9 @@
-import { API_SCOPES, type ApiScope } from '@enrich/domain';
-import type { Tenant } from '@enrich/db';
+import { API_SCOPES, EMPTY_COUNTS, jobFinishedEvent, type ApiScope, type WebhookEvent } from '@enrich/domain';
+import { WebhookRepository, type Tenant } from '@enrich/db';
 import { closeServer, listen } from '@enrich/http';
 import { customersCsv } from '@enrich/testing';
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { createGatewayApp, gatewayRoutes } from '../app';
 import { type GatewayFixture, startGateway } from '../test-support/gateway-fixture';
@@ -22,6 +23,9 @@ describe('authentication, scopes and tenancy on every /v1 route', () => {
   let jobId: string;
   /** A key of the fixture's tenant that the key routes act on (revoke, rotate). */
   let targetKeyId: string;
+  /** A webhook endpoint of the fixture's tenant, and a delivery of it (the webhook routes act on them). */
+  let endpointId: string;
+  let deliveryId: string;
   const keysWithout = new Map<ApiScope, string>();
   let revokedKey: string;
   let expiredKey: string;
@@ -51,6 +55,19 @@ describe('authentication, scopes and tenancy on every /v1 route', () => {
       .post('/v1/enrichment-requests')
       .send({ erid: ERID, contact_list: [{ email: 'ada@acme.com', first_name: 'Ada' }], fields_to_be_enriched: ['professional_email'] })
       .expect(202);
+    // Its receiver is the gateway itself: a redelivery is answered 404 and ends at once.
+    const { port } = fixture.server.address() as AddressInfo;
+    const endpoint = await fixture
+      .api()
+      .post('/v1/webhooks')
+      .send({ url: `http://127.0.0.1:${port}/webhook-sink`, events: ['job.failed'] })
+      .expect(201);
+    endpointId = endpoint.body.id;
+    const webhooks = new WebhookRepository(fixture.db.prisma);
+    const payload = jobFinishedEvent({ jobId, erid: null, status: 'FAILED' }, EMPTY_COUNTS, new Date()) as WebhookEvent;
+    const [made] = await webhooks.createDeliveries({ tenantId: fixture.tenant.id, subjectId: jobId, payload }, [{ id: endpointId }]);
+    deliveryId = made as string;
+    await webhooks.markFailed(deliveryId);
   }, 60_000);
   afterAll(() => fixture?.close());
 
@@ -58,6 +75,7 @@ describe('authentication, scopes and tenancy on every /v1 route', () => {
     jobs: undefined as never,
     pushRequests: undefined as never,
     keys: undefined as never,
+    webhooks: undefined as never,
     maxUploadBytes: 0,
   }).map(({ method, path, scopes }) => ({ method, path, scopes }));
 
@@ -66,7 +84,9 @@ describe('authentication, scopes and tenancy on every /v1 route', () => {
     path
       .replace(/^\/jobs\/:id/, `/jobs/${jobId}`)
       .replace(/^\/keys\/:id/, `/keys/${keyId}`)
-      .replace(/^\/enrichment-requests\/:erid/, `/enrichment-requests/${ERID}`);
+      .replace(/^\/enrichment-requests\/:erid/, `/enrichment-requests/${ERID}`)
+      .replace(/^\/webhooks\/:id/, `/webhooks/${endpointId}`)
+      .replace(/\/deliveries\/:deliveryId/, `/deliveries/${deliveryId}`);
   const call = (route: (typeof routes)[number], authorization?: string, keyId?: string) => {
     const test = request(fixture.server)[route.method](`/v1${concrete(route.path, keyId)}`);
     return authorization === undefined ? test : test.set('authorization', authorization);

@@ -8,6 +8,7 @@ import {
   RateLimitRepository,
   IdempotencyRepository,
   TenantRepository,
+  WebhookRepository,
   type Tenant,
 } from '@enrich/db';
 import { BearerAuthenticator, listen } from '@enrich/http';
@@ -24,6 +25,7 @@ import { ApiKeyVerifier } from '../auth/api-key.verifier';
 import type { Principal } from '../auth/principal';
 import { JobsService } from '../jobs/jobs.service';
 import { PushRequestsService } from '../requests/push-requests.service';
+import { WebhooksService } from '../webhooks/webhooks.service';
 
 export interface GatewayFixture {
   server: Server;
@@ -63,7 +65,9 @@ export async function startGateway(options: {
   const db = await createTestDatabase(env.databaseUrl, env.templateDatabase);
   const blobDir = await mkdtemp(join(tmpdir(), 'gateway-blobs-'));
   const taskQueue = uniqueTaskQueue('gateway');
-  const worker = await createTestWorker({ temporal, taskQueue, prisma: db.prisma, blobDir, knobs: options.knobs });
+  // Webhook retries from 200 ms, not 5 s: a receiver failing twice is retried within a test.
+  const webhookRetryInitialIntervalMs = 200;
+  const worker = await createTestWorker({ temporal, taskQueue, prisma: db.prisma, blobDir, knobs: options.knobs, webhookRetryInitialIntervalMs });
   const workerRun = worker.run();
   const jobs = new JobsService({
     jobs: new JobRepository(db.prisma),
@@ -82,6 +86,15 @@ export async function startGateway(options: {
     sealer: testCodec().sealer,
     idleCloseSeconds: options.idleCloseSeconds ?? 600,
   });
+  const webhooks = new WebhooksService({
+    webhooks: new WebhookRepository(db.prisma),
+    sealer: testCodec().sealer,
+    temporal: temporal.client,
+    taskQueue,
+    // The suites' receivers listen on 127.0.0.1.
+    allowPrivateUrls: true,
+    retryInitialIntervalMs: webhookRetryInitialIntervalMs,
+  });
   const tenants = new TenantRepository(db.prisma);
   const keys = new ApiKeyRepository(db.prisma);
   const tenant = await tenants.create({ slug: 'acme', name: 'Acme' });
@@ -95,9 +108,10 @@ export async function startGateway(options: {
     jobs,
     pushRequests,
     keys,
+    webhooks,
     authenticator,
     rateLimits: new RateLimitRepository(db.prisma),
-    idempotency: { store: new IdempotencyRepository(db.prisma), window: { ttlMs: 24 * 3_600_000, abandonedAfterMs: 60_000 } },
+    idempotency: { store: new IdempotencyRepository(db.prisma), window: { ttlMs: 24 * 3_600_000, abandonedAfterMs: 60_000 }, sealer: testCodec().sealer },
     defaultRateLimit: options.rateLimit ?? 100_000,
     logger: pino({ level: 'silent' }),
     maxUploadBytes: options.maxUploadBytes,
