@@ -31,6 +31,9 @@ describe('Idempotency-Key', () => {
     expect(again.headers['location']).toBe(first.headers['location']);
     expect([first.headers['idempotent-replayed'], again.headers['idempotent-replayed']]).toEqual([undefined, 'true']);
     expect(await keyCount()).toBe(before + 1);
+    // The answer holds the new key's secret: it is kept sealed, never in the clear.
+    const stored = await fixture.db.prisma.idempotencyRecord.findFirstOrThrow({ where: { key: 'make-reader' } });
+    expect(JSON.stringify(stored.body)).not.toContain(first.body.key);
   });
 
   it('replays an upload: one job for two identical requests', async () => {

@@ -1,6 +1,8 @@
+import type { FieldSealer } from '@enrich/codec';
 import type { IdempotencyRepository, IdempotencyWindow } from '@enrich/db';
+import { isSealed } from '@enrich/domain';
 import { badRequest, callerOf, HttpError } from '@enrich/http';
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { createHash } from 'node:crypto';
 import type { Principal } from './principal';
 
@@ -19,13 +21,13 @@ const KEY = /^[\x21-\x7e]{1,255}$/;
  * `Idempotency-Key` is handled once per tenant and key. The same key with the same request replays
  * the first answer (status, body, `Location`) for the window's TTL; with another request it is a 422;
  * while the first is still being handled, a 409. Answers under 500 are kept (a 400 replays as a 400);
- * a 5xx gives the key up, so a retry is handled afresh.
+ * a 5xx gives the key up, so a retry is handled afresh. Kept answers are sealed at rest.
  *
  * "The same request" is the method, path, query and JSON body; an upload (a body that is not JSON,
  * read as a stream) is identified by its content type, its length and its `Content-Digest` or
  * `Repr-Digest` header when it sends one.
  */
-export function idempotency(store: IdempotencyRepository, window: IdempotencyWindow): RequestHandler {
+export function idempotency(store: IdempotencyRepository, window: IdempotencyWindow, sealer: Pick<FieldSealer, 'seal' | 'open'>): RequestHandler {
   return async (req, res, next) => {
     const key = req.get(IDEMPOTENCY_KEY_HEADER);
     if (key === undefined) return next();
@@ -57,43 +59,52 @@ export function idempotency(store: IdempotencyRepository, window: IdempotencyWin
       case 'done':
         for (const [name, value] of Object.entries(claim.headers)) res.setHeader(name, value);
         res.setHeader(REPLAYED_HEADER, 'true');
-        res.status(claim.status).json(claim.body);
+        res.status(claim.status).json(isSealed(claim.body) ? await sealer.open(claim.body) : claim.body);
         return;
       case 'claimed':
-        keepAnswer(
-          res,
-          async (answer) => {
-            if (answer.status >= 500) return store.release(tenantId, key);
-            // An answer that cannot be stored (e.g. text PostgreSQL's JSON refuses) is not replayed: the key is given up.
-            await store.complete(tenantId, key, answer).catch(async (error: unknown) => {
-              await store.release(tenantId, key);
-              throw error;
-            });
-          },
-          req,
-        );
+        keepAnswer(req, res, {
+          // Sealed like personal data: an answer may hold a secret shown once (a new API key, a webhook secret).
+          keep: async (answer) => store.complete(tenantId, key, { ...answer, body: await sealer.seal(answer.body ?? null) }),
+          release: () => store.release(tenantId, key),
+        });
         return next();
     }
   };
 }
 
-/** Calls `keep` with the JSON answer once it is sent (and gives up the key if none was). */
-function keepAnswer(
-  res: Parameters<RequestHandler>[1],
-  keep: (answer: { status: number; body: unknown; headers: Record<string, string> }) => Promise<void>,
+/**
+ * Records the JSON answer before it is sent, so a retry that follows the answer always finds it:
+ * under 500 it is kept; a 5xx, an answer to a client that is gone, an answer that cannot be stored
+ * (e.g. text PostgreSQL's JSON refuses) or a request closed with no JSON answer give the key up.
+ */
+export function keepAnswer(
   req: Request,
+  res: Response,
+  key: { keep: (answer: { status: number; body: unknown; headers: Record<string, string> }) => Promise<unknown>; release: () => Promise<unknown> },
 ): void {
-  let body: unknown;
+  let settled = false;
   const json = res.json.bind(res);
-  res.json = (value: unknown) => {
-    body = value;
-    return json(value);
+  const warn = (error: unknown) => req.log.warn({ err: error }, 'idempotency key not recorded');
+  res.json = (body: unknown) => {
+    if (settled) return json(body);
+    settled = true;
+    const headers = Object.fromEntries(REPLAYED_HEADERS.flatMap((name) => (res.hasHeader(name) ? [[name, String(res.getHeader(name))]] : [])));
+    const recorded =
+      res.statusCode >= 500 || req.socket.destroyed
+        ? key.release()
+        : key.keep({ status: res.statusCode, body, headers }).catch(async (error: unknown) => {
+            await key.release();
+            throw error;
+          });
+    void recorded.catch(warn).finally(() => {
+      if (!res.headersSent) json(body);
+    });
+    return res;
   };
   res.on('close', () => {
-    const headers = Object.fromEntries(REPLAYED_HEADERS.flatMap((name) => (res.hasHeader(name) ? [[name, String(res.getHeader(name))]] : [])));
-    // An answer that never went out whole (the client hung up) is treated like a 5xx: given up.
-    const status = res.writableFinished ? res.statusCode : 599;
-    keep({ status, body, headers }).catch((error: unknown) => req.log.warn({ err: error }, 'idempotency key not recorded'));
+    if (settled) return;
+    settled = true;
+    key.release().catch(warn);
   });
 }
 
