@@ -8,6 +8,7 @@ import {
   condition,
   continueAsNew,
   defineQuery,
+  defineSignal,
   defineUpdate,
   isCancellation,
   proxyActivities,
@@ -54,8 +55,16 @@ export const pushProgressQuery = defineQuery<PushProgress>('progress');
 
 /**
  * From the API, after a request's contacts are staged (rows up to `through`): sent with
- * update-with-start, so the first request of an erid starts its workflow and every later one joins
- * it. Rejected once the erid is closing (the API has refused the request's staging by then).
+ * signal-with-start, so the first request of an erid starts its workflow and every later one joins
+ * it. The server acknowledges it once it is in the history, without waiting for a workflow task, so
+ * the API's 202 never waits for a busy worker. A signal after the close changes nothing: the close
+ * counted every row staged before it in the database, and the database refuses staging after it.
+ */
+export const contactsStagedSignal = defineSignal<[{ through: number }]>('contactsStaged');
+
+/**
+ * What the API sent before {@link contactsStagedSignal}: kept (unused by the API) so that histories
+ * of erids that received it still replay.
  */
 export const contactsStagedUpdate = defineUpdate<PushProgress, [{ through: number }]>('contactsStaged');
 
@@ -127,6 +136,7 @@ class PushRun {
     this.pageSize = input.pageSize ?? DEFAULT_PUSH_PAGE_SIZE;
     this.windowSize = input.windowSize ?? DEFAULT_PUSH_WINDOW_SIZE;
     setHandler(pushProgressQuery, () => this.state);
+    setHandler(contactsStagedSignal, ({ through }: { through: number }) => void this.contactsStaged(through));
     setHandler(contactsStagedUpdate, ({ through }: { through: number }) => this.contactsStaged(through), {
       validator: (_staged: { through: number }) => {
         if (this.closeRequested)

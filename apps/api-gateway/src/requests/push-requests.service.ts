@@ -1,9 +1,9 @@
 import type { FieldSealer } from '@enrich/codec';
 import type { JobRepository, PushAggregate, PushRequestRecord, PushRequestRepository } from '@enrich/db';
-import { FAILURE_TYPES, isTerminal, jobWorkflowId, parsePushRequest, PERSONAL_CUSTOMER_FIELDS, pushRequestBodySchema, type JobCounts } from '@enrich/domain';
+import { isTerminal, jobWorkflowId, parsePushRequest, PERSONAL_CUSTOMER_FIELDS, pushRequestBodySchema, type JobCounts } from '@enrich/domain';
 import { HttpError, notFound } from '@enrich/http';
-import { closeUpdate, contactsStagedUpdate, pushProgressQuery, pushRequestWorkflow, type PushProgress } from '@enrich/workflows';
-import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { closeUpdate, contactsStagedSignal, pushProgressQuery, pushRequestWorkflow, type PushProgress } from '@enrich/workflows';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { createHash } from 'node:crypto';
 
 export interface PushRequestsServiceDeps {
@@ -43,7 +43,7 @@ export interface PushAccepted {
 
 /**
  * Push requests grouped by erid: validates a request, stages its contacts (sealed, once per
- * request) into its erid's job, and starts or joins the erid's workflow with one update-with-start,
+ * request) into its erid's job, and starts or joins the erid's workflow with one signal-with-start,
  * so twenty requests racing on a new erid make one workflow and lose no contact.
  */
 export class PushRequestsService {
@@ -97,22 +97,21 @@ export class PushRequestsService {
     return this.get(tenantId, erid);
   }
 
-  /** Tells the erid's workflow how far its contacts are staged, starting it on the first request. */
+  /** Tells the erid's workflow how far its contacts are staged (signal-with-start: atomic, and no wait for a worker), starting it on the first request. */
   private async announce(aggregate: PushAggregate, through: number): Promise<void> {
-    const start = new WithStartWorkflowOperation(pushRequestWorkflow, {
-      workflowId: aggregate.workflowId,
-      taskQueue: this.deps.taskQueue,
-      args: [{ jobId: aggregate.jobId, erid: aggregate.erid, fields: aggregate.fields, idleCloseSeconds: this.deps.idleCloseSeconds }],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      // A finished erid is never started again: its contacts were all counted when it closed.
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    });
     try {
-      await this.deps.temporal.workflow.executeUpdateWithStart(contactsStagedUpdate, { args: [{ through }], startWorkflowOperation: start });
+      await this.deps.temporal.workflow.signalWithStart(pushRequestWorkflow, {
+        workflowId: aggregate.workflowId,
+        taskQueue: this.deps.taskQueue,
+        args: [{ jobId: aggregate.jobId, erid: aggregate.erid, fields: aggregate.fields, idleCloseSeconds: this.deps.idleCloseSeconds }],
+        signal: contactsStagedSignal,
+        signalArgs: [{ through }],
+        // A finished erid is never started again: its contacts were all counted when it closed.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      });
     } catch (error) {
-      // Staged before the erid closed (the workflow is closing, or done and never started again),
-      // so the close counted these rows: nothing is lost.
-      if (error instanceof WorkflowUpdateFailedError && (error.cause as { type?: string } | undefined)?.type === FAILURE_TYPES.PUSH_REQUEST_CLOSED) return;
+      // Staged before the erid closed (its workflow is done and never started again), so the close
+      // counted these rows: nothing is lost.
       if (error instanceof WorkflowExecutionAlreadyStartedError) return;
       throw error;
     }

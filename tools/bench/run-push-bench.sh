@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Benchmark of the push acknowledgement (tools/bench/push-bench.ts): 1,000-contact requests to
+# POST /v1/enrichment-requests of the compiled api-gateway at a fixed rate (open loop), against a
+# bare express route parsing the same bodies. The gateway, the worker, a mock-enrichment (latency 0)
+# and the bare route are child processes on free ports (the shared :14010 mock is never used).
+#
+#   bash tools/bench/run-push-bench.sh                          # 100 requests/s for 30 s
+#   BENCH_PUSH_SECONDS=10 bash tools/bench/run-push-bench.sh    # what .ci/run runs
+#   BENCH_PUSH_RATE=20 bash tools/bench/run-push-bench.sh       # another rate
+#
+# Uses the test stack's services when their environment is set (TEMPORAL_ADDRESS, DATABASE_URL and
+# TEST_TEMPLATE_DATABASE, as in a shell prepared for integration tests); otherwise starts the test
+# stack (and stops it again if it was not running before, unless KEEP_STACK=1) and migrates a
+# template database of its own. Exit status 1 when a CI gate breaks (BENCH_STRICT=1: a target too).
+set -euo pipefail
+TOOL=push-bench
+source "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
+
+OUT=$(mktemp -d "${TMPDIR:-/tmp}/push-bench.XXXXXX")
+stack_started=""
+cleanup() {
+  rm -rf "$OUT"
+  if [ -n "$stack_started" ] && [ "${KEEP_STACK:-}" != "1" ]; then bash tools/stack/stack.sh down --profile test >/dev/null 2>&1 || true; fi
+}
+trap cleanup EXIT
+
+if [ -z "${TEMPORAL_ADDRESS:-}" ] || [ -z "${DATABASE_URL:-}" ] || [ -z "${TEST_TEMPLATE_DATABASE:-}" ]; then
+  # Only a stack this script brought up is taken down again.
+  bash tools/stack/stack.sh status --profile test 2>/dev/null | grep -q ' running ' || stack_started=1
+  bash tools/stack/stack.sh up --profile test
+  eval "$(bash tools/stack/stack.sh env --profile test)"
+  export CODEC_LOCAL_KEY_FILE="${CODEC_LOCAL_KEY_FILE:-$STACK_DIR/keys/master-keys.json}"
+  say "generating the Prisma client"
+  bash tools/prisma-generate.sh >/dev/null
+  # A template of its own: a shared stack's enrich_template may be in use by test suites.
+  template=bench_template
+  say "migrating the template database $template"
+  psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -qc "DROP DATABASE IF EXISTS $template WITH (FORCE)" -c "CREATE DATABASE $template"
+  DATABASE_URL="${DATABASE_URL%/*}/$template" bash tools/migrate.sh deploy >/dev/null
+  export TEST_TEMPLATE_DATABASE=$template
+fi
+
+say "building the api-gateway, worker, mock-enrichment and the libs they use"
+npx tsc -b apps/api-gateway/tsconfig.app.json apps/worker/tsconfig.app.json apps/mock-enrichment/tsconfig.app.json libs/testing/tsconfig.lib.json
+
+# Compile this bench alone with tools/bench/tsconfig.json: no @enrich/source condition, so it runs
+# against the built libs.
+printf '{"extends":"%s","include":[],"files":["%s"],"compilerOptions":{"rootDir":"%s","outDir":"%s"}}' \
+  "$root/tools/bench/tsconfig.json" "$root/tools/bench/push-bench.ts" "$root/tools/bench" "$OUT/js" >"$OUT/tsconfig.json"
+npx tsc -p "$OUT/tsconfig.json"
+
+# Compiled into a temp dir, so bare imports resolve through the repo's node_modules (the bare
+# express child inherits NODE_PATH); the bench starts its children from the repository root.
+NODE_PATH="$root/node_modules" node "$OUT/js/push-bench.js" "$@"
