@@ -31,10 +31,11 @@ export const depConstraints = [
   { sourceTag: 'type:csv', onlyDependOnLibsWithTags: ['type:domain'] },
   { sourceTag: 'type:codec', onlyDependOnLibsWithTags: ['type:domain'] },
   { sourceTag: 'type:db', onlyDependOnLibsWithTags: ['type:domain', 'type:config', 'type:codec'] },
-  { sourceTag: 'type:activities', onlyDependOnLibsWithTags: ['type:domain', 'type:config', 'type:codec', 'type:db', 'type:csv'] },
+  { sourceTag: 'type:providers', onlyDependOnLibsWithTags: ['type:domain', 'type:codec', 'type:db'] },
+  { sourceTag: 'type:activities', onlyDependOnLibsWithTags: ['type:domain', 'type:config', 'type:codec', 'type:db', 'type:csv', 'type:providers'] },
   {
     sourceTag: 'type:testing',
-    onlyDependOnLibsWithTags: ['type:domain', 'type:config', 'type:codec', 'type:db', 'type:csv', 'type:activities', 'type:workflows'],
+    onlyDependOnLibsWithTags: ['type:domain', 'type:config', 'type:codec', 'type:db', 'type:csv', 'type:providers', 'type:activities', 'type:workflows'],
   },
   {
     sourceTag: 'type:app',
@@ -44,6 +45,7 @@ export const depConstraints = [
       'type:codec',
       'type:db',
       'type:csv',
+      'type:providers',
       'type:activities',
       'type:workflows',
       'type:testing',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { knobsSchema, knobsOverrideSchema } from './knobs';
+import { vendorCountsSchema } from './vendors/vendor';
 
 /** Every error body: `{ error: code, message, ... }`. */
 export const errorBodySchema = z
@@ -29,7 +30,13 @@ export const providerViewSchema = z
   })
   .meta({ id: 'ProviderView' });
 
-export const providerListSchema = z.object({ defaults: knobsSchema, providers: z.array(providerViewSchema) }).meta({ id: 'ProviderList' });
+export const providerListSchema = z
+  .object({
+    defaults: knobsSchema,
+    providers: z.array(providerViewSchema),
+    vendors: z.array(providerViewSchema).meta({ description: 'Simulated real vendors, with the same knobs (their credits: GET /admin/vendors).' }),
+  })
+  .meta({ id: 'ProviderList' });
 
 const count = z.number().int().min(0);
 
@@ -37,12 +44,21 @@ const count = z.number().int().min(0);
 export const outcomeCountsSchema = z.object({ ok: count, not_found: count, rate_limited: count, failed: count, invalid: count }).meta({ id: 'OutcomeCounts' });
 
 export const statsSchema = z
-  .object({ providers: z.record(z.string(), outcomeCountsSchema) })
+  .object({
+    providers: z.record(z.string(), outcomeCountsSchema),
+    vendors: z
+      .record(z.string(), vendorCountsSchema)
+      .meta({ description: 'Calls per simulated vendor and outcome (api_key filters by the credential presented).' }),
+  })
   .meta({ id: 'Stats', description: 'Lookups per provider and outcome since start or the last reset.' });
 
 /** Query of `GET /admin/stats`. */
 export const statsQuerySchema = z.object({
-  api_key: z.string().min(1).optional().meta({ description: 'Count only the calls that carried this x-api-key (zeros for a key never seen).' }),
+  api_key: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'Count only the calls that carried this x-api-key, or for vendors this credential (zeros for a key never seen).' }),
 });
 
 export const resetSchema = z.object({ status: z.literal('reset') }).meta({ id: 'ResetResult' });

@@ -234,6 +234,8 @@ describe('mock-enrichment over HTTP', () => {
           ]),
         ),
       },
+      // The simulated vendors' counters (src/vendors) have their own key.
+      vendors: expect.any(Object),
     });
 
     await mock.http.post('/admin/reset').expect(200, { status: 'reset' });
@@ -264,6 +266,9 @@ describe('mock-enrichment over HTTP', () => {
         '/admin/providers/{name}/knobs',
         '/admin/reset',
         '/admin/stats',
+        '/admin/vendors',
+        '/admin/vendors/{name}/knobs',
+        '/admin/vendors/{name}/credits',
         '/health',
         '/openapi.json',
         DEMOGRAPHICS,
@@ -275,6 +280,9 @@ describe('mock-enrichment over HTTP', () => {
         '/v1/providers/search/query',
         '/v1/providers/crawl/fetch',
         '/v1/providers/extract/fields',
+        '/v5/person/enrich',
+        '/v2/email-finder',
+        '/v2/companies/find',
       ].sort(),
     );
     const lookup = res.body.paths[DEMOGRAPHICS].post;

@@ -9,6 +9,7 @@ import { adminRoutes } from './routes/admin.route';
 import { lookupRoutes } from './routes/lookup.route';
 import { metaRoutes } from './routes/meta.route';
 import { ProviderSimulator } from './simulator';
+import { builtInVendors, DEFAULT_VENDOR_API_KEY, vendorRoutes, VendorSimulator, type Vendor } from './vendors';
 
 /** What {@link createMockEnrichmentApp} needs; `seed` and `defaultKnobs` match `MockEnrichmentConfig`. */
 export interface MockEnrichmentAppOptions {
@@ -22,6 +23,10 @@ export interface MockEnrichmentAppOptions {
   logger?: Logger;
   /** Defaults to {@link builtInProviders}. */
   providers?: readonly MockProvider[];
+  /** Simulated real vendors at their own paths; defaults to {@link builtInVendors}. */
+  vendors?: readonly Vendor[];
+  /** The key every vendor accepts, in its own place (`MOCK_VENDOR_API_KEY`); defaults to `mock-vendor-key`. */
+  vendorApiKey?: string;
   /** Uniform in [0, 1): failures and jitter. Defaults to `Math.random`. */
   random?: () => number;
   /** Milliseconds, for rate limiting. Defaults to `Date.now`. */
@@ -32,7 +37,9 @@ export interface MockEnrichmentAppOptions {
 export interface MockEnrichmentApp {
   app: Express;
   simulator: ProviderSimulator;
-  /** Same as `POST /admin/reset`: knobs back to defaults, counters and rate-limit buckets cleared. */
+  /** The vendors' credits, vendor-only knobs and call counters. */
+  vendors: VendorSimulator;
+  /** Same as `POST /admin/reset`: knobs back to defaults, counters and rate-limit buckets cleared, vendor credits unlimited. */
   reset(): void;
 }
 
@@ -42,8 +49,10 @@ export interface MockEnrichmentApp {
  */
 export function createMockEnrichmentApp(options: MockEnrichmentAppOptions): MockEnrichmentApp {
   const providers = options.providers ?? builtInProviders;
+  const vendorList = options.vendors ?? builtInVendors;
   const simulator = new ProviderSimulator({
     providers,
+    vendors: vendorList,
     seed: options.seed,
     // Parsed again so a hand-built options object cannot smuggle in a negative latency or rate > 1.
     defaultKnobs: knobsSchema.parse(options.defaultKnobs),
@@ -51,7 +60,17 @@ export function createMockEnrichmentApp(options: MockEnrichmentAppOptions): Mock
     random: options.random,
     now: options.now,
   });
-  const reset = (): void => simulator.reset();
+  const vendors = new VendorSimulator({
+    vendors: vendorList,
+    simulator,
+    seed: options.seed,
+    apiKey: options.vendorApiKey ?? DEFAULT_VENDOR_API_KEY,
+    now: options.now,
+  });
+  const reset = (): void => {
+    simulator.reset();
+    vendors.reset();
+  };
 
   const app = express();
   app.disable('x-powered-by');
@@ -64,10 +83,11 @@ export function createMockEnrichmentApp(options: MockEnrichmentAppOptions): Mock
       customLogLevel: (_req, res, error) => (error !== undefined || res.statusCode === 500 ? 'error' : 'info'),
     }),
   );
-  app.use(metaRoutes(buildOpenApiDocument(providers)));
+  app.use(metaRoutes(buildOpenApiDocument(providers, vendorList)));
   app.use(lookupRoutes(simulator));
-  app.use(adminRoutes(simulator, reset));
+  app.use(vendorRoutes(vendors));
+  app.use(adminRoutes(simulator, reset, vendors));
   app.use(routeNotFound);
   app.use(errorHandler);
-  return { app, simulator, reset };
+  return { app, simulator, vendors, reset };
 }

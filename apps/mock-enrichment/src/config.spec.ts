@@ -27,6 +27,11 @@ describe('loadMockEnrichmentConfig', () => {
     expect(config.providerKnobs).toEqual({ demographics: { notFoundRate: 0.3, latencyMs: 5 }, 'people-data': {} });
   });
 
+  it('reads the key the simulated vendors accept from MOCK_VENDOR_API_KEY', () => {
+    expect(loadMockEnrichmentConfig({}).vendorApiKey).toBe('mock-vendor-key');
+    expect(loadMockEnrichmentConfig({ MOCK_VENDOR_API_KEY: 'sk_test' }).vendorApiKey).toBe('sk_test');
+  });
+
   it('names the variable and the entry of a bad knob', () => {
     expect(configIssues(() => loadMockEnrichmentConfig({ MOCK_PROVIDER_KNOBS: '{"demographics":{"notFoundRate":2,"typo":1}}' }))).toEqual([
       { variable: 'MOCK_PROVIDER_KNOBS', problem: expect.stringMatching(/^demographics\.notFoundRate: /) },

@@ -1,5 +1,6 @@
 import { DEV_DEFAULTS, loadConfig, logLevel, port, type Env } from '@enrich/config';
 import { z } from 'zod';
+import { DEFAULT_VENDOR_API_KEY } from './vendors/vendor';
 
 const rate = (fallback: number) => z.coerce.number().min(0).max(1).default(fallback);
 const ms = (fallback: number) => z.coerce.number().int().min(0).max(600_000).default(fallback);
@@ -57,6 +58,11 @@ export const mockEnrichmentEnvSchema = z
     /** Knobs of single providers on top of the MOCK_* defaults, e.g. a first vendor that misses more often. */
     MOCK_PROVIDER_KNOBS: providerKnobs.describe('JSON knobs of single providers over the MOCK_* ones, e.g. {"demographics":{"notFoundRate":0.3}}.'),
     MOCK_SEED: z.string().default('enrich').describe('Seed of every deterministic answer: another seed, another "provider database".'),
+    MOCK_VENDOR_API_KEY: z
+      .string()
+      .min(1)
+      .default(DEFAULT_VENDOR_API_KEY)
+      .describe('API key the simulated vendors accept, each in its own place (PDL X-Api-Key, Hunter api_key, Clearbit bearer).'),
   })
   .transform((env) => ({
     http: { port: env.PORT, host: env.HOST },
@@ -70,6 +76,7 @@ export const mockEnrichmentEnvSchema = z
       rateLimitPerSecond: env.MOCK_RATE_LIMIT_RPS,
     },
     providerKnobs: env.MOCK_PROVIDER_KNOBS,
+    vendorApiKey: env.MOCK_VENDOR_API_KEY,
   }));
 
 /** The mock-enrichment app's configuration, as {@link loadMockEnrichmentConfig} returns it. */

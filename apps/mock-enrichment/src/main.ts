@@ -7,12 +7,18 @@ import { loadMockEnrichmentConfig, mockEnrichmentEnvSchema } from './config';
 async function main(): Promise<void> {
   exitWithHelpIfAsked(
     'mock-enrichment',
-    'Deterministic mock data providers (demographics, firmographics, email and phone finders, web search, crawl and extract) with latency, 5xx, 429 and 404 knobs for all or single providers; calls are counted at /admin/stats.',
+    'Deterministic mock data providers (demographics, firmographics, email and phone finders, web search, crawl and extract) with latency, 5xx, 429 and 404 knobs for all or single providers, and simulated real vendors (People Data Labs, Hunter, Clearbit) in their own wire formats; calls are counted at /admin/stats.',
     mockEnrichmentEnvSchema,
   );
   const config = loadMockEnrichmentConfig();
   const logger = pino({ name: 'mock-enrichment', level: config.logLevel });
-  const { app } = createMockEnrichmentApp({ seed: config.seed, defaultKnobs: config.defaultKnobs, providerKnobs: config.providerKnobs, logger });
+  const { app } = createMockEnrichmentApp({
+    seed: config.seed,
+    defaultKnobs: config.defaultKnobs,
+    providerKnobs: config.providerKnobs,
+    vendorApiKey: config.vendorApiKey,
+    logger,
+  });
 
   // Small JSON requests only: seconds are plenty for any of them.
   const server = await listen(app, config.http.port, config.http.host, SMALL_REQUEST_TIMEOUTS);

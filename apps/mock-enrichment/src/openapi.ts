@@ -4,6 +4,7 @@ import { errorBodySchema, healthSchema, providerListSchema, providerViewSchema, 
 import { KNOBS_HEADER, knobsHeaderSchema, knobsOverrideSchema, knobsPatchSchema, knobsSchema } from './knobs';
 import type { MockProvider } from './providers';
 import { API_KEY_HEADER } from './simulator';
+import { registerVendorPaths, vendorKnobsHeaderSchema, type Vendor } from './vendors';
 
 /** The OpenAPI document as served by `GET /openapi.json`. */
 export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
@@ -16,7 +17,7 @@ const error = (description: string) => ({ description, content: json(errorBodySc
  * cannot drift from the code. Schemas carry their component names through zod's `.meta({ id })`,
  * which keeps `extendZodWithOpenApi`'s global prototype patching out of the app.
  */
-export function buildOpenApiDocument(providers: readonly MockProvider[]): OpenApiDocument {
+export function buildOpenApiDocument(providers: readonly MockProvider[], vendors: readonly Vendor[] = []): OpenApiDocument {
   const registry = new OpenAPIRegistry();
 
   // A JSON object inside a header is described with `content`, which the zod-based `request.headers`
@@ -72,7 +73,9 @@ export function buildOpenApiDocument(providers: readonly MockProvider[]): OpenAp
     });
   }
 
-  const providerName = z.object({ name: z.enum(providers.map((provider) => provider.name) as [string, ...string[]]) });
+  if (vendors.length > 0) registerVendorPaths(registry, vendors);
+
+  const providerName = z.object({ name: z.enum([...providers, ...vendors].map((target) => target.name) as [string, ...string[]]) });
   registry.registerPath({
     method: 'get',
     path: '/admin/providers',
@@ -130,7 +133,10 @@ export function buildOpenApiDocument(providers: readonly MockProvider[]): OpenAp
 
   // Listed as definitions (not `registry.register`, which needs the prototype patch): the header
   // parameter above refers to KnobsHeader by $ref only, so it must be emitted on its own.
-  const schemas = [knobsSchema, knobsOverrideSchema, knobsHeaderSchema, errorBodySchema].map((schema) => ({ type: 'schema' as const, schema }));
+  const schemas = [knobsSchema, knobsOverrideSchema, knobsHeaderSchema, vendorKnobsHeaderSchema, errorBodySchema].map((schema) => ({
+    type: 'schema' as const,
+    schema,
+  }));
   return new OpenApiGeneratorV31([...schemas, ...registry.definitions]).generateDocument({
     openapi: '3.1.0',
     info: {
@@ -139,10 +145,12 @@ export function buildOpenApiDocument(providers: readonly MockProvider[]): OpenAp
       description:
         'Deterministic mock third-party data providers for dev, demos, integration tests and benchmarks. ' +
         'Answers derive from sha256(seed, provider, normalized request); latency, failures, unknown records and rate ' +
-        'limits are knobs set by configuration, the admin API, or the x-mock-knobs header.',
+        'limits are knobs set by configuration, the admin API, or the x-mock-knobs header. Real vendors (People Data Labs, ' +
+        'Hunter, Clearbit) are simulated at their own paths and in their own wire formats, with credits and malformed answers.',
     },
     tags: [
       { name: 'providers', description: 'Mock provider calls: lookups, search, crawl and extraction.' },
+      { name: 'vendors', description: 'Simulated real vendors (PDL, Hunter, Clearbit) at their own paths, in their own wire formats.' },
       { name: 'admin', description: 'Knobs, counters and reset for tests and demos.' },
       { name: 'meta', description: 'Health and contract.' },
     ],

@@ -1,9 +1,9 @@
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { InvalidRequestError, ProviderUnavailableError, RateLimitedError, RecordNotFoundError, UnknownProviderError } from './errors';
-import { applyKnobsPatch, KNOBS_HEADER, parseKnobsHeader, toIssues, type Knobs, type KnobsOverride, type KnobsPatch } from './knobs';
+import { applyKnobsPatch, KNOBS_HEADER, parseKnobsHeader, toIssues, type Issue, type Knobs, type KnobsOverride, type KnobsPatch } from './knobs';
 import type { MockProvider, ProviderResponse } from './providers';
 import { RecordHash } from './record-hash';
-import { TokenBuckets } from './token-bucket';
+import { TokenBuckets, type BucketLevel, type TakeResult } from './token-bucket';
 
 /**
  * The caller's API key. Any value is accepted; as on a vendor's usage dashboard, `/admin/stats?api_key=`
@@ -27,9 +27,29 @@ export interface ProviderView {
   overrides: KnobsOverride;
 }
 
+/**
+ * Anything the knobs apply to besides the providers: the simulated real vendors (`src/vendors`),
+ * which answer in their own wire format but take the same knobs, by the same names.
+ */
+export interface KnobTarget {
+  /** Knob and admin name, e.g. `pdl-person`. */
+  name: string;
+  /** What `/admin/providers` shows as `provider`. */
+  label: string;
+  path: string;
+}
+
+/** A token taken for one call, and the bucket's level after it (none when the rate is unlimited). */
+export interface TokenTaken {
+  token: TakeResult;
+  level: BucketLevel | undefined;
+}
+
 /** Collaborators of the simulator; tests swap the random source and the clock. */
 export interface SimulatorOptions {
   providers: readonly MockProvider[];
+  /** Simulated vendors: knobs, the `x-mock-knobs` header and the admin knob route accept their names too. */
+  vendors?: readonly KnobTarget[];
   seed: string;
   defaultKnobs: Knobs;
   /** Knobs of single providers on top of `defaultKnobs` (configuration: they survive a reset). */
@@ -49,6 +69,9 @@ const emptyCounts = (): OutcomeCounts => ({ ok: 0, not_found: 0, rate_limited: 0
  */
 export class ProviderSimulator {
   private readonly registry: ReadonlyMap<string, MockProvider>;
+  /** Providers and vendors: everything knobs can be set for, by name. */
+  private readonly targets: ReadonlyMap<string, KnobTarget>;
+  private readonly vendorNames: readonly string[];
   private readonly overrides = new Map<string, KnobsOverride>();
   private readonly counts = new Map<string, OutcomeCounts>();
   /** Counts by API key, then provider: what one caller's calls were, whoever else shares the server. */
@@ -59,9 +82,14 @@ export class ProviderSimulator {
 
   constructor(private readonly options: SimulatorOptions) {
     this.registry = new Map(options.providers.map((provider) => [provider.name, provider]));
-    const unknown = Object.keys(options.providerKnobs ?? {}).filter((name) => !this.registry.has(name));
+    const vendors = options.vendors ?? [];
+    const clash = vendors.filter((vendor) => this.registry.has(vendor.name)).map((vendor) => vendor.name);
+    if (clash.length > 0) throw new Error(`vendor name(s) ${clash.join(', ')} are also provider names`);
+    this.vendorNames = vendors.map((vendor) => vendor.name);
+    this.targets = new Map<string, KnobTarget>([...options.providers, ...vendors].map((target) => [target.name, target]));
+    const unknown = Object.keys(options.providerKnobs ?? {}).filter((name) => !this.targets.has(name));
     if (unknown.length > 0) {
-      throw new Error(`knobs are configured for unknown provider(s) ${unknown.join(', ')} (known: ${this.providerNames.join(', ')})`);
+      throw new Error(`knobs are configured for unknown provider(s) ${unknown.join(', ')} (known: ${this.knobTargetNames.join(', ')})`);
     }
     this.buckets = new TokenBuckets(options.now);
     this.random = options.random ?? Math.random;
@@ -85,6 +113,18 @@ export class ProviderSimulator {
     return [...this.registry.keys()];
   }
 
+  /** Names of everything knobs can be set for: providers, then vendors. */
+  get knobTargetNames(): string[] {
+    return [...this.targets.keys()];
+  }
+
+  /** The provider or vendor named `name`. @throws {@link UnknownProviderError} naming both kinds */
+  knobTarget(name: string): KnobTarget {
+    const target = this.targets.get(name);
+    if (!target) throw new UnknownProviderError(name, this.knobTargetNames);
+    return target;
+  }
+
   /**
    * Answers one provider call (a lookup, search, crawl or extraction).
    *
@@ -97,7 +137,7 @@ export class ProviderSimulator {
    */
   async lookup(name: string, body: unknown, knobsHeader?: string, apiKey?: string): Promise<ProviderResponse> {
     const provider = this.provider(name);
-    const requestKnobs = this.parseRequestKnobs(knobsHeader);
+    const requestKnobs = this.requestKnobs(name, knobsHeader);
     if (!requestKnobs.success) {
       this.record(name, 'invalid', apiKey);
       throw new InvalidRequestError(requestKnobs.issues, 'The x-mock-knobs header is invalid.');
@@ -108,17 +148,15 @@ export class ProviderSimulator {
       throw new InvalidRequestError(toIssues(prepared.error), 'The request body is invalid.');
     }
 
-    const { providers: perProvider, ...everyProvider } = requestKnobs.knobs;
-    const knobs = { ...this.knobs(name), ...everyProvider, ...perProvider?.[name] };
-    const token = this.buckets.take(`${name}\0${knobsHeader ?? ''}`, knobs.rateLimitPerSecond);
-    const delay = knobs.latencyMs + (knobs.jitterMs > 0 ? this.random() * knobs.jitterMs : 0);
-    if (delay > 0) await this.sleep(delay);
+    const { knobs } = requestKnobs;
+    const { token } = this.takeToken(name, knobsHeader, knobs.rateLimitPerSecond);
+    await this.waitLatency(knobs);
 
     if (!token.allowed) {
       this.record(name, 'rate_limited', apiKey);
       throw new RateLimitedError(provider.label, token.retryAfterSeconds);
     }
-    if (knobs.failureRate > 0 && this.random() < knobs.failureRate) {
+    if (this.fails(knobs)) {
       this.record(name, 'failed', apiKey);
       throw new ProviderUnavailableError(provider.label);
     }
@@ -138,15 +176,47 @@ export class ProviderSimulator {
     return answer;
   }
 
-  /** Effective knobs of one provider: defaults, then its configured knobs, then admin overrides. */
-  knobs(name: string): Knobs {
-    const provider = this.provider(name).name;
-    return { ...this.options.defaultKnobs, ...this.options.providerKnobs?.[provider], ...this.overrides.get(provider) };
+  /**
+   * The knobs of one call of provider or vendor `name`: its effective knobs, then the `x-mock-knobs`
+   * header's knobs for every provider, then the header's knobs for `name` alone.
+   */
+  requestKnobs(name: string, knobsHeader: string | undefined): { success: true; knobs: Knobs } | { success: false; issues: Issue[] } {
+    const parsed = this.parseRequestKnobs(knobsHeader);
+    if (!parsed.success) return parsed;
+    const { providers: perProvider, ...everyProvider } = parsed.knobs;
+    return { success: true, knobs: { ...this.knobs(name), ...everyProvider, ...perProvider?.[name] } };
   }
 
-  /** Applies an admin patch to one provider's overrides and returns its new view. */
+  /**
+   * Takes a token on arrival from the bucket of `name` and this `x-mock-knobs` value (parallel test
+   * suites sending different values do not share a bucket).
+   */
+  takeToken(name: string, knobsHeader: string | undefined, ratePerSecond: number): TokenTaken {
+    const key = `${name}\0${knobsHeader ?? ''}`;
+    const token = this.buckets.take(key, ratePerSecond);
+    return { token, level: this.buckets.level(key, ratePerSecond) };
+  }
+
+  /** Serves the latency of one call: `latencyMs` plus uniform(0, `jitterMs`). */
+  async waitLatency(knobs: Knobs): Promise<void> {
+    const delay = knobs.latencyMs + (knobs.jitterMs > 0 ? this.random() * knobs.jitterMs : 0);
+    if (delay > 0) await this.sleep(delay);
+  }
+
+  /** Whether this call is a simulated transient failure (random, with probability `failureRate`). */
+  fails(knobs: Knobs): boolean {
+    return knobs.failureRate > 0 && this.random() < knobs.failureRate;
+  }
+
+  /** Effective knobs of one provider or vendor: defaults, then its configured knobs, then admin overrides. */
+  knobs(name: string): Knobs {
+    const target = this.knobTarget(name).name;
+    return { ...this.options.defaultKnobs, ...this.options.providerKnobs?.[target], ...this.overrides.get(target) };
+  }
+
+  /** Applies an admin patch to one provider's (or vendor's) overrides and returns its new view. */
   updateKnobs(name: string, patch: KnobsPatch): ProviderView {
-    this.provider(name);
+    this.knobTarget(name);
     this.overrides.set(name, applyKnobsPatch(this.overrides.get(name) ?? {}, patch));
     return this.view(name);
   }
@@ -154,6 +224,11 @@ export class ProviderSimulator {
   /** Every provider with its effective knobs. */
   list(): ProviderView[] {
     return this.providerNames.map((name) => this.view(name));
+  }
+
+  /** Every simulated vendor with its effective knobs (same shape as {@link list}). */
+  listVendors(): ProviderView[] {
+    return this.vendorNames.map((name) => this.view(name));
   }
 
   /** The server-wide default knobs. */
@@ -187,23 +262,23 @@ export class ProviderSimulator {
   private parseRequestKnobs(knobsHeader: string | undefined): ReturnType<typeof parseKnobsHeader> {
     const parsed = parseKnobsHeader(knobsHeader);
     if (!parsed.success) return parsed;
-    const unknown = Object.keys(parsed.knobs.providers ?? {}).filter((name) => !this.registry.has(name));
+    const unknown = Object.keys(parsed.knobs.providers ?? {}).filter((name) => !this.targets.has(name));
     if (unknown.length === 0) return parsed;
     return {
       success: false,
       issues: unknown.map((name) => ({
         path: `${KNOBS_HEADER}.providers.${name}`,
-        message: `no mock provider named "${name}" (known: ${this.providerNames.join(', ')})`,
+        message: `no mock provider named "${name}" (known: ${this.knobTargetNames.join(', ')})`,
       })),
     };
   }
 
   private view(name: string): ProviderView {
-    const provider = this.provider(name);
+    const target = this.knobTarget(name);
     return {
       name,
-      provider: provider.label,
-      path: provider.path,
+      provider: target.label,
+      path: target.path,
       knobs: this.knobs(name),
       overrides: { ...this.overrides.get(name) },
     };

@@ -36,4 +36,15 @@ describe('TokenBuckets', () => {
     buckets.clear();
     expect(buckets.take('a', 1).allowed).toBe(true);
   });
+
+  it('reports the level of a bucket without taking a token', () => {
+    const buckets = new TokenBuckets(clock);
+    expect(buckets.level('k', 0)).toBeUndefined();
+    expect(buckets.level('k', 2)).toEqual({ capacity: 2, remaining: 2, fullInSeconds: 0 });
+    buckets.take('k', 2);
+    buckets.take('k', 2);
+    expect(buckets.level('k', 2)).toEqual({ capacity: 2, remaining: 0, fullInSeconds: 1 });
+    now += 500;
+    expect(buckets.level('k', 2)).toEqual({ capacity: 2, remaining: 1, fullInSeconds: 0.5 });
+  });
 });

@@ -1,6 +1,16 @@
 /** Whether a request may proceed, and if not, how long (whole seconds, at least 1) to wait. */
 export type TakeResult = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
+/** The state of one limited bucket, for the rate-limit headers vendors send with every answer. */
+export interface BucketLevel {
+  /** Tokens a full bucket holds (one second of tokens, at least 1). */
+  capacity: number;
+  /** Whole tokens left now: requests that would pass at once. */
+  remaining: number;
+  /** Seconds until the bucket is full again (0 when it is). */
+  fullInSeconds: number;
+}
+
 interface Bucket {
   tokens: number;
   updatedAt: number;
@@ -34,6 +44,19 @@ export class TokenBuckets {
       return { allowed: true };
     }
     return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / ratePerSecond)) };
+  }
+
+  /**
+   * The level of `key`'s bucket at `ratePerSecond` (after any {@link take}), without taking a token;
+   * `undefined` when the rate is unlimited.
+   */
+  level(key: string, ratePerSecond: number): BucketLevel | undefined {
+    if (ratePerSecond <= 0) return undefined;
+    const capacity = Math.max(1, ratePerSecond);
+    const bucket = this.buckets.get(key);
+    const elapsedSeconds = bucket === undefined ? 0 : Math.max(0, this.now() - bucket.updatedAt) / 1000;
+    const tokens = bucket === undefined ? capacity : Math.min(capacity, bucket.tokens + elapsedSeconds * ratePerSecond);
+    return { capacity, remaining: Math.floor(tokens), fullInSeconds: (capacity - tokens) / ratePerSecond };
   }
 
   /** Forgets every bucket (they start full again). */

@@ -1,4 +1,4 @@
-import { lookupKey, PROVIDER_CATALOG } from '@enrich/activities';
+import { lookupKey, PLATFORM_ADAPTERS } from '@enrich/providers';
 import type { Payload } from '@temporalio/common';
 import { FileBlobStore, JobRepository } from '@enrich/db';
 import { type CustomerRecord, isSealed, jobWorkflowId, openEnrichedFields, PERSONAL_ENRICHED_FIELDS } from '@enrich/domain';
@@ -154,7 +154,7 @@ describe('personal data at rest', () => {
     expect(personal.every((r) => isSealed(r.value))).toBe(true);
     expect(stored.filter((r) => r.field === 'email_status').every((r) => typeof r.value === 'string')).toBe(true);
     for (const provider of ['email-finder', 'phone-finder']) {
-      const keys = people.map((p) => lookupKey(provider, PROVIDER_CATALOG[provider].request(record(p)) ?? {}));
+      const keys = people.map((p) => lookupKey(provider, PLATFORM_ADAPTERS[provider].request(record(p)) ?? {}));
       const cached = await db.prisma.lookupCache.findMany({ where: { provider, lookupKey: { in: keys } } });
       expect(cached).toHaveLength(6);
       for (const entry of cached) {
@@ -186,7 +186,7 @@ describe('personal data at rest', () => {
 
   it('reads and reseals answers cached in plaintext before values were sealed', async () => {
     const person = { email: `legacy.${marker}@example.com`, first: `Old${marker}`, last: `Timer${marker}`, phone: '', company: 'Acme Widgets' };
-    const key = lookupKey('email-finder', PROVIDER_CATALOG['email-finder'].request(record(person)) ?? {});
+    const key = lookupKey('email-finder', PLATFORM_ADAPTERS['email-finder'].request(record(person)) ?? {});
     const legacyEmail = `old.timer.${marker}@acme-widgets.example`;
     const fetchedAt = new Date();
     await db.prisma.lookupCache.create({

@@ -3,7 +3,7 @@ import { createTestDatabase, connectTemporal, customersCsv, testEnv, uniqueTaskQ
 import type { BatchEnrichmentInput, BatchProgress, batchEnrichmentWorkflow } from '@enrich/workflows';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Client, WorkflowFailedError } from '@temporalio/client';
-import { lookupKey, PROVIDER_CATALOG } from '@enrich/activities';
+import { lookupKey, PLATFORM_ADAPTERS } from '@enrich/providers';
 import {
   type CustomerRecord,
   DEFAULT_CONFIDENCE_THRESHOLD,
@@ -198,10 +198,10 @@ describe('batchEnrichmentWorkflow', () => {
 
     /** What `provider` answers for `record` under `knobs`, asked directly (not under the worker's API key). */
     async function ask(provider: string, record: CustomerRecord, knobs: MockKnobs): Promise<Answer | undefined> {
-      const spec = PROVIDER_CATALOG[provider];
+      const spec = PLATFORM_ADAPTERS[provider];
       const body = spec.request(record);
       if (!body) return undefined;
-      const res = await fetch(`${env.mockEnrichmentUrl}${spec.path}`, {
+      const res = await fetch(`${env.mockEnrichmentUrl}${spec.call(body).path}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-mock-knobs': JSON.stringify(knobs) },
         body: JSON.stringify(body),
@@ -298,7 +298,7 @@ describe('batchEnrichmentWorkflow', () => {
       expect(paid['company-registry']).toMatchObject({ ok: cases.firmographics.unsure + cases.firmographics.unknown, not_found: 0 });
       // Every answer paid for is cached, not-found ones included: one entry per call.
       for (const provider of ['demographics', 'people-data', 'firmographics', 'company-registry']) {
-        const keys = people.map((person) => lookupKey(provider, PROVIDER_CATALOG[provider].request(person) ?? {}));
+        const keys = people.map((person) => lookupKey(provider, PLATFORM_ADAPTERS[provider].request(person) ?? {}));
         expect(await db.prisma.lookupCache.count({ where: { provider, lookupKey: { in: keys } } })).toBe(calls(paid[provider]));
       }
 
@@ -309,7 +309,13 @@ describe('batchEnrichmentWorkflow', () => {
       expect(await stats(apiKey)).toEqual(paid);
       // ...and the jobs' progress counted it: calls paid by the first, cache hits only in the second.
       const allCalls = Object.values(paid).reduce((sum, provider) => sum + calls(provider), 0);
-      expect(first.progress?.lookups).toEqual({ cacheHits: 0, providerCalls: allCalls, sharedCalls: 0 });
+      // Per vendor, the job's figures are the vendor's own: calls, records found, one credit a call.
+      const vendors = Object.fromEntries(
+        Object.entries(paid)
+          .filter(([, counts]) => calls(counts) > 0)
+          .map(([provider, counts]) => [provider, { calls: calls(counts), matches: counts.ok, credits: calls(counts) }]),
+      );
+      expect(first.progress?.lookups).toEqual({ cacheHits: 0, providerCalls: allCalls, sharedCalls: 0, vendors });
       expect(second.progress?.lookups).toEqual({ cacheHits: allCalls, providerCalls: 0, sharedCalls: 0 });
       const results = (jobId: string) => db.prisma.enrichmentResult.findMany({ where: { jobId }, orderBy: [{ rowNumber: 'asc' }, { field: 'asc' }] });
       const [before, after] = await Promise.all([results(first.jobId), results(second.jobId)]);

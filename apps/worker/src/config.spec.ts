@@ -1,5 +1,8 @@
 import { ConfigError, describeEnv } from '@enrich/config';
 import { configIssues, envHelpProblems } from '@enrich/config/testing';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadWorkerConfig, workerEnvSchema } from './config';
 
 describe('--help of worker', () => {
@@ -102,5 +105,59 @@ describe('PROVIDER_BUDGETS', () => {
       { variable: 'PROVIDER_BUDGETS', problem: expect.stringMatching(/^"email-finder=\/": set requests per second, max in flight, or both/) },
     ]);
     expect(() => loadWorkerConfig({ PROVIDER_BUDGETS: 'demographics=1/2/3' })).toThrow(/PROVIDER_BUDGETS: "demographics=1\/2\/3": max in flight/);
+  });
+});
+
+describe('VENDORS_CONFIG_FILE', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'vendors-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  function file(name: string, content: unknown): string {
+    const at = join(dir, name);
+    writeFileSync(at, typeof content === 'string' ? content : JSON.stringify(content));
+    return at;
+  }
+
+  it('reads the vendors, their keys from the environment, and the waterfall', () => {
+    const at = file('ok.json', {
+      vendors: { pdl: { adapter: 'pdl-person', apiKey: { env: 'PDL_API_KEY' } }, demographics: { adapter: 'demographics' } },
+      waterfall: { demographics: ['pdl', 'demographics'] },
+    });
+    const config = loadWorkerConfig({ VENDORS_CONFIG_FILE: at, PDL_API_KEY: 'k-123', MOCK_ENRICHMENT_URL: 'http://mock:9' });
+    expect(config.vendors?.vendors.map((v) => [v.name, v.baseUrl, v.apiKey])).toEqual([
+      ['pdl', 'https://api.peopledatalabs.com', 'k-123'],
+      ['demographics', 'http://mock:9', undefined],
+    ]);
+    expect(config.vendors?.waterfall.demographics).toEqual(['pdl', 'demographics']);
+  });
+
+  it('accepts the example of the README (apps/worker/vendors.example.json)', () => {
+    const secret = file('hunter-key', 'hunter-secret\n');
+    const example = JSON.parse(readFileSync(join(__dirname, '..', 'vendors.example.json'), 'utf8')) as { vendors: { hunter: { apiKey: { file: string } } } };
+    example.vendors.hunter.apiKey.file = secret;
+    const config = loadWorkerConfig({ VENDORS_CONFIG_FILE: file('example.json', example), PDL_API_KEY: 'p', CLEARBIT_API_KEY: 'c' });
+    expect(config.vendors?.vendors.map((v) => `${v.name}:${v.adapter.kind}:${v.apiKey ?? '-'}`)).toEqual([
+      'pdl:pdl-person:p',
+      'hunter:hunter-email-finder:hunter-secret',
+      'clearbit:clearbit-company:c',
+      'demographics:demographics:-',
+      'company-registry:company-registry:-',
+    ]);
+  });
+
+  it('refuses to start on a file it cannot use, naming the variable, the file and each entry', () => {
+    const bad = file('bad.json', { vendors: { pdl: { adapter: 'pdl-person', apiKey: { env: 'PDL_API_KEY' } } }, waterfall: { contact: ['pdl', 'nobody'] } });
+    expect(configIssues(() => loadWorkerConfig({ VENDORS_CONFIG_FILE: bad }))).toEqual([
+      { variable: 'VENDORS_CONFIG_FILE', problem: `${bad}: vendors.pdl.apiKey.env: PDL_API_KEY is not set: export the vendor's API key in it` },
+      { variable: 'VENDORS_CONFIG_FILE', problem: expect.stringContaining(`${bad}: waterfall.contact.1: "nobody" is not a declared vendor`) },
+    ]);
+    const broken = file('broken.json', '{"vendors": ');
+    expect(configIssues(() => loadWorkerConfig({ VENDORS_CONFIG_FILE: broken }))).toEqual([
+      { variable: 'VENDORS_CONFIG_FILE', problem: expect.stringMatching(new RegExp(`^${broken}: \\(file\\): not valid JSON`)) },
+    ]);
+    expect(() => loadWorkerConfig({ VENDORS_CONFIG_FILE: join(dir, 'absent.json') })).toThrow(ConfigError);
   });
 });

@@ -16,6 +16,8 @@ import {
 } from '@enrich/config';
 import { z } from 'zod';
 import { providerBudgetsEnv, resolveProviderBudgets } from './provider-budgets';
+import { loadVendorsFile } from './vendors-file';
+import type { VendorsConfig } from '@enrich/providers';
 
 /**
  * The worker's environment: Temporal and the codec (shared fragments of `@enrich/config`), then
@@ -30,6 +32,12 @@ export const workerEnvSchema = z
     DATABASE_POOL_SIZE: positiveInt(10).describe('PostgreSQL connections in the pool.'),
     MOCK_ENRICHMENT_URL: httpUrl(DEV_DEFAULTS.mockEnrichmentUrl).describe('Base URL of the data providers (mock-enrichment in dev and tests).'),
     BLOB_DIR: z.string().min(1).default(DEV_DEFAULTS.blobDir).describe('Where uploaded files are kept until staged (shared with the gateway).'),
+    VENDORS_CONFIG_FILE: z
+      .string()
+      .optional()
+      .describe(
+        'JSON file declaring the lookup vendors (adapter, base URL, API key from env or file, budget, cost) and the waterfall per group; unset = the platform providers at MOCK_ENRICHMENT_URL.',
+      ),
     PROVIDER_CONCURRENCY: positiveInt(8).describe('Concurrent provider calls within one page activity.'),
     PROVIDER_TIMEOUT_MS: positiveInt(10_000).describe('Timeout of one provider call, in milliseconds.'),
     PROVIDER_RATE_LIMIT_RPS: z.coerce.number().min(0).default(0).describe('Per provider, for the whole worker: sustained requests per second (0 = unlimited).'),
@@ -79,6 +87,8 @@ export const workerEnvSchema = z
     database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
     providers: {
       mockEnrichmentUrl: env.MOCK_ENRICHMENT_URL,
+      /** Path of the vendors config; {@link loadWorkerConfig} reads it into `vendors`. */
+      vendorsFile: env.VENDORS_CONFIG_FILE,
       concurrency: env.PROVIDER_CONCURRENCY,
       timeoutMs: env.PROVIDER_TIMEOUT_MS,
       rateLimitPerSecond: env.PROVIDER_RATE_LIMIT_RPS,
@@ -105,9 +115,19 @@ export const workerEnvSchema = z
   }));
 
 /** The worker's configuration, as {@link loadWorkerConfig} returns it. */
-export type WorkerConfig = z.output<typeof workerEnvSchema>;
+export type WorkerConfig = z.output<typeof workerEnvSchema> & {
+  /** The vendors of `VENDORS_CONFIG_FILE`, read and checked at start (undefined: the platform providers). */
+  vendors?: VendorsConfig;
+};
 
-/** Parses the worker's configuration. */
+/**
+ * Parses the worker's configuration, then reads the vendors config file when one is set (its API
+ * keys come from `env` too).
+ *
+ * @throws ConfigError naming each bad variable, or each bad entry of the vendors file.
+ */
 export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
-  return loadConfig(workerEnvSchema, env, 'worker');
+  const config = loadConfig(workerEnvSchema, env, 'worker');
+  const file = config.providers.vendorsFile;
+  return file === undefined ? config : { ...config, vendors: loadVendorsFile(file, env, config.providers.mockEnrichmentUrl) };
 }

@@ -6,7 +6,9 @@ import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/w
 import type { WorkerConfig } from './config';
 
 export interface EnrichmentWorkerOptions {
-  config: Pick<WorkerConfig, 'temporal' | 'providers' | 'blobDir' | 'staging'> & {
+  config: Pick<WorkerConfig, 'temporal' | 'blobDir' | 'staging' | 'vendors'> & {
+    /** The file's path is the config loader's concern; `vendors` is what it read. */
+    providers: Omit<WorkerConfig['providers'], 'vendorsFile'>;
     /** The process-level memory settings (heap limit, malloc) are main.ts's concern, not the worker's. */
     worker: Pick<WorkerConfig['worker'], 'maxConcurrentActivities' | 'maxConcurrentWorkflowTasks' | 'maxCachedWorkflows' | 'workflowBundlePath'>;
     /** Absent: webhooks go to public addresses only. */
@@ -40,6 +42,7 @@ export async function createEnrichmentWorker(options: EnrichmentWorkerOptions): 
     webhooks: { dispatcher: { client, taskQueue: config.temporal.taskQueue }, allowPrivateUrls: config.webhooks?.allowPrivateUrls ?? false },
     providers: {
       baseUrl: config.providers.mockEnrichmentUrl,
+      vendors: config.vendors,
       timeoutMs: config.providers.timeoutMs,
       concurrency: config.providers.concurrency,
       rateLimitPerSecond: config.providers.rateLimitPerSecond,

@@ -8,13 +8,8 @@ import {
   WebhookRepository,
   type PrismaClient,
 } from '@enrich/db';
+import { type BudgetSettings, createLookupServices, defaultVendorsConfig, type VendorsConfig } from '@enrich/providers';
 import { createActivities } from './create-activities';
-import { DEFAULT_CONFIDENCE_THRESHOLD, DEFAULT_WATERFALL } from '@enrich/domain';
-import { HttpLookupClient } from './providers/http-lookup.client';
-import { PROVIDER_CATALOG } from './providers/provider-catalog';
-import { providerBudgets, type BudgetSettings } from './providers/provider-budgets';
-import { LookupService } from './providers/lookup-service';
-import { RateBudget } from './providers/rate-budget';
 import type { WebhookOptions } from './webhooks.activities';
 
 export interface ActivitiesForDatabaseOptions {
@@ -27,49 +22,44 @@ export interface ActivitiesForDatabaseOptions {
   /** Where job events go: the client that starts delivery workflows, and which URLs they may reach. */
   webhooks: WebhookOptions;
   providers: {
+    /** Base URL of the platform's own providers (mock-enrichment): web research, and lookups without a vendors config. */
     baseUrl: string;
+    /** The lookup vendors and their waterfall; default: the platform's own providers at `baseUrl`. */
+    vendors?: VendorsConfig;
     timeoutMs: number;
     /** Rows looked up together within a page activity. */
     concurrency: number;
-    /** Per provider and worker process: sustained requests per second (0 = unlimited). */
+    /** Per vendor and worker process: sustained requests per second (0 = unlimited). */
     rateLimitPerSecond?: number;
-    /** Per provider and worker process: requests in flight. */
+    /** Per vendor and worker process: requests in flight. */
     maxInFlight?: number;
-    /** Providers with a budget of their own (instead of the two above), by registry name. */
+    /** Vendors with a budget of their own (instead of the two above), by registry name. */
     budgets?: Readonly<Record<string, BudgetSettings>>;
     /** How long a provider answer is reused; 0 turns the lookup cache off. */
     cacheTtlMs?: number;
-    /** Headers on every provider call (API keys; `x-mock-knobs` in tests). */
+    /** Headers on every provider call (`x-mock-knobs` in tests). */
     headers?: Record<string, string>;
   };
 }
 
 /**
- * The platform's activities over PostgreSQL, a file blob store and the HTTP providers. Call it once
- * per process: each provider's rate budget is shared by every activity it returns.
+ * The platform's activities over PostgreSQL, a file blob store and the vendors. Call it once per
+ * process: each vendor's rate budget is shared by every activity it returns.
  */
 export function createActivitiesForDatabase({ prisma, sealer, blobDir, stagingBatchRows, webhooks, providers }: ActivitiesForDatabaseOptions) {
   const cacheTtlMs = providers.cacheTtlMs ?? 30 * 24 * 3_600_000;
-  const cache = cacheTtlMs > 0 ? new LookupCacheRepository(prisma) : undefined;
   const http = { baseUrl: providers.baseUrl, timeoutMs: providers.timeoutMs, headers: providers.headers };
-  const budgets = providerBudgets(
-    Object.keys(PROVIDER_CATALOG),
-    { requestsPerSecond: providers.rateLimitPerSecond ?? 0, maxInFlight: providers.maxInFlight ?? 64 },
-    providers.budgets,
-  );
-  // One lookup service (one rate budget) per provider for the whole process.
-  const services = Object.fromEntries(
-    Object.values(PROVIDER_CATALOG).map((spec) => [
-      spec.name,
-      new LookupService({
-        provider: new HttpLookupClient(spec, http),
-        budget: new RateBudget(budgets[spec.name]),
-        cache,
-        cacheTtlMs,
-        sealer,
-      }),
-    ]),
-  );
+  const vendors = providers.vendors ?? defaultVendorsConfig(providers.baseUrl);
+  const { services, waterfall } = createLookupServices({
+    vendors,
+    sealer,
+    cache: cacheTtlMs > 0 ? new LookupCacheRepository(prisma) : undefined,
+    cacheTtlMs,
+    timeoutMs: providers.timeoutMs,
+    defaultBudget: { requestsPerSecond: providers.rateLimitPerSecond ?? 0, maxInFlight: providers.maxInFlight ?? 64 },
+    budgets: providers.budgets,
+    headers: providers.headers,
+  });
   return createActivities({
     jobs: new JobRepository(prisma),
     customers: new CustomerRepository(prisma),
@@ -79,9 +69,15 @@ export function createActivitiesForDatabase({ prisma, sealer, blobDir, stagingBa
     webhookOptions: webhooks,
     sealer,
     webProviders: http,
-    waterfall: { providers: services, waterfall: DEFAULT_WATERFALL, threshold: DEFAULT_CONFIDENCE_THRESHOLD },
-    demographics: services['demographics'],
+    waterfall,
+    // The customer refresh asks the first demographics vendor of the waterfall.
+    demographics: services[vendors.waterfall.demographics[0] ?? ''] ?? NO_DEMOGRAPHICS,
     chunkSize: Math.max(providers.concurrency * 2, 10),
     stagingBatchRows,
   });
 }
+
+/** Without a demographics vendor the refresh finds nothing (and pays nothing). */
+const NO_DEMOGRAPHICS = {
+  lookupMany: async (records: readonly unknown[]) => records.map(() => ({ kind: 'not_found' as const, provider: 'none', fromCache: false })),
+};

@@ -4,10 +4,8 @@ import { createCustomerActivities } from './customers.activities';
 import { createEnrichmentActivities } from './enrichment.activities';
 import { createJobActivities } from './jobs.activities';
 import { createPushActivities } from './push.activities';
-import type { HttpProviderOptions } from './providers/http-provider';
 import { createResearchActivities } from './research.activities';
-import type { LookupService } from './providers/lookup-service';
-import type { WaterfallOptions } from './waterfall';
+import type { HttpProviderOptions, LookupService, WaterfallOptions } from '@enrich/providers';
 import { createStagingActivities } from './staging.activities';
 import { createJobEvents, createWebhookActivities, type WebhookOptions } from './webhooks.activities';
 

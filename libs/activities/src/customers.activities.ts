@@ -1,7 +1,7 @@
 import { ApplicationFailure, Context, heartbeat, log } from '@temporalio/activity';
 import { FAILURE_TYPES, mergeEnrichedFields } from '@enrich/domain';
 import type { CustomerRefresh, CustomerRepository } from '@enrich/db';
-import type { LookupService } from './providers/lookup-service';
+import type { LookupService } from '@enrich/providers';
 
 export interface RefreshCustomersInput {
   /** Customers enriched before this instant (ISO) are stale. */

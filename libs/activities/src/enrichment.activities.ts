@@ -14,8 +14,7 @@ import {
 } from '@enrich/domain';
 import type { FieldSealer } from '@enrich/codec';
 import type { JobRepository, RowResult } from '@enrich/db';
-import { runWaterfall, type WaterfallOptions } from './waterfall';
-import { ProviderRateLimitedError } from './providers/provider-errors';
+import { ProviderOutOfCreditsError, ProviderRateLimitedError, runWaterfall, type WaterfallOptions } from '@enrich/providers';
 
 export interface EnrichPageInput {
   jobId: string;
@@ -93,8 +92,11 @@ export function createEnrichmentActivities({ jobs, waterfall, sealer, chunkSize 
         log.warn('page left rows pending after provider errors', { jobId, range, deferred, error: lastError?.message });
         throw ApplicationFailure.create({
           message: `${deferred} row(s) of rows ${range.from}-${range.to - 1} are still pending: ${lastError?.message}`,
-          type: FAILURE_TYPES.PROVIDER_UNAVAILABLE,
-          ...(lastError instanceof ProviderRateLimitedError ? { nextRetryDelay: lastError.retryAfterMs } : {}),
+          type: lastError instanceof ProviderOutOfCreditsError ? FAILURE_TYPES.PROVIDER_OUT_OF_CREDITS : FAILURE_TYPES.PROVIDER_UNAVAILABLE,
+          // A vendor's own wait (Retry-After, a rate window's reset, an out-of-credits pause) beats the backoff.
+          ...(lastError instanceof ProviderRateLimitedError || lastError instanceof ProviderOutOfCreditsError
+            ? { nextRetryDelay: lastError.retryAfterMs }
+            : {}),
         });
       }
       log.debug('page enriched', { jobId, range, ...stats });

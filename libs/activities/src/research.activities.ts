@@ -2,8 +2,8 @@ import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import type { FieldSealer } from '@enrich/codec';
 import type { JobRepository } from '@enrich/db';
 import { type EnrichedField, FAILURE_TYPES, normalizeConfidence, type ResearchSubject, sealPersonalFields } from '@enrich/domain';
-import { postLookup, type HttpProviderOptions } from './providers/http-provider';
-import { isRetryable } from './providers/provider-errors';
+import { postLookup, type HttpProviderOptions } from '@enrich/providers';
+import { isRetryable } from '@enrich/providers';
 
 export interface ResearchDeps {
   jobs: JobRepository;

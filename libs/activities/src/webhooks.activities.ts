@@ -19,7 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { Webhook } from 'standardwebhooks';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { FinishJobInput } from './jobs.activities';
-import { retryAfterMs } from './providers/http-provider';
+import { retryAfterMs } from '@enrich/providers';
 
 /** Starts delivery workflows: the worker's Temporal client and task queue. */
 export interface WebhookDispatcher {

@@ -13,6 +13,8 @@ export const FAILURE_TYPES = {
   CSV_FORMAT: 'CsvFormatError',
   /** `enrichPage` and `refreshCustomersPage`: rows a provider could not serve yet. Retryable: Temporal's backoff (or the provider's Retry-After) does the rest. */
   PROVIDER_UNAVAILABLE: 'ProviderUnavailable',
+  /** `enrichPage`: rows wait for a vendor that is out of credits (paused). Retryable after the vendor's pause, so credits added meanwhile are used. */
+  PROVIDER_OUT_OF_CREDITS: 'ProviderOutOfCredits',
   /** The web-research activities: a provider refused the request, which would fail the same way again. Non-retryable. */
   PROVIDER_REJECTED: 'ProviderRejected',
   /** The batch workflow's pause/resume validators, once the job is finishing or over: the update is rejected (never retried) and the gateway answers 409. */

@@ -16,6 +16,16 @@ export interface JobCounts {
 
 export const EMPTY_COUNTS: JobCounts = { total: 0, pending: 0, enriched: 0, notFound: 0, failed: 0, quarantined: 0 };
 
+/** What one vendor was asked and what it billed, from the calls actually made (a type, so it is JSON for Prisma). */
+export type VendorUsage = {
+  /** Requests sent (every attempt, retries included). */
+  calls: number;
+  /** Answers with a record. */
+  matches: number;
+  /** Credits spent by the vendor's billing (per call answered, or per match), at its configured cost. */
+  credits: number;
+};
+
 /** How a job's provider lookups were served. */
 export interface LookupStats {
   /** Answers reused from the lookup cache. */
@@ -24,6 +34,8 @@ export interface LookupStats {
   providerCalls: number;
   /** Lookups answered by a call made at the same time for the same contact (a duplicate in the job). */
   sharedCalls: number;
+  /** Per vendor (registry name); absent in figures recorded before vendors were counted. */
+  vendors?: Record<string, VendorUsage>;
 }
 
 export const EMPTY_LOOKUPS: Readonly<LookupStats> = { cacheHits: 0, providerCalls: 0, sharedCalls: 0 };
@@ -33,7 +45,18 @@ export function addLookups(target: LookupStats, more: Partial<LookupStats> | und
   target.cacheHits += more?.cacheHits ?? 0;
   target.providerCalls += more?.providerCalls ?? 0;
   target.sharedCalls += more?.sharedCalls ?? 0;
+  for (const [vendor, usage] of Object.entries(more?.vendors ?? {})) addVendorUsage(target, vendor, usage);
   return target;
+}
+
+/** Adds `usage` to `vendor`'s figures in `target`. */
+export function addVendorUsage(target: LookupStats, vendor: string, usage: Partial<VendorUsage>): void {
+  const vendors = (target.vendors ??= {});
+  const sum = (vendors[vendor] ??= { calls: 0, matches: 0, credits: 0 });
+  sum.calls += usage.calls ?? 0;
+  sum.matches += usage.matches ?? 0;
+  // Costs may be fractional (e.g. 0.1 credit a call): keep them exact to a millionth.
+  sum.credits = Math.round((sum.credits + (usage.credits ?? 0)) * 1e6) / 1e6;
 }
 
 /** Rows that reached a final status. */

@@ -100,10 +100,30 @@ export const jobResponse = z
         pagesInFlight: z.number().int().optional(),
         runs: z.number().int().optional().openapi({ description: 'Workflow runs so far (continue-as-new).' }),
         awaitingStart: z.boolean().optional().openapi({ description: 'Created with start=false and not started yet: POST /v1/jobs/{id}/start.' }),
-        lookups: z.object({ cacheHits: z.number().int(), providerCalls: z.number().int(), sharedCalls: z.number().int() }).optional().openapi({
-          description:
-            'Live while the job runs, then as recorded when it ended: lookups of finished pages served from the lookup cache, provider calls paid for, and lookups that shared a call made for the same contact (duplicates in the file).',
-        }),
+        lookups: z
+          .object({
+            cacheHits: z.number().int(),
+            providerCalls: z.number().int(),
+            sharedCalls: z.number().int(),
+            vendors: z
+              .record(
+                z.string(),
+                z
+                  .object({
+                    calls: z.number().int().openapi({ description: 'Requests sent, retries included.' }),
+                    matches: z.number().int().openapi({ description: 'Answers with a record.' }),
+                    credits: z.number().openapi({ description: "Credits spent at the vendor's configured cost (per answered call, per match)." }),
+                  })
+                  .openapi('VendorUsage'),
+              )
+              .optional()
+              .openapi({ description: 'Per vendor, from the calls actually made (absent for jobs ended before vendors were counted).' }),
+          })
+          .optional()
+          .openapi({
+            description:
+              'Live while the job runs, then as recorded when it ended: lookups of finished pages served from the lookup cache, provider calls paid for, and lookups that shared a call made for the same contact (duplicates in the file).',
+          }),
       })
       .openapi('JobProgress'),
     links: z.object({ self: z.string(), results: z.string(), resultsCsv: z.string() }),

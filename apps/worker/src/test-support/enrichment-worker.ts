@@ -1,4 +1,5 @@
 import type { PrismaClient } from '@enrich/db';
+import type { VendorsConfig } from '@enrich/providers';
 import { testCodec, testEnv } from '@enrich/testing';
 import type { NativeConnection } from '@temporalio/worker';
 import { createEnrichmentWorker } from '../worker';
@@ -32,6 +33,8 @@ export function startEnrichmentWorker(options: {
   cacheTtlMs?: number;
   /** Rows per staging insert (and per rows-staged signal to the workflow). */
   stagingBatchRows?: number;
+  /** Lookup vendors and their waterfall; default: the platform providers of the mock. */
+  vendors?: VendorsConfig;
 }) {
   const env = testEnv();
   return createEnrichmentWorker({
@@ -46,6 +49,7 @@ export function startEnrichmentWorker(options: {
         budgets: {},
         cacheTtlMs: options.cacheTtlMs ?? 3_600_000,
       },
+      vendors: options.vendors,
       blobDir: options.blobDir ?? '/nonexistent',
       staging: { batchRows: options.stagingBatchRows ?? 1_000 },
       worker: { maxConcurrentActivities: 10, maxConcurrentWorkflowTasks: 10, maxCachedWorkflows: 50, workflowBundlePath: undefined },

@@ -45,3 +45,38 @@ export class ProviderRejectedError extends ProviderError {
 export function isRetryable(error: unknown): error is ProviderUnavailableError | ProviderRateLimitedError {
   return error instanceof ProviderUnavailableError || error instanceof ProviderRateLimitedError;
 }
+
+/**
+ * 401/403: the vendor refuses our credentials. Every call would fail the same way, so the vendor is
+ * switched off in this process (no retry storm) and the rows it would have served say why.
+ */
+export class ProviderConfigurationError extends ProviderError {
+  override readonly name = 'ProviderConfigurationError';
+  constructor(
+    message: string,
+    provider: string,
+    readonly status: number,
+  ) {
+    super(message, provider);
+  }
+}
+
+/**
+ * 402 or the vendor's own "out of credits": the account can pay for no more calls. The vendor is
+ * paused for `retryAfterMs` (rows wanting it wait; no call is made meanwhile), then tried again.
+ */
+export class ProviderOutOfCreditsError extends ProviderError {
+  override readonly name = 'ProviderOutOfCreditsError';
+  constructor(
+    message: string,
+    provider: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(message, provider);
+  }
+}
+
+/** A 2xx whose body is not what the vendor documents: recorded against the row, not retried. */
+export class ProviderMalformedAnswerError extends ProviderError {
+  override readonly name = 'ProviderMalformedAnswerError';
+}

@@ -5,9 +5,16 @@ import { type CustomerRecord, EMPTY_LOOKUPS, isSealed, type Sealed, type StoredE
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ProviderLookup } from './http-lookup.client';
+import type { ProviderLookup } from './vendor-client';
 import { LookupService, type ProviderClient } from './lookup-service';
-import { ProviderRateLimitedError, ProviderRejectedError, ProviderUnavailableError } from './provider-errors';
+import {
+  ProviderConfigurationError,
+  ProviderMalformedAnswerError,
+  ProviderOutOfCreditsError,
+  ProviderRateLimitedError,
+  ProviderRejectedError,
+  ProviderUnavailableError,
+} from './errors';
 import { RateBudget } from './rate-budget';
 
 class MemoryCache {
@@ -63,7 +70,7 @@ describe('LookupService', () => {
     expect(client.calls).toEqual(['a@x.io', 'gone@x.io']);
     expect(first.map((o) => o.kind)).toEqual(['found', 'found', 'not_found']);
     // The second spelling of a@x.io shares the first one's call.
-    expect(stats).toEqual({ cacheHits: 0, providerCalls: 2, sharedCalls: 1 });
+    expect(stats).toEqual({ cacheHits: 0, providerCalls: 2, sharedCalls: 1, vendors: { demographics: { calls: 2, matches: 1, credits: 0 } } });
 
     const second = await service.lookupMany([record('a@x.io'), record('gone@x.io')], signal, stats);
     expect(client.calls).toHaveLength(2);
@@ -71,7 +78,68 @@ describe('LookupService', () => {
       { kind: 'found', fromCache: true, fields: [expect.objectContaining({ field: 'region', fromCache: true })] },
       { kind: 'not_found', provider: 'demographics', fromCache: true },
     ]);
-    expect(stats).toEqual({ cacheHits: 2, providerCalls: 2, sharedCalls: 1 });
+    expect(stats).toEqual({ cacheHits: 2, providerCalls: 2, sharedCalls: 1, vendors: { demographics: { calls: 2, matches: 1, credits: 0 } } });
+  });
+
+  it('stops calling a vendor that refused its credentials: every row says why, no retry storm', async () => {
+    const client = provider(() => new ProviderConfigurationError('demographics: credentials refused (401): Check the API key', 'demographics', 401));
+    const service = new LookupService({
+      provider: client,
+      budget: new RateBudget({ requestsPerSecond: 0, maxInFlight: 1 }),
+      cacheTtlMs: 0,
+      callBackoffMs: 1,
+      sealer,
+    });
+    const first = await service.lookupMany([record('a@x.io'), record('b@x.io')], signal);
+    const later = await service.lookupMany([record('c@x.io')], signal);
+    for (const outcome of [...first, ...later]) expect(outcome).toEqual({ kind: 'rejected', reason: expect.stringContaining('Check the API key') });
+    // One call (in flight one at a time): the first refusal switched the vendor off.
+    expect(client.calls).toEqual(['a@x.io']);
+  });
+
+  it('pauses a vendor out of credits: rows wait (unavailable) with no call until the pause is over, then it is asked again', async () => {
+    let clock = 1_000_000;
+    const client = provider((_r, call) =>
+      call === 1 ? new ProviderOutOfCreditsError('demographics: out of credits (402)', 'demographics', 60_000) : found('x'),
+    );
+    const service = new LookupService({
+      provider: client,
+      budget: new RateBudget({ requestsPerSecond: 0, maxInFlight: 1 }),
+      cacheTtlMs: 0,
+      sealer,
+      now: () => clock,
+    });
+    const [first, second] = await service.lookupMany([record('a@x.io'), record('b@x.io')], signal);
+    expect(first).toEqual({ kind: 'unavailable', error: expect.any(ProviderOutOfCreditsError) });
+    expect(second).toEqual({ kind: 'unavailable', error: expect.any(ProviderOutOfCreditsError) });
+    expect(client.calls).toEqual(['a@x.io']);
+    clock += 59_000;
+    expect((await service.lookupMany([record('c@x.io')], signal))[0].kind).toBe('unavailable');
+    expect(client.calls).toHaveLength(1);
+    clock += 2_000;
+    expect((await service.lookupMany([record('c@x.io')], signal))[0].kind).toBe('found');
+    expect(client.calls).toEqual(['a@x.io', 'c@x.io']);
+  });
+
+  it('records a malformed answer against the row (not retried) and counts what each vendor billed', async () => {
+    const client = provider((r) => {
+      if (r.email === 'odd@x.io') return new ProviderMalformedAnswerError('demographics: malformed answer (200)', 'demographics');
+      if (r.email === 'gone@x.io') return { kind: 'not_found', provider: 'demographics' };
+      return found(String(r.email));
+    });
+    const stats = { ...EMPTY_LOOKUPS };
+    const service = new LookupService({
+      provider: client,
+      budget: new RateBudget({ requestsPerSecond: 0, maxInFlight: 4 }),
+      cacheTtlMs: 0,
+      sealer,
+      cost: { perCall: 0.1, perMatch: 2 },
+    });
+    const outcomes = await service.lookupMany([record('odd@x.io'), record('gone@x.io'), record('a@x.io'), record('b@x.io')], signal, stats);
+    expect(outcomes[0]).toEqual({ kind: 'rejected', reason: 'demographics: malformed answer (200)' });
+    expect(client.calls.filter((e) => e === 'odd@x.io')).toHaveLength(1);
+    // Four answered calls at 0.1, two matches at 2.
+    expect(stats.vendors).toEqual({ demographics: { calls: 4, matches: 2, credits: 4.4 } });
   });
 
   it('retries 5xx, backs the whole provider off on 429, and reports what it could not serve', async () => {
@@ -113,8 +181,9 @@ describe('LookupService', () => {
     release();
     const [[a], [b, other]] = await Promise.all([pageA, pageB]);
     expect(a).toEqual(b);
-    expect(statsA).toEqual({ cacheHits: 0, providerCalls: 1, sharedCalls: 0 });
-    expect(statsB).toEqual({ cacheHits: 0, providerCalls: 1, sharedCalls: 1 });
+    // The shared call is counted (and billed) once, by the batch that made it.
+    expect(statsA).toEqual({ cacheHits: 0, providerCalls: 1, sharedCalls: 0, vendors: { demographics: { calls: 1, matches: 1, credits: 0 } } });
+    expect(statsB).toEqual({ cacheHits: 0, providerCalls: 1, sharedCalls: 1, vendors: { demographics: { calls: 1, matches: 1, credits: 0 } } });
     expect(other.kind).toBe('found');
     expect(client.calls.sort()).toEqual(['other@x.io', 'same@x.io']);
   });

@@ -1,5 +1,5 @@
 import type { CustomerRecord, EnrichedField } from '@enrich/domain';
-import type { LookupOutcome } from './providers/lookup-service';
+import type { LookupOutcome } from './lookup-service';
 import { runWaterfall, UnknownProviderError } from './waterfall';
 
 const f = (field: string, value: string, confidence: number, provider: string): EnrichedField => ({

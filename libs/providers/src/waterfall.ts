@@ -9,7 +9,7 @@ import {
   type StoredEnrichedField,
   type StoredFieldValue,
 } from '@enrich/domain';
-import type { LookupService } from './providers/lookup-service';
+import type { LookupService } from './lookup-service';
 
 export interface WaterfallOptions {
   /** Lookup services by provider registry name. */

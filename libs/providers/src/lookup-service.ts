@@ -1,11 +1,19 @@
 import type { FieldSealer } from '@enrich/codec';
-import { type CustomerRecord, type LookupStats, sealPersonalFields, type StoredEnrichedField } from '@enrich/domain';
+import { addVendorUsage, type CustomerRecord, type LookupStats, sealPersonalFields, type StoredEnrichedField } from '@enrich/domain';
 import type { CachedAnswer, LookupCacheRepository } from '@enrich/db';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ProviderLookup, RequestBody } from './http-lookup.client';
+import type { RequestBody, VendorCost } from './adapter';
+import {
+  isRetryable,
+  ProviderConfigurationError,
+  ProviderError,
+  ProviderMalformedAnswerError,
+  ProviderOutOfCreditsError,
+  ProviderRateLimitedError,
+} from './errors';
 import { lookupKey } from './lookup-key';
-import { isRetryable, ProviderRateLimitedError, ProviderRejectedError } from './provider-errors';
 import type { RateBudget } from './rate-budget';
+import type { ProviderLookup } from './vendor-client';
 
 /** What a provider client must offer to be looked up through {@link LookupService}. */
 export interface ProviderClient {
@@ -45,6 +53,9 @@ export interface LookupServiceOptions {
   callAttempts?: number;
   /** First backoff between attempts; doubles each time (Retry-After wins when longer). */
   callBackoffMs?: number;
+  /** What the vendor charges; counted per vendor in the stats as calls are answered. */
+  cost?: VendorCost;
+  now?: () => number;
 }
 
 /**
@@ -57,8 +68,16 @@ export interface LookupServiceOptions {
 export class LookupService {
   /** Calls in flight in this process by key: concurrent pages asking for one contact share a call. */
   private readonly inFlight = new Map<string, Promise<LookupOutcome>>();
+  /** Set when the vendor refused our credentials: it is not called again by this process. */
+  private disabled?: ProviderConfigurationError;
+  /** Set while the vendor is out of credits: no call until `pausedUntil`. */
+  private outOfCredits?: ProviderOutOfCreditsError;
+  private pausedUntil = 0;
+  private readonly now: () => number;
 
-  constructor(private readonly options: LookupServiceOptions) {}
+  constructor(private readonly options: LookupServiceOptions) {
+    this.now = options.now ?? Date.now;
+  }
 
   get providerName(): string {
     return this.options.provider.name;
@@ -88,6 +107,8 @@ export class LookupService {
           if (stats) stats.cacheHits++;
           return fromCache(provider.name, hit, sealer);
         }
+        const held = this.held();
+        if (held) return Promise.resolve(held);
         let call = calls.get(key);
         if (call) {
           // The same contact earlier in this batch.
@@ -100,7 +121,7 @@ export class LookupService {
             call = shared;
           } else {
             if (stats) stats.providerCalls++;
-            call = this.call(record, signal)
+            call = this.call(record, signal, stats)
               .then(async (outcome): Promise<LookupOutcome> =>
                 outcome.kind === 'found' ? { ...outcome, fields: await sealPersonalFields(sealer, outcome.fields) } : outcome,
               )
@@ -121,22 +142,51 @@ export class LookupService {
     return outcomes;
   }
 
-  private async call(record: CustomerRecord, signal: AbortSignal): Promise<LookupOutcome> {
+  /** The outcome of every call while the vendor is switched off or out of credits; undefined when it may be called. */
+  private held(): LookupOutcome | undefined {
+    if (this.disabled) return { kind: 'rejected', reason: this.disabled.message };
+    if (this.outOfCredits && this.now() < this.pausedUntil) return { kind: 'unavailable', error: this.outOfCredits };
+    return undefined;
+  }
+
+  private async call(record: CustomerRecord, signal: AbortSignal, stats?: LookupStats): Promise<LookupOutcome> {
     const { provider, budget, callAttempts = 4, callBackoffMs = 200 } = this.options;
     for (let attempt = 1; ; attempt++) {
       try {
-        const answer = await budget.run(() => provider.lookup(record, signal), signal);
+        // Checked once the budget lets the call go: the vendor may have been switched off or paused
+        // by a call that ended while this one waited.
+        const answer = await budget.run(async () => this.held() ?? provider.lookup(record, signal), signal);
+        if (answer.kind === 'rejected' || answer.kind === 'unavailable') return answer;
+        this.count(stats, { calls: 1, answered: 1, matches: answer.kind === 'found' ? 1 : 0 });
         return answer.kind === 'found'
           ? { kind: 'found', fields: answer.fields, fromCache: false }
           : { kind: 'not_found', provider: answer.provider, fromCache: false };
       } catch (error) {
-        if (error instanceof ProviderRejectedError) return { kind: 'rejected', reason: error.message };
-        if (!isRetryable(error)) throw error;
+        // An abort, or a bug: not the vendor's answer.
+        if (!(error instanceof ProviderError)) throw error;
+        this.count(stats, { calls: 1, answered: error instanceof ProviderMalformedAnswerError ? 1 : 0, matches: 0 });
+        if (error instanceof ProviderConfigurationError) {
+          this.disabled ??= error;
+          return { kind: 'rejected', reason: error.message };
+        }
+        if (error instanceof ProviderOutOfCreditsError) {
+          this.outOfCredits = error;
+          this.pausedUntil = Math.max(this.pausedUntil, this.now() + error.retryAfterMs);
+          return { kind: 'unavailable', error };
+        }
+        if (!isRetryable(error)) return { kind: 'rejected', reason: error.message };
         if (error instanceof ProviderRateLimitedError) budget.pauseFor(error.retryAfterMs);
         if (attempt >= callAttempts || signal.aborted) return { kind: 'unavailable', error };
         await sleep(callBackoffMs * 2 ** (attempt - 1) * (0.5 + Math.random()), undefined, { signal }).catch(() => undefined);
       }
     }
+  }
+
+  /** Adds one call's usage and cost to the vendor's figures. */
+  private count(stats: LookupStats | undefined, { calls, answered, matches }: { calls: number; answered: number; matches: number }): void {
+    if (!stats) return;
+    const { perCall = 0, perMatch = 0 } = this.options.cost ?? {};
+    addVendorUsage(stats, this.options.provider.name, { calls, matches, credits: answered * perCall + matches * perMatch });
   }
 }
 

@@ -1,5 +1,5 @@
-import { UnknownProviderError } from '../waterfall';
-import { providerBudgets } from './provider-budgets';
+import { UnknownProviderError } from './waterfall';
+import { providerBudgets } from './budgets';
 
 describe('providerBudgets', () => {
   const defaults = { requestsPerSecond: 0, maxInFlight: 64 };

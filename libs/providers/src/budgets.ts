@@ -1,4 +1,4 @@
-import { UnknownProviderError } from '../waterfall';
+import { UnknownProviderError } from './waterfall';
 import type { RateBudgetOptions } from './rate-budget';
 
 /** Rate and concurrency towards one provider, for the whole worker process. */

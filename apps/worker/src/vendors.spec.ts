@@ -1,0 +1,214 @@
+import { FileBlobStore, JobRepository } from '@enrich/db';
+import { type CustomerRecord, jobWorkflowId, type LookupStats } from '@enrich/domain';
+import {
+  ProviderConfigurationError,
+  ProviderMalformedAnswerError,
+  ProviderOutOfCreditsError,
+  ProviderRateLimitedError,
+  resolveVendorsConfig,
+  VENDOR_ADAPTERS,
+  VendorClient,
+  type VendorsConfig,
+  type VendorsFile,
+} from '@enrich/providers';
+import { connectTemporal, createTestDatabase, testEnv, type TestDatabase, uniqueTaskQueue } from '@enrich/testing';
+import type { BatchProgress, batchEnrichmentWorkflow } from '@enrich/workflows';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { startEnrichmentWorker } from './test-support/enrichment-worker';
+
+/** The key mock-enrichment's vendors accept (MOCK_VENDOR_API_KEY's default). */
+const VENDOR_KEY = 'mock-vendor-key';
+const VENDOR_KINDS = ['pdl-person', 'hunter-email-finder', 'clearbit-company'] as const;
+
+const env = testEnv();
+
+/** A contact every one of the three vendors can look up: an email at a company domain and a name. */
+const contact = (i: number): CustomerRecord => ({
+  email: `person.${i}@acme-${i % 6}.com`,
+  first_name: `Ann${i}`,
+  last_name: `Lee${i}`,
+  company: `Acme ${i % 6}`,
+});
+
+/** Counters mock-enrichment keeps per vendor (calls received, answers by kind). */
+type VendorCounters = Record<string, { calls: number; ok: number; not_found: number; billed: number }>;
+
+async function vendorStats(): Promise<VendorCounters> {
+  const res = await fetch(`${env.mockEnrichmentUrl}/admin/stats?api_key=${VENDOR_KEY}`);
+  return ((await res.json()) as { vendors: VendorCounters }).vendors;
+}
+
+/**
+ * The real-vendor adapters against mock-enrichment speaking each vendor's own wire format, over
+ * HTTP: one by one, then a job of the worker through a waterfall of them.
+ */
+describe.each(VENDOR_KINDS)('the %s adapter over HTTP', (kind) => {
+  const adapter = VENDOR_ADAPTERS[kind];
+  /** A different knobs header per call keeps the mock's rate buckets (one per header value) to this test. */
+  const client = (options: { apiKey?: string; knobs?: object; vendorKnobs?: object } = {}) =>
+    new VendorClient({
+      name: kind,
+      adapter,
+      baseUrl: env.mockEnrichmentUrl,
+      apiKey: 'apiKey' in options ? options.apiKey : VENDOR_KEY,
+      timeoutMs: 5_000,
+      headers: {
+        'x-mock-knobs': JSON.stringify({ latencyMs: 0, jitterMs: 0, notFoundRate: 0, ...options.knobs }),
+        ...(options.vendorKnobs ? { 'x-mock-vendor-knobs': JSON.stringify(options.vendorKnobs) } : {}),
+      },
+    });
+
+  it('finds a contact: platform fields with the confidence and provenance of the vendor', async () => {
+    const result = await client().lookup(contact(1));
+    expect(result.kind).toBe('found');
+    if (result.kind !== 'found') return;
+    expect(result.fields.length).toBeGreaterThan(0);
+    for (const field of result.fields) {
+      expect(adapter.fields).toContain(field.field);
+      expect(field.provider).toBe(adapter.label);
+      expect(field.confidence).toBeGreaterThan(0);
+      expect(field.confidence).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('reads no match as not found', async () => {
+    await expect(client({ knobs: { notFoundRate: 1 } }).lookup(contact(2))).resolves.toEqual({ kind: 'not_found', provider: kind });
+  });
+
+  it('reads a wrong key, or none, as a configuration error', async () => {
+    await expect(client({ apiKey: 'not-the-key' }).lookup(contact(3))).rejects.toBeInstanceOf(ProviderConfigurationError);
+    await expect(client({ apiKey: undefined }).lookup(contact(3))).rejects.toBeInstanceOf(ProviderConfigurationError);
+  });
+
+  it('reads out of credits', async () => {
+    await expect(client({ vendorKnobs: { outOfCredits: true } }).lookup(contact(4))).rejects.toBeInstanceOf(ProviderOutOfCreditsError);
+  });
+
+  it("reads the vendor's throttle with the wait it asks for", async () => {
+    const throttled = client({ knobs: { rateLimitPerSecond: 0.2 + Math.random() / 1_000 } });
+    const outcomes = await Promise.allSettled([1, 2, 3].map((i) => throttled.lookup(contact(10 + i))));
+    const limited = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as unknown] : []));
+    expect(limited.length).toBeGreaterThan(0);
+    for (const error of limited) {
+      expect(error).toBeInstanceOf(ProviderRateLimitedError);
+      expect((error as ProviderRateLimitedError).retryAfterMs).toBeGreaterThan(0);
+    }
+  });
+
+  it('reads a malformed answer as such', async () => {
+    for (const malformedKind of ['truncated', 'wrong_shape', 'html']) {
+      await expect(client({ vendorKnobs: { malformedRate: 1, malformedKind } }).lookup(contact(5))).rejects.toBeInstanceOf(ProviderMalformedAnswerError);
+    }
+  });
+});
+
+describe('a job through a waterfall of real-vendor adapters', () => {
+  let temporal: TestWorkflowEnvironment;
+  let db: TestDatabase;
+  let blobDir: string;
+  let jobs: JobRepository;
+
+  beforeAll(async () => {
+    temporal = await connectTemporal(env);
+    db = await createTestDatabase(env.databaseUrl, env.templateDatabase);
+    blobDir = await mkdtemp(join(tmpdir(), 'enrich-vendors-'));
+    jobs = new JobRepository(db.prisma);
+  });
+
+  afterAll(async () => {
+    await db?.drop();
+    await temporal?.teardown();
+    await rm(blobDir, { recursive: true, force: true });
+  });
+
+  function vendors(pdlKey: string, pdlInFlight = 8): VendorsConfig {
+    const file: VendorsFile = {
+      vendors: {
+        pdl: { adapter: 'pdl-person', baseUrl: env.mockEnrichmentUrl, apiKey: { env: 'PDL_KEY' }, cost: { perMatch: 1 }, budget: { maxInFlight: pdlInFlight } },
+        hunter: { adapter: 'hunter-email-finder', baseUrl: env.mockEnrichmentUrl, apiKey: { env: 'VENDOR_KEY' }, cost: { perMatch: 0.5 } },
+        clearbit: { adapter: 'clearbit-company', baseUrl: env.mockEnrichmentUrl, apiKey: { env: 'VENDOR_KEY' }, cost: { perCall: 0.25 } },
+        demographics: { adapter: 'demographics' },
+      },
+      waterfall: { demographics: ['pdl', 'demographics'], firmographics: ['clearbit'], contact: ['hunter', 'pdl'] },
+    };
+    const result = resolveVendorsConfig(file, { env: { PDL_KEY: pdlKey, VENDOR_KEY }, readFile: () => '', platformBaseUrl: env.mockEnrichmentUrl });
+    if (!result.ok) throw new Error(JSON.stringify(result.issues));
+    return result.config;
+  }
+
+  async function runJob(rows: CustomerRecord[], config: VendorsConfig) {
+    const csv = ['email,first_name,last_name,company', ...rows.map((r) => [r.email, r.first_name, r.last_name, r.company].join(','))].join('\n') + '\n';
+    const blobKey = `uploads/${Math.random().toString(36).slice(2)}.csv`;
+    await new FileBlobStore(blobDir).put(blobKey, Readable.from([Buffer.from(csv)]));
+    const fields = ['demographics', 'firmographics', 'contact'];
+    const jobId = (await jobs.create({ sourceName: 'vendors.csv', blobKey, fields })).id;
+    const taskQueue = uniqueTaskQueue('vendors');
+    const worker = await startEnrichmentWorker({
+      connection: temporal.nativeConnection,
+      prisma: db.prisma,
+      taskQueue,
+      blobDir,
+      knobs: { latencyMs: 0, jitterMs: 0, notFoundRate: 0.1 },
+      vendors: config,
+      // Every answer is paid for here: a cache shared with other suites would hide calls.
+      cacheTtlMs: 0,
+    });
+    return worker.runUntil(async () => {
+      const handle = await temporal.client.workflow.start<typeof batchEnrichmentWorkflow>('batchEnrichmentWorkflow', {
+        workflowId: jobWorkflowId(jobId),
+        taskQueue,
+        args: [{ jobId, fields, pageSize: 10, windowSize: 2 }],
+      });
+      const counts = await handle.result();
+      const progress = await handle.query<BatchProgress>('progress');
+      return { jobId, counts, lookups: progress.lookups };
+    });
+  }
+
+  const delta = (after: VendorCounters, before: VendorCounters, kind: string) => (after[kind]?.calls ?? 0) - (before[kind]?.calls ?? 0);
+
+  it('enriches each group from its vendors in order, and counts every call and credit as the vendors do', async () => {
+    const rows = Array.from({ length: 30 }, (_, i) => contact(100 + i));
+    const before = await vendorStats();
+    const { jobId, counts, lookups } = await runJob(rows, vendors(VENDOR_KEY));
+    const after = await vendorStats();
+    expect(counts).toMatchObject({ total: 30, pending: 0, failed: 0 });
+    expect(counts.enriched).toBe(30);
+
+    const results = await jobs.resultRows(jobId, 0, 100);
+    const providersOf = (field: string) => new Set(results.flatMap((r) => r.fields.filter((f) => f.field === field).map((f) => f.provider)));
+    // PDL answers the age band; the rest of demographics comes from the next vendor of the waterfall.
+    expect(providersOf('age_band')).toContain('peopledatalabs');
+    expect([...providersOf('income_band')]).toEqual(['mock-demographics']);
+    expect([...providersOf('industry')]).toEqual(['clearbit']);
+    expect(providersOf('work_email')).toContain('hunter');
+
+    // The job's figures are the vendors' own counts.
+    const usage = lookups.vendors ?? {};
+    expect(usage.pdl.calls).toBe(delta(after, before, 'pdl-person'));
+    expect(usage.hunter.calls).toBe(delta(after, before, 'hunter-email-finder'));
+    expect(usage.clearbit.calls).toBe(delta(after, before, 'clearbit-company'));
+    // Billed as configured: Clearbit per answered call, Hunter and PDL per match.
+    expect(usage.clearbit.credits).toBe(usage.clearbit.calls * 0.25);
+    expect(usage.hunter.credits).toBe(usage.hunter.matches * 0.5);
+    expect(usage.pdl.credits).toBe(usage.pdl.matches);
+    expect(usage.demographics.calls).toBeGreaterThan(0);
+  });
+
+  it('stops calling a vendor whose key is refused, and the waterfall goes on without it', async () => {
+    const rows = Array.from({ length: 30 }, (_, i) => contact(200 + i));
+    // One PDL call at a time: the first refusal is all it costs (no retry, no other call).
+    const { jobId, counts, lookups } = await runJob(rows, vendors('a-revoked-key', 1));
+    expect(counts).toMatchObject({ total: 30, enriched: 30, pending: 0, failed: 0 });
+    const usage = lookups.vendors as NonNullable<LookupStats['vendors']>;
+    expect(usage.pdl).toEqual({ calls: 1, matches: 0, credits: 0 });
+    const results = await jobs.resultRows(jobId, 0, 100);
+    const ageBands = results.flatMap((r) => r.fields.filter((f) => f.field === 'age_band'));
+    expect(ageBands.length).toBeGreaterThan(20);
+    expect(ageBands.every((f) => f.provider === 'mock-demographics')).toBe(true);
+  });
+});
