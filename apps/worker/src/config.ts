@@ -38,7 +38,7 @@ export const workerEnvSchema = z
       .describe(
         'JSON file declaring the lookup vendors (adapter, base URL, API key from env or file, budget, cost) and the waterfall per group; unset = the platform providers at MOCK_ENRICHMENT_URL.',
       ),
-    PROVIDER_CONCURRENCY: positiveInt(8).describe('Concurrent provider calls within one page activity.'),
+    PROVIDER_CONCURRENCY: positiveInt(8).describe('A page activity looks up twice this many rows at once (at least 10), each on its own.'),
     PROVIDER_TIMEOUT_MS: positiveInt(10_000).describe('Timeout of one provider call, in milliseconds.'),
     PROVIDER_RATE_LIMIT_RPS: z.coerce.number().min(0).default(0).describe('Per provider, for the whole worker: sustained requests per second (0 = unlimited).'),
     PROVIDER_MAX_IN_FLIGHT: positiveInt(64).describe('Per provider, for the whole worker: requests in flight.'),

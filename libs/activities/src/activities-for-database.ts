@@ -27,7 +27,7 @@ export interface ActivitiesForDatabaseOptions {
     /** The lookup vendors and their waterfall; default: the platform's own providers at `baseUrl`. */
     vendors?: VendorsConfig;
     timeoutMs: number;
-    /** Rows looked up together within a page activity. */
+    /** Rows a page activity looks up at once (×2, at least 10). */
     concurrency: number;
     /** Per vendor and worker process: sustained requests per second (0 = unlimited). */
     rateLimitPerSecond?: number;
@@ -72,7 +72,7 @@ export function createActivitiesForDatabase({ prisma, sealer, blobDir, stagingBa
     waterfall,
     // The customer refresh asks the first demographics vendor of the waterfall.
     demographics: services[vendors.waterfall.demographics[0] ?? ''] ?? NO_DEMOGRAPHICS,
-    chunkSize: Math.max(providers.concurrency * 2, 10),
+    rowsInFlight: Math.max(providers.concurrency * 2, 10),
     stagingBatchRows,
   });
 }

@@ -27,8 +27,8 @@ export interface ActivityDeps {
   sealer: Pick<FieldSealer, 'sealRecord' | 'openRecord' | 'seal' | 'open'>;
   /** Where the web-research providers (search, crawl, extract) are. */
   webProviders: HttpProviderOptions;
-  /** Rows looked up together within a page (bounded further by the provider's budget). */
-  chunkSize: number;
+  /** Rows of a page looked up at once, each on its own (bounded further by the vendors' budgets). */
+  rowsInFlight: number;
   /** Rows per multi-row insert while staging. */
   stagingBatchRows?: number;
 }
@@ -37,7 +37,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createStagingActivities({ ...deps, insertBatchSize: deps.stagingBatchRows }),
-    ...createEnrichmentActivities({ jobs: deps.jobs, waterfall: deps.waterfall, sealer: deps.sealer, chunkSize: deps.chunkSize }),
+    ...createEnrichmentActivities({ jobs: deps.jobs, waterfall: deps.waterfall, sealer: deps.sealer, rowsInFlight: deps.rowsInFlight }),
     ...createJobActivities({ ...deps, events: createJobEvents({ webhooks: deps.webhooks, options: deps.webhookOptions }) }),
     ...createPushActivities(deps),
     ...createResearchActivities({ jobs: deps.jobs, sealer: deps.sealer, http: deps.webProviders }),

@@ -9,11 +9,11 @@ import {
   type LookupStats,
   type RowOutcome,
   type RowRange,
-  sealPersonalFieldsOfRows,
   type StoredFieldValue,
 } from '@enrich/domain';
 import type { FieldSealer } from '@enrich/codec';
 import type { JobRepository, RowResult } from '@enrich/db';
+import { RowResultsWriter } from './row-results-writer';
 import { ProviderOutOfCreditsError, ProviderRateLimitedError, runWaterfall, type WaterfallOptions } from '@enrich/providers';
 
 export interface EnrichPageInput {
@@ -31,8 +31,11 @@ export interface EnrichmentDeps {
    * personal enriched value not sealed yet before it is written.
    */
   sealer: Pick<FieldSealer, 'openRecord' | 'sealRecord'>;
-  /** Rows looked up together (and written in one transaction) within a page. */
-  chunkSize: number;
+  /** Rows of a page looked up at once, each on its own (the vendors' budgets bound the calls). */
+  rowsInFlight: number;
+  /** Finished rows written together: this many, or whatever finished within `writeDelayMs`. */
+  writeBatchRows?: number;
+  writeDelayMs?: number;
 }
 
 /** What a page reports: its rows' counts, and how its lookups were served. */
@@ -41,52 +44,68 @@ export interface EnrichPageResult extends JobCounts {
   lookups: LookupStats;
 }
 
-/** Heartbeat details of a page: the last finished row and the lookups so far. */
+/** Heartbeat details of a page: rows written by this attempt, and the lookups so far. */
 interface PageProgress extends LookupStats {
+  /** Highest row number written so far (rows finish in any order; the database says which are done). */
   lastRow?: number;
+  written?: number;
   attempt: number;
 }
 
-export function createEnrichmentActivities({ jobs, waterfall, sealer, chunkSize }: EnrichmentDeps) {
+export function createEnrichmentActivities({ jobs, waterfall, sealer, rowsInFlight, writeBatchRows = 50, writeDelayMs = 250 }: EnrichmentDeps) {
   return {
     /**
-     * Enriches the still-pending rows of one page, in chunks: each chunk's outcomes and fields are
-     * written in one transaction and the last finished row is heartbeated, so a retried attempt
-     * (or a crash) resumes after it. Rows the provider could not serve yet stay pending and the
-     * activity fails retryably once the rest of the page is saved: Temporal's backoff does the rest.
-     * Enriched personal values come sealed from the lookup services and are written sealed (any
-     * still in plaintext, e.g. from a provider plugged in without sealing, is sealed here first);
-     * the page never opens them, and returns only counts.
+     * Enriches the still-pending rows of one page. Each row goes through the waterfall on its own,
+     * up to `rowsInFlight` at once, so a slow or retrying row holds up no other and the vendors'
+     * budgets stay full; finished rows are written in batches (by size or time), each batch in one
+     * transaction, and heartbeated. A retried attempt (or a crash) redoes only the rows still
+     * PENDING: no row is written twice or skipped. Rows the provider could not serve yet stay
+     * pending and the activity fails retryably once the rest of the page is saved: Temporal's
+     * backoff (or the vendor's own wait) does the rest. Enriched personal values come sealed from
+     * the lookup services and are written sealed (any still in plaintext is sealed here first); the
+     * page never opens them, and returns only counts.
      */
     async enrichPage({ jobId, range, fields }: EnrichPageInput): Promise<EnrichPageResult> {
       const groups = fields.filter(isEnrichmentGroup);
-      const context = Context.current();
-      const signal = context.cancellationSignal;
-      // Finished rows are no longer PENDING, so a retried attempt picks up exactly where the last
-      // committed chunk left off, including rows an earlier attempt deferred.
+      const signal = Context.current().cancellationSignal;
       const rows = await jobs.pendingRows(jobId, range);
       // Lookups of earlier attempts count too: the heartbeat carries them over.
       const previous = activityInfo().heartbeatDetails as PageProgress | undefined;
       const stats = addLookups({ ...EMPTY_LOOKUPS }, previous);
       let lastError: Error | undefined;
       let deferred = 0;
-      for (let start = 0; start < rows.length && !signal.aborted; start += chunkSize) {
-        const chunk = rows.slice(start, start + chunkSize);
-        const records = await Promise.all(chunk.map(async (row) => (await sealer.openRecord(row.input)) as CustomerRecord));
-        const outcomes = await runWaterfall(records, groups, waterfall, signal, stats);
-        const done: RowResult[] = [];
-        outcomes.forEach((result, index) => {
-          if (result.kind === 'unavailable') {
-            deferred++;
-            lastError = result.error;
-          } else {
-            done.push(toRowResult(chunk[index].rowNumber, result.outcome));
-          }
-        });
-        await jobs.saveRowResults(jobId, await sealPersonalFieldsOfRows(sealer, done));
-        heartbeat({ lastRow: chunk.at(-1)?.rowNumber, attempt: activityInfo().attempt, ...stats } satisfies PageProgress);
-      }
-      // Cancellation is honoured between chunks, so nothing is ever half written.
+      let lastRow: number | undefined;
+      let written = 0;
+      const writer = new RowResultsWriter({
+        jobs,
+        jobId,
+        sealer,
+        maxRows: writeBatchRows,
+        maxDelayMs: writeDelayMs,
+        onWritten: (batch) => {
+          written += batch.length;
+          lastRow = Math.max(lastRow ?? 0, ...batch.map((row) => row.rowNumber));
+          beat();
+        },
+      });
+      const beat = () => heartbeat({ lastRow, written, attempt: activityInfo().attempt, ...stats } satisfies PageProgress);
+      // Rows waiting out a vendor's pause write nothing for a while: the page still says it is alive
+      // (and learns of a cancellation). The SDK sends at most one heartbeat per throttle interval.
+      const alive = setInterval(beat, 5_000);
+      await eachAtOnce(rows, rowsInFlight, signal, async (row) => {
+        const record = (await sealer.openRecord(row.input)) as CustomerRecord;
+        const [result] = await runWaterfall([record], groups, waterfall, signal, stats);
+        if (result.kind === 'unavailable') {
+          deferred++;
+          lastError = result.error;
+        } else {
+          await writer.add(toRowResult(row.rowNumber, result.outcome));
+        }
+      }).finally(() => {
+        clearInterval(alive);
+        return writer.close();
+      });
+      // Cancellation is honoured between rows; what finished before it is written, nothing half.
       if (signal.aborted) throw signal.reason ?? new CancelledFailure('page cancelled');
       if (deferred > 0) {
         log.warn('page left rows pending after provider errors', { jobId, range, deferred, error: lastError?.message });
@@ -103,6 +122,26 @@ export function createEnrichmentActivities({ jobs, waterfall, sealer, chunkSize 
       return { ...(await jobs.rangeCounts(jobId, range)), lookups: stats };
     },
   };
+}
+
+/**
+ * Runs `work` for each item, at most `limit` at once, starting the next as soon as one ends; stops
+ * starting new ones once `signal` is aborted. Rejects with the first failure, after the items
+ * already running have ended.
+ */
+async function eachAtOnce<T>(items: readonly T[], limit: number, signal: AbortSignal, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const lane = async () => {
+    while (next < items.length && !signal.aborted && !failure) {
+      const item = items[next++];
+      await work(item).catch((error: unknown) => {
+        failure ??= { error };
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  if (failure) throw failure.error;
 }
 
 function toRowResult(rowNumber: number, outcome: RowOutcome<StoredFieldValue>): RowResult {

@@ -1,6 +1,7 @@
 import type { FieldSealer } from '@enrich/codec';
 import { addVendorUsage, type CustomerRecord, type LookupStats, sealPersonalFields, type StoredEnrichedField } from '@enrich/domain';
 import type { CachedAnswer, LookupCacheRepository } from '@enrich/db';
+import DataLoader from 'dataloader';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RequestBody, VendorCost } from './adapter';
 import {
@@ -59,11 +60,13 @@ export interface LookupServiceOptions {
 }
 
 /**
- * Looks records up at one provider, a batch at a time: answers cached within their TTL are used
- * as they are (one query for the batch), equal requests in the batch are sent once, and the rest go
- * to the provider through the shared rate budget with a few quick retries. New answers, found or
- * not, are cached so no contact is paid for twice. Personal values are sealed as soon as the
- * provider answers, so they are cached sealed and passed on sealed (a cache hit is never opened).
+ * Looks records up at one provider: answers cached within their TTL are used as they are, equal
+ * requests (in one batch, or from pages running at once) share one call, and the rest go to the
+ * provider through the shared rate budget with a few quick retries. New answers, found or not, are
+ * cached so no contact is paid for twice. Cache reads and writes of lookups made at about the same
+ * time (one turn of the event loop) go to the database together, so rows can be looked up one by one
+ * without a query each. Personal values are sealed as soon as the provider answers, so they are
+ * cached sealed and passed on sealed (a cache hit is never opened).
  */
 export class LookupService {
   /** Calls in flight in this process by key: concurrent pages asking for one contact share a call. */
@@ -74,9 +77,25 @@ export class LookupService {
   private outOfCredits?: ProviderOutOfCreditsError;
   private pausedUntil = 0;
   private readonly now: () => number;
+  private readonly cacheReads?: DataLoader<string, CachedAnswer | undefined>;
+  private readonly cacheWrites?: DataLoader<{ key: string } & CachedAnswer, void>;
 
   constructor(private readonly options: LookupServiceOptions) {
     this.now = options.now ?? Date.now;
+    const { cache, provider, cacheTtlMs } = options;
+    if (cache) {
+      // Batched per turn of the event loop (after its I/O callbacks), not per tick: answers arriving
+      // together start their rows' next lookups together.
+      const batching = { cache: false, maxBatchSize: 500, batchScheduleFn: (run: () => void) => setImmediate(run) };
+      this.cacheReads = new DataLoader(async (keys) => {
+        const found = await cache.getMany(provider.name, keys);
+        return keys.map((key) => found.get(key));
+      }, batching);
+      this.cacheWrites = new DataLoader(async (answers) => {
+        await cache.putMany(provider.name, answers, cacheTtlMs);
+        return answers.map(() => undefined);
+      }, batching);
+    }
   }
 
   get providerName(): string {
@@ -84,31 +103,23 @@ export class LookupService {
   }
 
   async lookupMany(records: readonly CustomerRecord[], signal: AbortSignal, stats?: LookupStats): Promise<LookupOutcome[]> {
-    const { provider, cache, sealer } = this.options;
+    const { provider, sealer } = this.options;
     const keys = records.map((record) => {
       const body = provider.request(record);
       return body ? lookupKey(provider.name, body) : undefined;
     });
-    const cached = cache
-      ? await cache.getMany(
-          provider.name,
-          keys.filter((k): k is string => k !== undefined),
-        )
-      : new Map<string, CachedAnswer>();
+    const cached = await Promise.all(keys.map((key) => (key === undefined ? undefined : this.cacheReads?.load(key))));
     const calls = new Map<string, Promise<LookupOutcome>>();
-    const fresh: Array<{ key: string } & CachedAnswer> = [];
-    const outcomes = await Promise.all(
+    return Promise.all(
       records.map((record, index) => {
         const key = keys[index];
         // Nothing to ask this provider with: no call, no cost, nothing cached.
         if (key === undefined) return Promise.resolve<LookupOutcome>({ kind: 'not_found', provider: provider.name, fromCache: false });
-        const hit = cached.get(key);
+        const hit = cached[index];
         if (hit) {
           if (stats) stats.cacheHits++;
           return fromCache(provider.name, hit, sealer);
         }
-        const held = this.held();
-        if (held) return Promise.resolve(held);
         let call = calls.get(key);
         if (call) {
           // The same contact earlier in this batch.
@@ -116,21 +127,12 @@ export class LookupService {
         } else {
           const shared = this.inFlight.get(key);
           if (shared) {
-            // Another page of this process is paying for it right now; that page caches it.
+            // Another lookup of this process is paying for it right now (and caches it).
             if (stats) stats.sharedCalls++;
             call = shared;
           } else {
             if (stats) stats.providerCalls++;
-            call = this.call(record, signal, stats)
-              .then(async (outcome): Promise<LookupOutcome> =>
-                outcome.kind === 'found' ? { ...outcome, fields: await sealPersonalFields(sealer, outcome.fields) } : outcome,
-              )
-              .then((outcome) => {
-                if (outcome.kind === 'found') fresh.push({ key, found: true, fields: outcome.fields, fetchedAt: new Date() });
-                if (outcome.kind === 'not_found') fresh.push({ key, found: false, fields: [], fetchedAt: new Date() });
-                return outcome;
-              })
-              .finally(() => this.inFlight.delete(key));
+            call = this.callAndCache(key, record, signal, stats).finally(() => this.inFlight.delete(key));
             this.inFlight.set(key, call);
           }
           calls.set(key, call);
@@ -138,8 +140,15 @@ export class LookupService {
         return call;
       }),
     );
-    if (cache) await cache.putMany(provider.name, fresh, this.options.cacheTtlMs);
-    return outcomes;
+  }
+
+  /** One paid lookup: the call, its personal values sealed, the answer cached before anyone else may ask again. */
+  private async callAndCache(key: string, record: CustomerRecord, signal: AbortSignal, stats?: LookupStats): Promise<LookupOutcome> {
+    let outcome = await this.call(record, signal, stats);
+    if (outcome.kind === 'found') outcome = { ...outcome, fields: await sealPersonalFields(this.options.sealer, outcome.fields) };
+    if (outcome.kind === 'found') await this.cacheWrites?.load({ key, found: true, fields: outcome.fields, fetchedAt: new Date() });
+    if (outcome.kind === 'not_found') await this.cacheWrites?.load({ key, found: false, fields: [], fetchedAt: new Date() });
+    return outcome;
   }
 
   /** The outcome of every call while the vendor is switched off or out of credits; undefined when it may be called. */
