@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Local dev stack without containers: Temporal dev server, a private PostgreSQL cluster and a KMS
-# emulator (moto). Everything lives in the git-ignored .stack/ at the repo root. See README.md here.
+# Local dev stack without containers: Temporal dev server, a private PostgreSQL cluster, a KMS
+# emulator (moto) and a single-node Kafka broker (KRaft). Everything lives in the git-ignored .stack/
+# at the repo root. See README.md here.
 #
 #   bash tools/stack/stack.sh install|up|down|status|reset|env [--profile demo|test]
 set -euo pipefail
@@ -19,9 +20,20 @@ TEMPORAL_REQS="$SCRIPT_DIR/requirements-temporal.txt"
 KMS_REQS="$SCRIPT_DIR/requirements-kms.txt"
 TEMPORAL_BIN="$BIN_DIR/temporal"
 TEST_SERVER_BIN="$BIN_DIR/temporal-test-server"
+KAFKA_POM="$SCRIPT_DIR/kafka/pom.xml"
+KAFKA_LOG4J="$SCRIPT_DIR/kafka/log4j2.properties"
+KAFKA_LAUNCH="$SCRIPT_DIR/kafka/launch.sh"
+# The install folder is named after the version in the pom (shared by the profiles).
+KAFKA_VERSION=$(sed -n 's:.*<kafka.version>\([^<]*\)</kafka.version>.*:\1:p' "$KAFKA_POM" 2>/dev/null | head -n1) || true
+KAFKA_HOME="$STACK_HOME/kafka/${KAFKA_VERSION:-unknown}"
+KAFKA_LIB="$KAFKA_HOME/lib"
 MARKER_NAME=.stack-installed
 
 PYTHON=${STACK_PYTHON:-python3}
+JAVA=${STACK_JAVA:-java}                 # Kafka 4 needs Java 17+
+KAFKA_HEAP_OPTS=${STACK_KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}
+# name:partitions,… created (replication 1) at every `up` if missing; set it empty for none.
+KAFKA_TOPICS_SPEC=${STACK_KAFKA_TOPICS-payments.normalized:6,payments.validation.dlq:3}
 START_TIMEOUT=${STACK_TIMEOUT:-60}       # seconds to wait for a service to become healthy
 STOP_TIMEOUT=${STACK_STOP_TIMEOUT:-15}   # seconds between TERM and KILL
 PG_SUPERUSER_PASSWORD=postgres           # loopback-only dev cluster
@@ -37,16 +49,21 @@ usage() {
 usage: bash tools/stack/stack.sh <command> [--profile demo|test]
 
 commands:
-  install   install Temporal CLI + test server, moto (KMS emulator), PostgreSQL into .stack/
-  up        install if needed, start Temporal, PostgreSQL and the KMS emulator, wait for health
+  install   install Temporal CLI + test server, moto (KMS emulator), PostgreSQL, Kafka into .stack/
+  up        install if needed, start Temporal, PostgreSQL, the KMS emulator and Kafka, wait for
+            health, create the Kafka topics
   down      stop every service of the profile
   status    one line per service: running/stopped and port
   reset     down, then delete the profile's state (.stack/<profile>)
   env       print `export VAR=value` lines: eval "$(bash tools/stack/stack.sh env)"
 
 profile: --profile demo|test, or STACK_PROFILE (default demo)
-ports:   STACK_TEMPORAL_PORT, STACK_TEMPORAL_UI_PORT, STACK_PG_PORT, STACK_KMS_PORT
-         demo = 7233 / 8233 / 5433 / 4566, test = 17233 / 18233 / 15433 / 14566
+ports:   STACK_TEMPORAL_PORT, STACK_TEMPORAL_UI_PORT, STACK_PG_PORT, STACK_KMS_PORT,
+         STACK_KAFKA_PORT, STACK_KAFKA_CONTROLLER_PORT
+         demo = 7233 / 8233 / 5433 / 4566 / 9092 / 9093
+         test = 17233 / 18233 / 15433 / 14566 / 19092 / 19093
+kafka:   STACK_KAFKA_TOPICS (default payments.normalized:6,payments.validation.dlq:3),
+         STACK_KAFKA_HEAP_OPTS (default -Xms256m -Xmx512m), STACK_JAVA (default java, 17+)
 other:   STACK_CODEC_ENDPOINT (Web UI codec server), STACK_TIMEOUT (start, default 60 s),
          STACK_STOP_TIMEOUT (default 15 s), STACK_PYTHON (default python3)
 EOF
@@ -73,26 +90,28 @@ parse_args() {
 }
 
 load_profile() {
-  local t u p k
+  local t u p k b c
   case $PROFILE in
-    demo) t=7233 u=8233 p=5433 k=4566 ;;
-    test) t=17233 u=18233 p=15433 k=14566 ;;
+    demo) t=7233 u=8233 p=5433 k=4566 b=9092 c=9093 ;;
+    test) t=17233 u=18233 p=15433 k=14566 b=19092 c=19093 ;;
     *) die "unknown profile '$PROFILE': use --profile demo or --profile test" ;;
   esac
   TEMPORAL_PORT=${STACK_TEMPORAL_PORT:-$t}
   TEMPORAL_UI_PORT=${STACK_TEMPORAL_UI_PORT:-$u}
   PG_PORT=${STACK_PG_PORT:-$p}
   KMS_PORT=${STACK_KMS_PORT:-$k}
+  KAFKA_PORT=${STACK_KAFKA_PORT:-$b}
+  KAFKA_CONTROLLER_PORT=${STACK_KAFKA_CONTROLLER_PORT:-$c}
   local var
-  for var in TEMPORAL_PORT TEMPORAL_UI_PORT PG_PORT KMS_PORT; do
+  for var in TEMPORAL_PORT TEMPORAL_UI_PORT PG_PORT KMS_PORT KAFKA_PORT KAFKA_CONTROLLER_PORT; do
     if ! [[ ${!var} =~ ^[0-9]+$ ]] || (( ${!var} < 1 || ${!var} > 65535 )); then
       die "STACK_$var='${!var}' is not a port number"
     fi
   done
 
-  local ports="$TEMPORAL_PORT $TEMPORAL_UI_PORT $PG_PORT $KMS_PORT"
-  if [[ $(tr ' ' '\n' <<<"$ports" | sort -u | wc -l) -ne 4 ]]; then
-    die "ports must differ: Temporal $TEMPORAL_PORT, Web UI $TEMPORAL_UI_PORT, PostgreSQL $PG_PORT, KMS $KMS_PORT (check STACK_*_PORT)"
+  local ports="$TEMPORAL_PORT $TEMPORAL_UI_PORT $PG_PORT $KMS_PORT $KAFKA_PORT $KAFKA_CONTROLLER_PORT"
+  if [[ $(tr ' ' '\n' <<<"$ports" | sort -u | wc -l) -ne 6 ]]; then
+    die "ports must differ: Temporal $TEMPORAL_PORT, Web UI $TEMPORAL_UI_PORT, PostgreSQL $PG_PORT, KMS $KMS_PORT, Kafka $KAFKA_PORT, Kafka controller $KAFKA_CONTROLLER_PORT (check STACK_*_PORT)"
   fi
 
   STATE_DIR="$STACK_HOME/$PROFILE"
@@ -106,6 +125,13 @@ load_profile() {
   PG_BOOTSTRAPPED="$STATE_DIR/.pg-bootstrapped"
   KMS_PID="$STATE_DIR/kms.pid"
   KMS_LOG="$LOG_DIR/kms.log"
+  KAFKA_DIR="$STATE_DIR/kafka"
+  KAFKA_DATA="$KAFKA_DIR/data"
+  KAFKA_PROPS="$KAFKA_DIR/server.properties"
+  KAFKA_TOPICS_DONE="$KAFKA_DIR/.topics-ensured"
+  KAFKA_PID="$STATE_DIR/kafka.pid"
+  KAFKA_LOG="$LOG_DIR/kafka.log"
+  KAFKA_BROKERS="127.0.0.1:$KAFKA_PORT"
   DATABASE_URL="postgresql://$APP_DB:$APP_DB@127.0.0.1:$PG_PORT/$APP_DB"
   KMS_ENDPOINT="http://127.0.0.1:$KMS_PORT"
   TEMPORAL_UI_URL="http://127.0.0.1:$TEMPORAL_UI_PORT"
@@ -332,6 +358,54 @@ install_postgres() {
   log "postgres: $state: $("$PG_BIN/postgres" --version) -> $PG_BIN"
 }
 
+# Major version of $JAVA ("1.8" -> 8, "17" -> 17).
+java_major() {
+  local v
+  v=$("$JAVA" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
+  v=${v#1.}
+  [[ $v =~ ^[0-9]+$ ]] && echo "$v"
+}
+
+install_java() {
+  if ! have "$JAVA"; then
+    [[ -z ${STACK_JAVA:-} ]] || die "STACK_JAVA=$JAVA not found; point it at a Java 17+ 'java' or unset it"
+    apt_install default-jre-headless
+  fi
+  local major
+  major=$(java_major) || die "could not tell the version of $JAVA ($(command -v "$JAVA")); Kafka needs Java 17+: install it or set STACK_JAVA"
+  ((major >= 17)) || die "$JAVA is Java $major but Kafka $KAFKA_VERSION needs Java 17+; install one (e.g. sudo apt-get install -y openjdk-17-jre-headless) or set STACK_JAVA"
+  JAVA_MAJOR=$major
+}
+
+# The broker's jars, fetched once by Maven (pom in tools/stack/kafka) into .stack/kafka/<version>/lib
+# via a temp dir, so an interrupted fetch never looks finished. Editing the pom fetches again.
+install_kafka() {
+  [[ -n $KAFKA_VERSION ]] || die "no <kafka.version> in $KAFKA_POM"
+  install_java
+  local want have_marker="" state="already present" tmp="$KAFKA_HOME.tmp" mvn_log="$STACK_HOME/kafka/maven.log"
+  want="pom-sha256=$(sha256sum <"$KAFKA_POM" | cut -d' ' -f1)"
+  [[ -r $KAFKA_HOME/$MARKER_NAME ]] && have_marker=$(<"$KAFKA_HOME/$MARKER_NAME")
+  if [[ $have_marker != "$want" || ! -r $KAFKA_LIB/kafka_2.13-$KAFKA_VERSION.jar ]]; then
+    have mvn || apt_install maven
+    log "kafka: fetching Kafka $KAFKA_VERSION jars with Maven (≈45 MB) -> $KAFKA_LIB"
+    rm -rf "$tmp"
+    mkdir -p "$tmp"
+    # Maven's own output (and its stray colour codes) go to a log that is shown on failure.
+    if ! mvn -q -B -f "$KAFKA_POM" dependency:copy-dependencies -DoutputDirectory="$tmp/lib" \
+        -Dmdep.includeScope=runtime </dev/null >"$mvn_log" 2>&1; then
+      rm -rf "$tmp"
+      tail -n 20 "$mvn_log" | sed 's/^/    /' >&2
+      die "mvn dependency:copy-dependencies -f $KAFKA_POM failed (log: $mvn_log); check access to Maven Central (~/.m2/settings.xml) and rerun install"
+    fi
+    [[ -r $tmp/lib/kafka_2.13-$KAFKA_VERSION.jar ]] || { rm -rf "$tmp"; die "Maven did not bring kafka_2.13-$KAFKA_VERSION.jar; check $KAFKA_POM"; }
+    printf '%s\n' "$want" >"$tmp/$MARKER_NAME"
+    rm -rf "$KAFKA_HOME"
+    mv "$tmp" "$KAFKA_HOME"
+    state="installed"
+  fi
+  log "kafka: $state: Kafka $KAFKA_VERSION on Java $JAVA_MAJOR ($(command -v "$JAVA")) -> $KAFKA_LIB"
+}
+
 cmd_install() {
   take_lock install
   install_os_tools
@@ -340,6 +414,7 @@ cmd_install() {
   install_temporal
   install_kms
   install_postgres
+  install_kafka
 }
 
 # Paths that `up` needs from a finished install (cheap; no network).
@@ -347,6 +422,7 @@ load_install() {
   PG_BIN=$(find_pg_bin) || die "PostgreSQL not installed; run: bash tools/stack/stack.sh install"
   PYTHON_EXE=$(sed -n 's/^python=\([^ ]*\) .*/\1/p' "$KMS_PY_DIR/$MARKER_NAME" 2>/dev/null) || true
   [[ -x $PYTHON_EXE ]] || die "KMS emulator not installed; run: bash tools/stack/stack.sh install"
+  [[ -r $KAFKA_HOME/$MARKER_NAME ]] || die "Kafka $KAFKA_VERSION not installed; run: bash tools/stack/stack.sh install"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -622,6 +698,197 @@ kms_status() {
   fi
 }
 
+# ---------------------------------------------------------------------------------------------
+# Kafka (one KRaft node, broker + controller, data in .stack/<profile>/kafka)
+# ---------------------------------------------------------------------------------------------
+
+# Kafka's own defaults for its JVM (kafka-run-class.sh), plus C1 only: the broker then needs about
+# half the CPU to start (≈3.5 s instead of ≈6.5 s, and ≈30 MB less memory), and dev traffic
+# doesn't need C2. STACK_KAFKA_HEAP_OPTS comes after these, so it can override any of them.
+KAFKA_JVM_OPTS=(-XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35
+  -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true -XX:TieredStopAtLevel=1)
+# Short-lived tools (topics, storage format) start ≈2x faster on C1 only and a serial GC.
+KAFKA_TOOL_JVM_OPTS=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx256m)
+
+kafka_props() {
+  cat <<PROPS
+# Written by tools/stack/stack.sh at each start; edits are overwritten.
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs=$KAFKA_DATA
+num.partitions=1
+default.replication.factor=1
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+PROPS
+}
+
+# A random Kafka cluster id: 16 bytes, URL-safe base64 without padding. A leading '-' would be
+# read as an option by the storage tool (Kafka's own generator skips those too).
+kafka_new_cluster_id() {
+  local id
+  id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+  [[ $id == -* ]] && id="A${id:1}"
+  echo "$id"
+}
+
+# name:partitions,… -> KAFKA_TOPIC_NAMES / KAFKA_TOPIC_PARTITIONS
+kafka_parse_topics() {
+  KAFKA_TOPIC_NAMES=() KAFKA_TOPIC_PARTITIONS=()
+  local items item name seen=" "
+  IFS=',' read -ra items <<<"$KAFKA_TOPICS_SPEC"
+  for item in "${items[@]}"; do
+    item=${item#"${item%%[![:space:]]*}"} item=${item%"${item##*[![:space:]]}"}
+    [[ -n $item ]] || continue
+    if ! [[ $item =~ ^([A-Za-z0-9._-]{1,249}):([1-9][0-9]{0,3})$ ]] || [[ ${BASH_REMATCH[1]} == . || ${BASH_REMATCH[1]} == .. ]]; then
+      die "STACK_KAFKA_TOPICS: '$item' is not topic:partitions (letters, digits, . _ -; 1-9999 partitions), e.g. STACK_KAFKA_TOPICS=payments.normalized:6,payments.validation.dlq:3"
+    fi
+    name=${BASH_REMATCH[1]}
+    [[ $seen != *" $name "* ]] || die "STACK_KAFKA_TOPICS: topic '$name' is listed twice"
+    seen+="$name "
+    KAFKA_TOPIC_NAMES+=("$name")
+    KAFKA_TOPIC_PARTITIONS+=("${BASH_REMATCH[2]}")
+  done
+}
+
+kafka_running() { pid_matches "$(read_pid "$KAFKA_PID")" "$KAFKA_PROPS"; }
+
+# Answers a Kafka ApiVersions request (v0, correlation id 42) within TIMEOUT seconds. The port
+# accepts connections a little before the broker serves requests, so a TCP connect is not enough.
+kafka_probe() {
+  local reply
+  # shellcheck disable=SC2016 # expanded by the inner bash
+  reply=$(timeout "$1" bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+    printf "\x00\x00\x00\x0f\x00\x12\x00\x00\x00\x00\x00\x2a\x00\x05stack" >&3
+    head -c 10 <&3 | od -An -tx1' kafka-probe "$KAFKA_PORT" 2>/dev/null | tr -d ' \n') || return 1
+  # size, correlation id 42, error code 0
+  [[ $reply == ????????0000002a0000 ]]
+}
+
+kafka_healthy() { kafka_probe 3; }
+
+# Run a Kafka command-line tool (class and arguments) against the installed jars.
+kafka_tool() {
+  timeout "$START_TIMEOUT" "$JAVA" "${KAFKA_TOOL_JVM_OPTS[@]}" "-Dlog4j2.configurationFile=$KAFKA_LOG4J" \
+    -cp "$KAFKA_LIB/*" "$@" </dev/null 9>&-
+}
+
+kafka_preflight() {
+  if kafka_running; then
+    # Its ports are in server.properties: a broker started with others can't be reused.
+    [[ $(kafka_props) == "$(cat "$KAFKA_PROPS" 2>/dev/null)" ]] && return 0
+    die "kafka is running (pid $(read_pid "$KAFKA_PID")) with other settings than requested ($KAFKA_PROPS); run down, then up with the ports you want (STACK_KAFKA_PORT, STACK_KAFKA_CONTROLLER_PORT)"
+  fi
+  ensure_port_free "$KAFKA_PORT" "Kafka broker" STACK_KAFKA_PORT
+  ensure_port_free "$KAFKA_CONTROLLER_PORT" "Kafka controller" STACK_KAFKA_CONTROLLER_PORT
+}
+
+# Launch without waiting: the JVM takes several seconds, so it goes first and boots meanwhile.
+kafka_start() {
+  mkdir -p "$KAFKA_DIR"
+  if kafka_running; then
+    KAFKA_STATE="already running"
+    return 0
+  fi
+  rm -f "$KAFKA_PID" "$KAFKA_TOPICS_DONE"
+  kafka_props >"$KAFKA_PROPS.tmp"
+  mv "$KAFKA_PROPS.tmp" "$KAFKA_PROPS"
+  local cluster_id="" heap
+  KAFKA_STATE="started"
+  KAFKA_NEW_STORAGE=""
+  # No meta.properties: never formatted, or a format was interrupted: (re)format.
+  if [[ ! -s $KAFKA_DATA/meta.properties ]]; then
+    cluster_id=$(kafka_new_cluster_id)
+    KAFKA_NEW_STORAGE=1
+    KAFKA_STATE="started (new storage, cluster id $cluster_id)"
+  fi
+  read -ra heap <<<"$KAFKA_HEAP_OPTS"
+  # launch.sh formats the storage first when given a cluster id, then execs the broker (same pid).
+  spawn "$KAFKA_PID" "$KAFKA_LOG" bash "$KAFKA_LAUNCH" "$KAFKA_PROPS" "$KAFKA_DATA" \
+    "$cluster_id" "$JAVA" "$KAFKA_LIB/*" "-Dlog4j2.configurationFile=$KAFKA_LOG4J" \
+    "${KAFKA_TOOL_JVM_OPTS[*]}" "${KAFKA_JVM_OPTS[@]}" "${heap[@]}"
+}
+
+# Create the topics of STACK_KAFKA_TOPICS that are missing (in parallel: one JVM each) and grow
+# those with fewer partitions. Done once per broker start; a second `up` skips it.
+kafka_ensure_topics() {
+  local done_key i name want have described failed="" summary=""
+  done_key="pid=$(read_pid "$KAFKA_PID") topics=$KAFKA_TOPICS_SPEC"
+  if [[ -r $KAFKA_TOPICS_DONE && $(<"$KAFKA_TOPICS_DONE") == "$done_key" ]]; then
+    KAFKA_TOPICS_NOTE="topics checked at start"
+    return 0
+  fi
+  if ((${#KAFKA_TOPIC_NAMES[@]} > 0)); then
+    # Freshly formatted storage has no topics: skip listing them (one JVM less).
+    if [[ -n ${KAFKA_NEW_STORAGE:-} ]]; then
+      described=""
+    elif ! described=$(kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$KAFKA_BROKERS" \
+        --describe --exclude-internal 2>>"$KAFKA_LOG"); then
+      fail_with_log kafka "$KAFKA_LOG" "kafka: listing topics on $KAFKA_BROKERS failed"
+    fi
+    local -A partitions=()
+    while read -r name have; do
+      [[ -n $name ]] && partitions[$name]=$have
+    done < <(awk -F'\t' '$1 ~ /^Topic: / { for (i = 2; i <= NF; i++) if ($i ~ /^PartitionCount: /) print substr($1, 8), substr($i, 17) }' <<<"$described")
+    local pids=()
+    for i in "${!KAFKA_TOPIC_NAMES[@]}"; do
+      name=${KAFKA_TOPIC_NAMES[$i]} want=${KAFKA_TOPIC_PARTITIONS[$i]} have=${partitions[$name]:-}
+      if [[ -z $have ]]; then
+        kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$KAFKA_BROKERS" --create \
+          --if-not-exists --topic "$name" --partitions "$want" --replication-factor 1 >>"$KAFKA_LOG" 2>&1 &
+        pids+=($!)
+        summary+=" $name($want, created)"
+      elif ((have < want)); then
+        # --topic is a regular expression outside --create.
+        kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$KAFKA_BROKERS" --alter \
+          --topic "${name//./\\.}" --partitions "$want" >>"$KAFKA_LOG" 2>&1 &
+        pids+=($!)
+        summary+=" $name($have->$want)"
+      else
+        summary+=" $name($have)"
+        ((have == want)) || log "kafka: topic $name has $have partitions, STACK_KAFKA_TOPICS asks for $want; Kafka cannot remove partitions: delete the topic or reset the profile"
+      fi
+    done
+    for i in "${pids[@]}"; do wait "$i" || failed=1; done
+    [[ -z $failed ]] || fail_with_log kafka "$KAFKA_LOG" "kafka: creating topics on $KAFKA_BROKERS failed"
+  fi
+  printf '%s\n' "$done_key" >"$KAFKA_TOPICS_DONE"
+  KAFKA_TOPICS_NOTE="topics:${summary:- none}"
+}
+
+kafka_wait() {
+  wait_healthy kafka kafka_healthy "$KAFKA_PID" "$KAFKA_LOG"
+  kafka_ensure_topics
+  log "kafka: $KAFKA_STATE (pid $(read_pid "$KAFKA_PID"), $KAFKA_BROKERS), $KAFKA_TOPICS_NOTE"
+}
+
+kafka_stop() {
+  stop_background kafka "$KAFKA_PID" "$KAFKA_PROPS"
+  rm -f "$KAFKA_TOPICS_DONE"
+}
+
+kafka_status() {
+  if kafka_running; then
+    if kafka_healthy; then
+      echo "kafka     running    127.0.0.1:$KAFKA_PORT  controller :$KAFKA_CONTROLLER_PORT  pid $(read_pid "$KAFKA_PID")"
+    else
+      echo "kafka     unhealthy  127.0.0.1:$KAFKA_PORT  pid $(read_pid "$KAFKA_PID")  log $KAFKA_LOG"
+    fi
+  else
+    echo "kafka     stopped    127.0.0.1:$KAFKA_PORT$(port_note "$KAFKA_PORT")"
+  fi
+}
+
 # For status: mention a stranger holding a stopped service's port.
 port_note() {
   local owner
@@ -633,6 +900,7 @@ port_note() {
 # ---------------------------------------------------------------------------------------------
 
 cmd_up() {
+  kafka_parse_topics
   cmd_install
   load_install
   take_lock "profile-$PROFILE"
@@ -641,27 +909,36 @@ cmd_up() {
   temporal_preflight
   pg_preflight
   kms_preflight
-  # Temporal and moto boot in the background while pg_ctl blocks on PostgreSQL.
+  kafka_preflight
+  # Kafka (slowest: a JVM, plus a storage format on first start), Temporal and moto boot in the
+  # background while pg_ctl blocks on PostgreSQL; Kafka is waited for last.
+  kafka_start
   temporal_start
   kms_start
   pg_start
   pg_wait
   temporal_wait
   kms_wait
+  kafka_wait
   log "profile $PROFILE is up:"
   log "  Temporal      127.0.0.1:$TEMPORAL_PORT (namespace default)"
   log "  Web UI        $TEMPORAL_UI_URL"
   log "  DATABASE_URL  $DATABASE_URL"
   log "  KMS endpoint  $KMS_ENDPOINT"
+  log "  Kafka         $KAFKA_BROKERS (controller 127.0.0.1:$KAFKA_CONTROLLER_PORT)"
   log "  env:          eval \"\$(bash tools/stack/stack.sh env --profile $PROFILE)\""
 }
 
 cmd_down() {
   take_lock "profile-$PROFILE"
   PG_BIN=$(find_pg_bin) || PG_BIN=""
+  # Kafka's shutdown takes a second or more: let it run while the others stop.
+  kafka_stop &
+  local kafka_stopper=$!
   temporal_stop
   kms_stop
   if [[ -n $PG_BIN ]]; then pg_stop; else log "postgres: not installed"; fi
+  wait "$kafka_stopper"
 }
 
 cmd_status() {
@@ -670,6 +947,7 @@ cmd_status() {
   temporal_status
   pg_status
   kms_status
+  kafka_status
 }
 
 cmd_reset() {
@@ -677,7 +955,7 @@ cmd_reset() {
   # Guard the rm -rf: only ever a profile folder directly under .stack/.
   [[ -n $PROFILE && $STATE_DIR == "$STACK_HOME/$PROFILE" ]] || die "refusing to delete '$STATE_DIR'"
   rm -rf "$STATE_DIR" "$PG_DATA.init"
-  log "reset: deleted $STATE_DIR (installed tools in $STACK_HOME/py kept)"
+  log "reset: deleted $STATE_DIR (installed tools in $STACK_HOME/py and $STACK_HOME/kafka kept)"
 }
 
 cmd_env() {
@@ -690,6 +968,7 @@ cmd_env() {
     "TEMPORAL_TEST_SERVER_PATH=$TEST_SERVER_BIN" \
     "DATABASE_URL=$DATABASE_URL" \
     "KMS_ENDPOINT=$KMS_ENDPOINT" \
+    "KAFKA_BROKERS=$KAFKA_BROKERS" \
     "AWS_REGION=us-east-1" \
     "AWS_DEFAULT_REGION=us-east-1" \
     "AWS_ACCESS_KEY_ID=test" \
