@@ -32,6 +32,7 @@ import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError, t
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { badRequest, HttpError, notFound } from '@enrich/http';
+import { decodeCursor, encodeCursor } from '../http/keyset-cursor';
 import { csvExport, type CsvExportOptions } from './results-csv';
 
 export interface JobsServiceDeps {
@@ -315,24 +316,6 @@ export interface JobListQuery {
   /** Opaque cursor from the previous page's `next`. */
   cursor?: string;
   limit: number;
-}
-
-/** The keyset cursor of the job list: the last job's creation time and id, opaque to callers. */
-function encodeCursor(job: JobSummary): string {
-  return Buffer.from(JSON.stringify([job.createdAt.toISOString(), job.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const at = new Date(createdAt);
-    if (typeof id === 'string' && !Number.isNaN(at.getTime())) return { createdAt: at, id };
-  } catch {
-    // answered below
-  }
-  throw badRequest('invalid_request', 'cursor: not a cursor this API gave out; use the `next` of the previous page', {
-    issues: [{ path: 'cursor', message: 'must be the `next` value of the previous page' }],
-  });
 }
 
 /** The workflow update behind each control route. */

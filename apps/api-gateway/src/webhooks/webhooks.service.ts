@@ -6,6 +6,7 @@ import { webhookDeliveryWorkflow } from '@enrich/workflows';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
 import { promises as dns } from 'node:dns';
+import { decodeCursor, encodeCursor } from '../http/keyset-cursor';
 
 export interface WebhooksServiceDeps {
   webhooks: WebhookRepository;
@@ -120,22 +121,4 @@ async function resolveAll(host: string): Promise<string[]> {
 
 function endpointNotFound(id: string): HttpError {
   return notFound(`webhook endpoint ${id} does not exist`);
-}
-
-/** The keyset cursor of the delivery list: the last delivery's creation time and id, opaque to callers. */
-function encodeCursor(delivery: WebhookDeliveryRecord): string {
-  return Buffer.from(JSON.stringify([delivery.createdAt.toISOString(), delivery.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const at = new Date(createdAt);
-    if (typeof id === 'string' && !Number.isNaN(at.getTime())) return { createdAt: at, id };
-  } catch {
-    // answered below
-  }
-  throw badRequest('invalid_request', 'cursor: not a cursor this API gave out; use the `next` of the previous page', {
-    issues: [{ path: 'cursor', message: 'must be the `next` value of the previous page' }],
-  });
 }
