@@ -22,11 +22,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { parse } from 'csv-parse/sync';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createWriteStream, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
@@ -34,6 +30,7 @@ import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client as PgClient } from 'pg';
 import { Agent, request } from 'undici';
+import { coreCount, CpuWindow, startHttpChild, startUntilOutput, tail, vmKb } from './children';
 import { BenchReport, type ReportLine, strictFromEnv } from './report';
 
 /** The run script starts the bench from the repository root (the bench itself is compiled elsewhere). */
@@ -67,74 +64,7 @@ const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFracti
 const seconds = (ms: number) => `${fmt(ms / 1000, 1)} s`;
 
 // ---------------------------------------------------------------------------------------------
-// Processes: free ports, /proc sampling, the mock and the worker as children.
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no free port');
-  return address.port;
-}
-
-const CLOCK_TICKS = 100;
-
-/** User + system CPU seconds of a live process (Linux /proc). */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
-
-/** Busy and total jiffies of the whole host, to tell a CPU-bound host from a latency-bound run. */
-function hostCpu(): { busy: number; total: number } {
-  const [, ...values] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
-  const n = values.map(Number);
-  const idle = n[3] + (n[4] ?? 0);
-  const total = n.slice(0, 8).reduce((a, b) => a + b, 0);
-  return { busy: total - idle, total };
-}
-
-function vmKb(pid: number, key: 'VmHWM' | 'VmRSS'): number {
-  const match = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) : 0;
-}
-
-/** CPU use of some processes and of the host over a phase. */
-class CpuWindow {
-  private readonly start = new Map<string, number>();
-  private readonly host = hostCpu();
-  private readonly at = Date.now();
-
-  constructor(private readonly pids: Record<string, number>) {
-    for (const [name, pid] of Object.entries(pids)) this.start.set(name, cpuSeconds(pid));
-  }
-
-  /** Per process: percent of one core; host: percent of all cores. */
-  end(): Record<string, number> & { host: number } {
-    const elapsed = (Date.now() - this.at) / 1000;
-    const out: Record<string, number> = {};
-    for (const [name, pid] of Object.entries(this.pids)) out[name] = ((cpuSeconds(pid) - (this.start.get(name) ?? 0)) / elapsed) * 100;
-    const host = hostCpu();
-    return { ...out, host: ((host.busy - this.host.busy) / (host.total - this.host.total)) * 100 };
-  }
-}
-
-async function stopChild(child: ChildProcess, graceMs = 20_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function tail(path: string, lines = 30): Promise<string> {
-  const text = await readFile(path, 'utf8').catch(() => '');
-  return text.trimEnd().split('\n').slice(-lines).join('\n');
-}
+// The mock and the worker as children.
 
 interface Mock {
   url: string;
@@ -145,14 +75,11 @@ interface Mock {
 
 /** A mock-enrichment process of our own on a free port, its knobs as server defaults. */
 async function startMock(knobs: Knobs, logDir: string, name: string): Promise<Mock> {
-  const port = await freePort();
-  const logPath = join(logDir, `${name}.log`);
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'apps/mock-enrichment/dist/main.js')], {
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
+  const { url, pid, stop } = await startHttpChild(
+    name,
+    process.execPath,
+    [join(REPO_ROOT, 'apps/mock-enrichment/dist/main.js')],
+    {
       LOG_LEVEL: 'warn',
       MOCK_LATENCY_MS: String(knobs.latencyMs),
       MOCK_JITTER_MS: String(knobs.jitterMs),
@@ -160,30 +87,16 @@ async function startMock(knobs: Knobs, logDir: string, name: string): Promise<Mo
       MOCK_NOT_FOUND_RATE: String(knobs.notFoundRate),
       MOCK_RATE_LIMIT_RPS: '0',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const out = createWriteStream(logPath);
-  child.stdout?.pipe(out);
-  child.stderr?.pipe(out);
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error(`mock-enrichment exited with ${child.exitCode}:\n${await tail(logPath)}`);
-    const healthy = await fetch(`${url}/health`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (healthy) break;
-    if (i > 100) throw new Error(`mock-enrichment did not answer on ${url}`);
-    await sleep(100);
-  }
+    logDir,
+  );
   return {
     url,
-    pid: child.pid ?? 0,
+    pid,
     async lookups() {
       const stats = (await (await fetch(`${url}/admin/stats`)).json()) as { providers: Record<string, Awaited<ReturnType<Mock['lookups']>>> };
       return stats.providers.demographics;
     },
-    stop: () => stopChild(child),
+    stop,
   };
 }
 
@@ -210,14 +123,15 @@ async function startWorker(options: {
 }): Promise<WorkerProcess> {
   const env = testEnv();
   const taskQueue = uniqueTaskQueue(`bench-${options.name}`);
-  const logPath = join(options.logDir, `${options.name}-worker.log`);
   // As production starts it: apps/worker/start.sh sets the heap limit and allocator settings, then
   // execs node (same pid). BENCH_WORKER_NODE_ARGS: extra node flags (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
   const nodeArgs = process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn('bash', [join(REPO_ROOT, 'apps/worker/start.sh'), ...nodeArgs], {
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
+  // main.ts logs "worker started" right before it starts polling.
+  const child = await startUntilOutput(
+    `${options.name}-worker`,
+    'bash',
+    [join(REPO_ROOT, 'apps/worker/start.sh'), ...nodeArgs],
+    {
       TEMPORAL_ADDRESS: env.temporal.address,
       TEMPORAL_NAMESPACE: env.temporal.namespace,
       TEMPORAL_TASK_QUEUE: taskQueue,
@@ -230,53 +144,22 @@ async function startWorker(options: {
       WORKFLOW_BUNDLE_PATH: options.bundlePath,
       LOG_LEVEL: 'info',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const out = createWriteStream(logPath);
-  child.stderr?.pipe(out);
-  // main.ts logs "worker started" right before it starts polling.
-  let seen = '';
-  const started = new Promise<void>((resolveStarted, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out.write(chunk);
-      if (seen === 'started') return;
-      seen = (seen + chunk.toString()).slice(-4096);
-      if (seen.includes('"worker started"')) {
-        seen = 'started';
-        resolveStarted();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited with ${code} before starting; log: ${logPath}`)));
-  });
-  const pid = child.pid ?? 0;
-  let peakKb = 0;
-  const sampler = setInterval(() => {
-    try {
-      peakKb = Math.max(peakKb, vmKb(pid, 'VmHWM'));
-    } catch {
-      // The process is gone; the last sample stands.
-    }
-  }, 500);
-  await Promise.race([started, sleep(120_000).then(() => Promise.reject(new Error(`worker did not start within 2 min; log: ${logPath}`)))]);
+    options.logDir,
+    '"worker started"',
+  );
+  const { pid } = child;
+  // Sampled until the worker stops; 0 once it is gone, which leaves the peak as it was.
+  let peakKb = vmKb(pid, 'VmHWM');
+  const sample = () => (peakKb = Math.max(peakKb, vmKb(pid, 'VmHWM')));
+  const sampler = setInterval(sample, 500);
   return {
     pid,
     taskQueue,
-    peakRssMb: () => {
-      try {
-        peakKb = Math.max(peakKb, vmKb(pid, 'VmHWM'));
-      } catch {
-        // Already stopped.
-      }
-      return peakKb / 1024;
-    },
+    peakRssMb: () => sample() / 1024,
     async stop() {
-      try {
-        peakKb = Math.max(peakKb, vmKb(pid, 'VmHWM'));
-      } catch {
-        // Already stopped.
-      }
+      sample();
       clearInterval(sampler);
-      await stopChild(child);
+      await child.stop();
     },
   };
 }
@@ -622,9 +505,9 @@ async function s1Throughput(ctx: Context, total: number, settings: PlatformSetti
     info(
       S,
       'CPU during platform run: worker / mock (% of a core); host',
-      `${fmt(use.worker)} % / ${fmt(use.mock)} %; host ${fmt(use.host)} % of ${coreCount()} cores`,
+      `${fmt(use.percent.worker)} % / ${fmt(use.percent.mock)} %; host ${fmt(use.host)} % of ${coreCount()} cores`,
     );
-    info(S, 'CPU during baseline: mock (% of a core); host', `${fmt(baseUse.mock)} %; host ${fmt(baseUse.host)} % of ${coreCount()} cores`);
+    info(S, 'CPU during baseline: mock (% of a core); host', `${fmt(baseUse.percent.mock)} %; host ${fmt(baseUse.host)} % of ${coreCount()} cores`);
     info(S, 'worker peak RSS', `${fmt(peak)} MB`);
     return baseRate;
   });
@@ -811,12 +694,6 @@ async function s4StagingMemory(ctx: Context): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------
-
-function coreCount(): number {
-  return readFileSync('/proc/cpuinfo', 'utf8')
-    .split('\n')
-    .filter((line) => line.startsWith('processor')).length;
-}
 
 function positive(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;

@@ -28,16 +28,13 @@ import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import { pushProgressQuery } from '@enrich/workflows';
 import express from 'express';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createWriteStream, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client as PgClient } from 'pg';
 import { Agent, request } from 'undici';
+import { type Child, coreCount, CpuWindow, startHttpChild, startUntilOutput, vmKb } from './children';
 import { BenchReport, type ReportLine, strictFromEnv } from './report';
 
 /** The run script starts the bench from the repository root (the bench itself is compiled elsewhere). */
@@ -112,155 +109,11 @@ function pushBody(id: string, erid: string): string {
 const eridOf = (i: number) => `bench-${i % ERIDS}`;
 
 // ---------------------------------------------------------------------------------------------
-// Processes: free ports, /proc sampling, children.
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no free port');
-  return address.port;
-}
-
-const CLOCK_TICKS = 100;
-
-/** User + system CPU seconds of a live process (Linux /proc); 0 once it is gone. */
-function cpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return 0;
-  }
-}
-
-function hostCpu(): { busy: number; total: number } {
-  const [, ...values] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
-  const n = values.map(Number);
-  const idle = n[3] + (n[4] ?? 0);
-  const total = n.slice(0, 8).reduce((a, b) => a + b, 0);
-  return { busy: total - idle, total };
-}
-
-function peakRssMb(pid: number): number {
-  try {
-    const match = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-function coreCount(): number {
-  return readFileSync('/proc/cpuinfo', 'utf8')
-    .split('\n')
-    .filter((line) => line.startsWith('processor')).length;
-}
-
-/** CPU seconds of some processes, and the host's use, over a phase. */
-class CpuWindow {
-  private readonly start = new Map<string, number>();
-  private readonly host = hostCpu();
-  private readonly at = performance.now();
-
-  constructor(private readonly pids: Record<string, number>) {
-    for (const [name, pid] of Object.entries(pids)) this.start.set(name, cpuSeconds(pid));
-  }
-
-  /** Per process: CPU seconds used; host: percent of all cores; elapsed seconds. */
-  end(): { seconds: Record<string, number>; host: number; elapsed: number } {
-    const out: Record<string, number> = {};
-    for (const [name, pid] of Object.entries(this.pids)) out[name] = cpuSeconds(pid) - (this.start.get(name) ?? 0);
-    const host = hostCpu();
-    return { seconds: out, host: ((host.busy - this.host.busy) / (host.total - this.host.total)) * 100, elapsed: (performance.now() - this.at) / 1000 };
-  }
-}
-
-async function stopChild(child: ChildProcess, graceMs = 20_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function tail(path: string, lines = 30): Promise<string> {
-  const text = await readFile(path, 'utf8').catch(() => '');
-  return text.trimEnd().split('\n').slice(-lines).join('\n');
-}
-
-interface Child {
-  name: string;
-  pid: number;
-  url: string;
-  logPath: string;
-  stop(): Promise<void>;
-}
-
-/** Spawns a child with its output in `<logDir>/<name>.log`. */
-function spawnLogged(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, logDir: string): { child: ChildProcess; logPath: string } {
-  const logPath = join(logDir, `${name}.log`);
-  const child = spawn(command, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const out = createWriteStream(logPath);
-  child.stdout?.pipe(out);
-  child.stderr?.pipe(out);
-  return { child, logPath };
-}
-
-/** Waits until `url/health` answers 200 (the process must stay up meanwhile). */
-async function healthy(name: string, child: ChildProcess, url: string, logPath: string, timeoutMs = 60_000): Promise<void> {
-  const until = performance.now() + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${await tail(logPath)}`);
-    const ok = await fetch(`${url}/health`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
-    if (performance.now() > until) throw new Error(`${name} did not answer on ${url}; log: ${logPath}`);
-    await sleep(100);
-  }
-}
-
-async function startHttpChild(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, logDir: string): Promise<Child> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const { child, logPath } = spawnLogged(name, command, args, { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, logDir);
-  try {
-    await healthy(name, child, url, logPath);
-  } catch (error) {
-    await stopChild(child);
-    throw error;
-  }
-  return { name, pid: child.pid ?? 0, url, logPath, stop: () => stopChild(child) };
-}
+// The worker as production starts it.
 
 /** The worker as production starts it (`apps/worker/start.sh` execs node on the same pid); ready at its "worker started" line. */
-async function startWorker(env: NodeJS.ProcessEnv, logDir: string): Promise<Child> {
-  const { child, logPath } = spawnLogged('worker', 'bash', [join(REPO_ROOT, 'apps/worker/start.sh')], { ...process.env, ...env }, logDir);
-  let seen = '';
-  const started = new Promise<void>((resolveStarted, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (seen === 'started') return;
-      seen = (seen + chunk.toString()).slice(-4096);
-      if (seen.includes('"worker started"')) {
-        seen = 'started';
-        resolveStarted();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited with ${code} before starting; log: ${logPath}`)));
-  });
-  try {
-    await Promise.race([started, sleep(120_000).then(() => Promise.reject(new Error(`worker did not start within 2 min; log: ${logPath}`)))]);
-  } catch (error) {
-    await stopChild(child);
-    throw error;
-  }
-  return { name: 'worker', pid: child.pid ?? 0, url: '', logPath, stop: () => stopChild(child) };
+function startWorker(env: NodeJS.ProcessEnv, logDir: string): Promise<Child> {
+  return startUntilOutput('worker', 'bash', [join(REPO_ROOT, 'apps/worker/start.sh')], env, logDir, '"worker started"');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -396,7 +249,14 @@ async function openLoop(options: LoadOptions): Promise<Phase> {
   }, 100);
   pump();
   const deadline = (total * 1000) / rate + options.drainMs;
-  const drained = await Promise.race([finished.then(() => true), sleep(Math.max(0, t0 + deadline - performance.now())).then(() => false)]);
+  let deadlineTimer: NodeJS.Timeout | undefined;
+  const drained = await Promise.race([
+    finished.then(() => true),
+    new Promise<false>((resolveDeadline) => (deadlineTimer = setTimeout(resolveDeadline, Math.max(0, t0 + deadline - performance.now()), false))),
+  ]);
+  // Every timer of the phase is cleared: the deadline's, left pending once all answers are in,
+  // would keep the process alive for the rest of drainMs (minutes) after the table is printed.
+  clearTimeout(deadlineTimer);
   clearInterval(ticker);
   clearInterval(sampler);
   if (timer) clearTimeout(timer);
@@ -688,7 +548,7 @@ async function main(): Promise<void> {
       }
       endStates.set(state, (endStates.get(state) ?? 0) + 1);
     }
-    const gatewayRss = peakRssMb(gateway.pid);
+    const gatewayRss = vmKb(gateway.pid, 'VmHWM') / 1024;
 
     // ----- The table.
     const g = okLatencies(phase, 'fromIntended');
@@ -752,11 +612,11 @@ async function main(): Promise<void> {
     );
     info(
       'CPU during gateway load: gateway / worker / mock (% of a core); host',
-      `${fmt((use.seconds.gateway / use.elapsed) * 100)} / ${fmt((use.seconds.worker / use.elapsed) * 100)} / ${fmt((use.seconds.mock / use.elapsed) * 100)} %; host ${fmt(use.host)} % of ${coreCount()} cores`,
+      `${fmt(use.percent.gateway)} / ${fmt(use.percent.worker)} / ${fmt(use.percent.mock)} %; host ${fmt(use.host)} % of ${coreCount()} cores`,
     );
     info(
       'CPU during bare load: bare server (% of a core), per request; host',
-      `${fmt((bareUse.seconds.bare / bareUse.elapsed) * 100)} %, ${fmt((bareUse.seconds.bare * 1000) / Math.max(b202, 1), 2)} ms; host ${fmt(bareUse.host)} % of ${coreCount()} cores`,
+      `${fmt(bareUse.percent.bare)} %, ${fmt((bareUse.seconds.bare * 1000) / Math.max(b202, 1), 2)} ms; host ${fmt(bareUse.host)} % of ${coreCount()} cores`,
     );
     info(
       `erid workflow query round trip during the load (${fmt(queryMs.length)} queries; errors)`,
@@ -800,6 +660,8 @@ else
       console.error(error);
       process.exitCode = 1;
     })
-    // Everything is stopped and closed by now; a handle a library keeps (seen once in CI: the bench
-    // printed its table and never exited) must not hold the run.
-    .finally(() => process.exit());
+    .finally(() => {
+      // Everything is stopped, closed and cleared by now, so node exits by itself. Should anything
+      // still hold it, this says what (unref'd: it holds nothing itself).
+      setTimeout(() => console.error(`push-bench: still running 30 s after finishing; active: ${process.getActiveResourcesInfo().join(', ')}`), 30_000).unref();
+    });

@@ -3,8 +3,8 @@
 # process, on the test stack's Temporal server and PostgreSQL, against mock-enrichment processes of
 # its own (free ports, knobs per scenario; the shared :14010 one is never used).
 #
-#   bash tools/bench/run-batch-bench.sh                  # S1 (100,000 rows) and S2; what CI runs
-#   BENCH_ROWS=20000 bash tools/bench/run-batch-bench.sh # a smaller S1
+#   bash tools/bench/run-batch-bench.sh                  # S1 (100,000 rows), S2 and S4
+#   BENCH_ROWS=50000 bash tools/bench/run-batch-bench.sh # a smaller S1: what .ci/run runs
 #   BENCH_SCALE=1 bash tools/bench/run-batch-bench.sh    # also S3: 1,000,000 rows (not in CI)
 #   bash tools/bench/run-batch-bench.sh --only s3        # extra arguments go to the bench
 #
@@ -17,28 +17,8 @@ TOOL=batch-bench
 source "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
 
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/batch-bench.XXXXXX")
-stack_started=""
-cleanup() {
-  rm -rf "$OUT"
-  if [ -n "$stack_started" ] && [ "${KEEP_STACK:-}" != "1" ]; then bash tools/stack/stack.sh down --profile test >/dev/null 2>&1 || true; fi
-}
-trap cleanup EXIT
-
-if [ -z "${TEMPORAL_ADDRESS:-}" ] || [ -z "${DATABASE_URL:-}" ] || [ -z "${TEST_TEMPLATE_DATABASE:-}" ]; then
-  # Only a stack this script brought up is taken down again.
-  bash tools/stack/stack.sh status --profile test 2>/dev/null | grep -q ' running ' || stack_started=1
-  bash tools/stack/stack.sh up --profile test
-  eval "$(bash tools/stack/stack.sh env --profile test)"
-  export CODEC_LOCAL_KEY_FILE="${CODEC_LOCAL_KEY_FILE:-$STACK_DIR/keys/master-keys.json}"
-  say "generating the Prisma client"
-  bash tools/prisma-generate.sh >/dev/null
-  # A template of its own: a shared stack's enrich_template may be in use by test suites.
-  template=bench_template
-  say "migrating the template database $template"
-  psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -qc "DROP DATABASE IF EXISTS $template WITH (FORCE)" -c "CREATE DATABASE $template"
-  DATABASE_URL="${DATABASE_URL%/*}/$template" bash tools/migrate.sh deploy >/dev/null
-  export TEST_TEMPLATE_DATABASE=$template
-fi
+trap 'rm -rf "$OUT"; release_test_stack' EXIT
+use_test_stack bench_template
 
 say "building the worker, mock-enrichment and the libs they use"
 npx tsc -b apps/worker/tsconfig.app.json apps/mock-enrichment/tsconfig.app.json libs/testing/tsconfig.lib.json

@@ -17,28 +17,8 @@ TOOL=push-bench
 source "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
 
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/push-bench.XXXXXX")
-stack_started=""
-cleanup() {
-  rm -rf "$OUT"
-  if [ -n "$stack_started" ] && [ "${KEEP_STACK:-}" != "1" ]; then bash tools/stack/stack.sh down --profile test >/dev/null 2>&1 || true; fi
-}
-trap cleanup EXIT
-
-if [ -z "${TEMPORAL_ADDRESS:-}" ] || [ -z "${DATABASE_URL:-}" ] || [ -z "${TEST_TEMPLATE_DATABASE:-}" ]; then
-  # Only a stack this script brought up is taken down again.
-  bash tools/stack/stack.sh status --profile test 2>/dev/null | grep -q ' running ' || stack_started=1
-  bash tools/stack/stack.sh up --profile test
-  eval "$(bash tools/stack/stack.sh env --profile test)"
-  export CODEC_LOCAL_KEY_FILE="${CODEC_LOCAL_KEY_FILE:-$STACK_DIR/keys/master-keys.json}"
-  say "generating the Prisma client"
-  bash tools/prisma-generate.sh >/dev/null
-  # A template of its own: a shared stack's enrich_template may be in use by test suites.
-  template=bench_template
-  say "migrating the template database $template"
-  psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -qc "DROP DATABASE IF EXISTS $template WITH (FORCE)" -c "CREATE DATABASE $template"
-  DATABASE_URL="${DATABASE_URL%/*}/$template" bash tools/migrate.sh deploy >/dev/null
-  export TEST_TEMPLATE_DATABASE=$template
-fi
+trap 'rm -rf "$OUT"; release_test_stack' EXIT
+use_test_stack bench_template
 
 say "building the api-gateway, worker, mock-enrichment and the libs they use"
 npx tsc -b apps/api-gateway/tsconfig.app.json apps/worker/tsconfig.app.json apps/mock-enrichment/tsconfig.app.json libs/testing/tsconfig.lib.json

@@ -1,0 +1,208 @@
+/**
+ * The benches' child processes (mock-enrichment, worker, gateway, ...) and what they read of them in
+ * /proc: a free port each, output in a log file of its own, ready once it answers `/health` (or
+ * prints its ready line), stopped with SIGTERM (SIGKILL after a grace period); CPU seconds and peak
+ * RSS per process, the host's CPU use.
+ *
+ * Children start in this process's working directory: the run scripts start the benches from the
+ * repository root. Every wait here ends with its timer cleared, so a bench exits once its work is
+ * done (a pending timer keeps node alive).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** A port free on 127.0.0.1 right now (the child that gets it binds it soon after). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === 'string') throw new Error('no free port');
+  return address.port;
+}
+
+/** SIGTERM, then SIGKILL once `graceMs` have passed; resolves when the child has exited. */
+export async function stopChild(child: ChildProcess, graceMs = 20_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** The last `lines` lines of a log file ('' when there is none). */
+export async function tail(path: string, lines = 30): Promise<string> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/** Spawns a child with its stdout and stderr in `<logDir>/<name>.log`. */
+export function spawnLogged(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, logDir: string): { child: ChildProcess; logPath: string } {
+  const logPath = join(logDir, `${name}.log`);
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = createWriteStream(logPath);
+  child.stdout?.pipe(out);
+  child.stderr?.pipe(out);
+  return { child, logPath };
+}
+
+/** A started child: `url` is '' for one that serves no HTTP. */
+export interface Child {
+  name: string;
+  pid: number;
+  url: string;
+  logPath: string;
+  stop(): Promise<void>;
+}
+
+/** Waits until `url/health` answers 200 (the process must stay up meanwhile). */
+async function healthy(name: string, child: ChildProcess, url: string, logPath: string, timeoutMs: number): Promise<void> {
+  const until = performance.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${await tail(logPath)}`);
+    const ok = await fetch(`${url}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    if (performance.now() > until) throw new Error(`${name} did not answer on ${url}; log: ${logPath}`);
+    await sleep(100);
+  }
+}
+
+/**
+ * An HTTP server as a child on a free port (PORT and HOST=127.0.0.1 set, over this process's
+ * environment and `env`), returned once it answers `/health`; stopped again when it does not.
+ */
+export async function startHttpChild(
+  name: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  logDir: string,
+  timeoutMs = 60_000,
+): Promise<Child> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const { child, logPath } = spawnLogged(name, command, args, { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, logDir);
+  try {
+    await healthy(name, child, url, logPath, timeoutMs);
+  } catch (error) {
+    await stopChild(child);
+    throw error;
+  }
+  return { name, pid: child.pid ?? 0, url, logPath, stop: () => stopChild(child) };
+}
+
+/**
+ * A child (over this process's environment and `env`) returned once its stdout shows `ready`
+ * (the worker's `"worker started"` line); stopped again when it exits first or takes longer than
+ * `timeoutMs`.
+ */
+export async function startUntilOutput(
+  name: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  logDir: string,
+  ready: string,
+  timeoutMs = 120_000,
+): Promise<Child> {
+  const { child, logPath } = spawnLogged(name, command, args, { ...process.env, ...env }, logDir);
+  let timer: NodeJS.Timeout | undefined;
+  let onData: ((chunk: Buffer) => void) | undefined;
+  let onExit: ((code: number | null) => void) | undefined;
+  try {
+    await new Promise<void>((resolveStarted, reject) => {
+      let seen = '';
+      onData = (chunk) => {
+        seen = (seen + chunk.toString()).slice(-4096);
+        if (seen.includes(ready)) resolveStarted();
+      };
+      onExit = (code) => reject(new Error(`${name} exited with ${code} before starting; log: ${logPath}`));
+      child.stdout?.on('data', onData);
+      child.once('exit', onExit);
+      timer = setTimeout(() => reject(new Error(`${name} did not start within ${timeoutMs / 1000} s; log: ${logPath}`)), timeoutMs);
+    });
+  } catch (error) {
+    await stopChild(child);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    if (onData) child.stdout?.off('data', onData);
+    if (onExit) child.off('exit', onExit);
+  }
+  return { name, pid: child.pid ?? 0, url: '', logPath, stop: () => stopChild(child) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// /proc (Linux): CPU and memory of processes and of the host.
+
+const CLOCK_TICKS = 100;
+
+/** User + system CPU seconds of a live process; 0 once it is gone. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+/** Busy and total jiffies of the whole host, to tell a CPU-bound host from a latency-bound run. */
+export function hostCpu(): { busy: number; total: number } {
+  const [, ...values] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+  const n = values.map(Number);
+  const idle = n[3] + (n[4] ?? 0);
+  const total = n.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
+}
+
+/** Peak (`VmHWM`) or current (`VmRSS`) resident set of a process in kB; 0 once it is gone. */
+export function vmKb(pid: number, key: 'VmHWM' | 'VmRSS'): number {
+  try {
+    const match = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export function coreCount(): number {
+  return readFileSync('/proc/cpuinfo', 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith('processor')).length;
+}
+
+/** CPU use of some processes, and of the host, over a phase. */
+export class CpuWindow {
+  private readonly start = new Map<string, number>();
+  private readonly host = hostCpu();
+  private readonly at = performance.now();
+
+  constructor(private readonly pids: Record<string, number>) {
+    for (const [name, pid] of Object.entries(pids)) this.start.set(name, cpuSeconds(pid));
+  }
+
+  /** Per process: CPU seconds used and percent of one core; host: percent of all cores; elapsed seconds. */
+  end(): { seconds: Record<string, number>; percent: Record<string, number>; host: number; elapsed: number } {
+    const elapsed = (performance.now() - this.at) / 1000;
+    const seconds: Record<string, number> = {};
+    const percent: Record<string, number> = {};
+    for (const [name, pid] of Object.entries(this.pids)) {
+      seconds[name] = cpuSeconds(pid) - (this.start.get(name) ?? 0);
+      percent[name] = (seconds[name] / elapsed) * 100;
+    }
+    const host = hostCpu();
+    return { seconds, percent, host: ((host.busy - this.host.busy) / (host.total - this.host.total)) * 100, elapsed };
+  }
+}
