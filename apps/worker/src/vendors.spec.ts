@@ -12,7 +12,8 @@ import {
   type VendorsFile,
 } from '@enrich/providers';
 import { connectTemporal, createTestDatabase, testEnv, type TestDatabase, uniqueTaskQueue } from '@enrich/testing';
-import type { BatchProgress, batchEnrichmentWorkflow } from '@enrich/workflows';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { BatchEnrichmentInput, BatchProgress, batchEnrichmentWorkflow, ResumeOptions } from '@enrich/workflows';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -140,11 +141,15 @@ describe('a job through a waterfall of real-vendor adapters', () => {
     return result.config;
   }
 
-  async function runJob(rows: CustomerRecord[], config: VendorsConfig) {
+  async function runJob(
+    rows: CustomerRecord[],
+    config: VendorsConfig,
+    options: { fields?: string[]; workflow?: Partial<BatchEnrichmentInput>; during?: (handle: WorkflowHandle) => Promise<void> } = {},
+  ) {
     const csv = ['email,first_name,last_name,company', ...rows.map((r) => [r.email, r.first_name, r.last_name, r.company].join(','))].join('\n') + '\n';
     const blobKey = `uploads/${Math.random().toString(36).slice(2)}.csv`;
     await new FileBlobStore(blobDir).put(blobKey, Readable.from([Buffer.from(csv)]));
-    const fields = ['demographics', 'firmographics', 'contact'];
+    const fields = options.fields ?? ['demographics', 'firmographics', 'contact'];
     const jobId = (await jobs.create({ sourceName: 'vendors.csv', blobKey, fields })).id;
     const taskQueue = uniqueTaskQueue('vendors');
     const worker = await startEnrichmentWorker({
@@ -161,8 +166,9 @@ describe('a job through a waterfall of real-vendor adapters', () => {
       const handle = await temporal.client.workflow.start<typeof batchEnrichmentWorkflow>('batchEnrichmentWorkflow', {
         workflowId: jobWorkflowId(jobId),
         taskQueue,
-        args: [{ jobId, fields, pageSize: 10, windowSize: 2 }],
+        args: [{ jobId, fields, pageSize: 10, windowSize: 2, ...options.workflow }],
       });
+      await options.during?.(handle);
       const counts = await handle.result();
       const progress = await handle.query<BatchProgress>('progress');
       return { jobId, counts, lookups: progress.lookups };
@@ -210,5 +216,33 @@ describe('a job through a waterfall of real-vendor adapters', () => {
     const ageBands = results.flatMap((r) => r.fields.filter((f) => f.field === 'age_band'));
     expect(ageBands.length).toBeGreaterThan(20);
     expect(ageBands.every((f) => f.provider === 'mock-demographics')).toBe(true);
+  });
+
+  it('pauses a job whose credits are spent, says what the rest would take, and resumes it with a higher budget', async () => {
+    const rows = Array.from({ length: 60 }, (_, i) => contact(300 + i));
+    const file: VendorsFile = { vendors: { demographics: { adapter: 'demographics', cost: { perCall: 1 } } }, waterfall: { demographics: ['demographics'] } };
+    const config = resolveVendorsConfig(file, { env: {}, readFile: () => '', platformBaseUrl: env.mockEnrichmentUrl });
+    if (!config.ok) throw new Error(JSON.stringify(config.issues));
+    let exhausted: BatchProgress | undefined;
+    let refusal: unknown;
+    const { counts, lookups } = await runJob(rows, config.config, {
+      fields: ['demographics'],
+      // One page of 10 rows at a time: 10 credits a page, so the third page crosses 25.
+      workflow: { windowSize: 1, maxCredits: 25 },
+      during: async (handle) => {
+        for (let i = 0; i < 600 && exhausted?.phase !== 'budget_exhausted'; i++) {
+          exhausted = await handle.query<BatchProgress>('progress');
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        refusal = await handle.executeUpdate<BatchProgress, [ResumeOptions]>('resume', { args: [{}] }).catch((error: unknown) => error);
+        await handle.executeUpdate<BatchProgress, [ResumeOptions]>('resume', { args: [{ maxCredits: 100 }] });
+      },
+    });
+    expect(exhausted).toMatchObject({ phase: 'budget_exhausted', paused: true, nextRow: 31, credits: { max: 25, spent: 30, toFinish: 30 } });
+    expect(String((refusal as Error & { cause?: Error }).cause?.message)).toContain('the job spent 30 of 25 credits: resume it with maxCredits above 30');
+    expect(counts).toMatchObject({ total: 60, pending: 0, failed: 0 });
+    expect(counts.enriched + counts.notFound).toBe(60);
+    // One credit a call, found or not: every row paid for once, none twice across the pause.
+    expect(lookups.vendors?.demographics).toEqual({ calls: 60, matches: counts.enriched, credits: 60 });
   });
 });

@@ -19,6 +19,8 @@ export const FAILURE_TYPES = {
   PROVIDER_REJECTED: 'ProviderRejected',
   /** The batch workflow's pause/resume validators, once the job is finishing or over: the update is rejected (never retried) and the gateway answers 409. */
   JOB_NOT_CONTROLLABLE: 'JobNotControllable',
+  /** The batch workflow's `resume` validator, for a job that spent its credits resumed without a higher `maxCredits`: rejected, the gateway answers 409 with what it would take. */
+  CREDIT_BUDGET_EXHAUSTED: 'CreditBudgetExhausted',
   /** The push-request workflow's `contactsStaged` validator, once its erid is closing: the update is rejected (never retried), the request refused. */
   PUSH_REQUEST_CLOSED: 'PushRequestClosed',
   /** The batch workflow's own failure when the activity failure that ended the job named no type. Non-retryable. */

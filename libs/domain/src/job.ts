@@ -59,6 +59,12 @@ export function addVendorUsage(target: LookupStats, vendor: string, usage: Parti
   sum.credits = Math.round((sum.credits + (usage.credits ?? 0)) * 1e6) / 1e6;
 }
 
+/** Credits spent at every vendor, from the calls counted in `lookups`. */
+export function creditsSpent(lookups: LookupStats): number {
+  const total = Object.values(lookups.vendors ?? {}).reduce((sum, usage) => sum + usage.credits, 0);
+  return Math.round(total * 1e6) / 1e6;
+}
+
 /** Rows that reached a final status. */
 export function doneRows(counts: JobCounts): number {
   return counts.enriched + counts.notFound + counts.failed + counts.quarantined;

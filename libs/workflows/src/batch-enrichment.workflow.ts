@@ -6,7 +6,7 @@ import { PageWindow } from './batch/page-window';
 import { researchRows } from './batch/research-window';
 import { stageRows, stageWholeFile } from './batch/staging';
 
-export type { BatchEnrichmentInput, BatchPhase, BatchProgress } from './batch/contract';
+export type { BatchEnrichmentInput, BatchPhase, BatchProgress, CreditBudget, ResumeOptions } from './batch/contract';
 export {
   DEFAULT_PAGE_SIZE,
   DEFAULT_PAGES_PER_RUN,

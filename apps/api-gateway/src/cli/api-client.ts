@@ -20,6 +20,8 @@ export interface SubmitOptions {
   fields: string;
   pageSize?: number;
   windowSize?: number;
+  /** Credits the job may spend at its vendors before it pauses (phase budget_exhausted). */
+  maxCredits?: number;
   /** The file's text encoding (utf-8, utf-16le, utf-16be, windows-1252, latin1); detected when absent. */
   encoding?: string;
 }
@@ -44,12 +46,13 @@ export class EnrichApiClient {
     private readonly apiKey: string | undefined,
   ) {}
 
-  async submitJob(path: string, { fields, pageSize, windowSize, encoding }: SubmitOptions): Promise<JobResponse> {
+  async submitJob(path: string, { fields, pageSize, windowSize, maxCredits, encoding }: SubmitOptions): Promise<JobResponse> {
     const { size } = await stat(path);
     const query = new URLSearchParams({ fields, name: basename(path) });
     if (encoding !== undefined) query.set('encoding', encoding);
     if (pageSize !== undefined) query.set('pageSize', String(pageSize));
     if (windowSize !== undefined) query.set('windowSize', String(windowSize));
+    if (maxCredits !== undefined) query.set('maxCredits', String(maxCredits));
     return this.call<JobResponse>('POST', `/v1/jobs?${query}`, {
       body: createReadStream(path),
       headers: { 'content-type': 'text/csv', 'content-length': String(size) },
@@ -60,9 +63,14 @@ export class EnrichApiClient {
     return this.call<JobResponse>('GET', `/v1/jobs/${encodeURIComponent(id)}`);
   }
 
-  /** `pause`, `resume` or `cancel` a job; answers the job as it stands after the request. */
-  async controlJob(id: string, action: 'pause' | 'resume' | 'cancel'): Promise<JobResponse> {
-    return this.call<JobResponse>('POST', `/v1/jobs/${encodeURIComponent(id)}/${action}`);
+  /** `pause`, `resume` (with a new credit budget, for a job that spent its own) or `cancel` a job; answers the job as it stands after the request. */
+  async controlJob(id: string, action: 'pause' | 'resume' | 'cancel', resume: { maxCredits?: number } = {}): Promise<JobResponse> {
+    const body = action === 'resume' && resume.maxCredits !== undefined ? JSON.stringify(resume) : undefined;
+    return this.call<JobResponse>(
+      'POST',
+      `/v1/jobs/${encodeURIComponent(id)}/${action}`,
+      body ? { body: Readable.from([body]), headers: { 'content-type': 'application/json' } } : {},
+    );
   }
 
   /** The job's results as a CSV byte stream, read as it is consumed. */

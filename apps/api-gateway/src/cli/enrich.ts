@@ -35,19 +35,31 @@ export function buildCli(): Command {
     .option('--interval <ms>', 'polling interval', parseMs, 500)
     .option('--page-size <rows>', 'rows per page activity (default 100)', parsePositive)
     .option('--window-size <pages>', 'page activities in flight at once (default 4)', parsePositive)
+    .option('--max-credits <credits>', 'credits the job may spend at its vendors; then it pauses (phase budget_exhausted)', parsePositive)
     .option('--encoding <name>', "the file's text encoding: utf-8, utf-16le, utf-16be, windows-1252 or latin1 (detected when not given)")
-    .action(async (file: string, options: { fields: string; wait: boolean; interval: number; pageSize?: number; windowSize?: number; encoding?: string }) => {
-      const api = client();
-      const job = await api.submitJob(file, { fields: options.fields, pageSize: options.pageSize, windowSize: options.windowSize, encoding: options.encoding });
-      process.stderr.write(`job ${job.id} accepted (workflow ${job.workflowId})\n`);
-      if (!options.wait) {
-        process.stdout.write(`${JSON.stringify({ id: job.id, status: job.status })}\n`);
-        return;
-      }
-      const final = await follow(api, job.id, options.interval);
-      printSummary(final);
-      if (final.status !== 'COMPLETED') process.exitCode = 1;
-    });
+    .action(
+      async (
+        file: string,
+        options: { fields: string; wait: boolean; interval: number; pageSize?: number; windowSize?: number; maxCredits?: number; encoding?: string },
+      ) => {
+        const api = client();
+        const job = await api.submitJob(file, {
+          fields: options.fields,
+          pageSize: options.pageSize,
+          windowSize: options.windowSize,
+          maxCredits: options.maxCredits,
+          encoding: options.encoding,
+        });
+        process.stderr.write(`job ${job.id} accepted (workflow ${job.workflowId})\n`);
+        if (!options.wait) {
+          process.stdout.write(`${JSON.stringify({ id: job.id, status: job.status })}\n`);
+          return;
+        }
+        const final = await follow(api, job.id, options.interval);
+        printSummary(final);
+        if (final.status !== 'COMPLETED') process.exitCode = 1;
+      },
+    );
 
   jobs
     .command('status <id>')
@@ -61,14 +73,18 @@ export function buildCli(): Command {
     jobs
       .command(`${action} <id>`)
       .description(description)
-      .action(async (id: string) => {
+      .action(async (id: string, options: { maxCredits?: number }) => {
         const api = client();
-        const job = await api.controlJob(id, action);
+        const job = await api.controlJob(id, action, options);
         process.stderr.write(`job ${job.id}: ${job.status}${job.progress?.paused ? ' (paused)' : ''}\n`);
       });
   control('pause', 'pause a job: no new page starts, pages in flight finish');
-  control('resume', 'resume a paused job');
-  control('cancel', 'cancel a job: pages in flight stop at a chunk boundary, the job turns CANCELLED');
+  control('resume', 'resume a paused job, or one that spent its credits (with --max-credits above what it spent)').option(
+    '--max-credits <credits>',
+    'a new credit budget for the job',
+    parsePositive,
+  );
+  control('cancel', 'cancel a job: pages in flight stop at a row boundary, the job turns CANCELLED');
 
   jobs
     .command('export <id>')

@@ -14,7 +14,7 @@ interface Job {
   id: string;
   status: string;
   counts: JobCounts;
-  progress: JobProgress & { nextRow?: number; pagesInFlight?: number; lookups?: LookupStats };
+  progress: JobProgress & { nextRow?: number; pagesInFlight?: number; lookups?: LookupStats; credits?: { max: number; spent: number; toFinish?: number } };
 }
 
 interface ResultItem {
@@ -291,6 +291,33 @@ describe('/v1/jobs control, progress and export', () => {
     const res = await fixture.api().post('/v1/jobs?pageSize=0').set('content-type', 'text/csv').send('email\na@b.co\n').expect(400);
     expect(res.body).toMatchObject({ error: 'invalid_request', issues: [{ path: 'pageSize' }] });
     await fixture.api().post('/v1/jobs?windowSize=lots').set('content-type', 'text/csv').send('email\na@b.co\n').expect(400);
+    const credits = await fixture.api().post('/v1/jobs?maxCredits=-5').set('content-type', 'text/csv').send('email\na@b.co\n').expect(400);
+    expect(credits.body).toMatchObject({ error: 'invalid_request', issues: [{ path: 'maxCredits' }] });
+  });
+
+  it('pauses a job that spent its maxCredits, says what the rest would take, and resumes it only with more', async () => {
+    const { id } = await submit(customersCsv({ rows: 60, seed: 31 }), 'pageSize=10&windowSize=1&maxCredits=15');
+    const exhausted = await until(id, (job) => job.progress.phase === 'budget_exhausted', 'the credit budget to run out');
+    expect(exhausted.status).toBe('RUNNING');
+    expect(exhausted.progress).toMatchObject({ paused: true, credits: { max: 15 } });
+    const credits = exhausted.progress.credits as { spent: number; toFinish: number };
+    expect(credits.spent).toBeGreaterThanOrEqual(15);
+    expect(credits.toFinish).toBeGreaterThan(0);
+    expect(exhausted.progress.done).toBeLessThan(60);
+
+    const refused = await fixture.api().post(`/v1/jobs/${id}/resume`).expect(409);
+    expect(refused.body).toMatchObject({ error: 'credit_budget_exhausted' });
+    expect(refused.body.message).toContain(`resume it with maxCredits above ${credits.spent}`);
+    const bad = await fixture.api().post(`/v1/jobs/${id}/resume`).send({ maxCredits: 'lots' }).expect(400);
+    expect(bad.body).toMatchObject({ error: 'invalid_request', issues: [{ path: 'maxCredits' }] });
+
+    const resumed = await fixture.api().post(`/v1/jobs/${id}/resume`).send({ maxCredits: 10_000 }).expect(200);
+    expect(resumed.body.progress).toMatchObject({ paused: false, credits: { max: 10_000 } });
+    const done = await until(id, isFinal, 'the end');
+    expect(done).toMatchObject({ status: 'COMPLETED', counts: { total: 60, pending: 0 } });
+    // The rest of the rows were paid for after the resume (answers another job of this suite paid for come from the cache).
+    expect(done.progress.lookups?.vendors?.demographics.credits).toBeGreaterThan(credits.spent / 2);
+    expect(done.progress.lookups?.vendors?.demographics.calls).toBeGreaterThan(exhausted.progress.lookups?.vendors?.demographics.calls ?? 0);
   });
 
   it('documents the control and export routes', async () => {

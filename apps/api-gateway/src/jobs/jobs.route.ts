@@ -13,6 +13,7 @@ import {
   jobResponse,
   resultsQuery,
   resultsResponse,
+  resumeBody,
   submitTuning,
 } from './jobs.schemas';
 import { receiveUpload } from './upload';
@@ -133,7 +134,26 @@ export function jobsRoutes(service: JobsService, maxUploadBytes: number): ApiRou
       'Accepted: the job stays RUNNING with `progress.paused: true`',
       (tenant, id) => service.pause(tenant, id),
     ),
-    control('resume', 'Resume a paused job', 200, 'The job, pages starting again', (tenant, id) => service.resume(tenant, id)),
+    {
+      method: 'post',
+      path: '/jobs/:id/resume',
+      scopes: ['write'],
+      handler: async (req, res) => {
+        const { id } = jobIdParams.parse(req.params);
+        const options = resumeBody.parse(req.body ?? {});
+        res.status(200).json(present(await service.resume(tenantOf(req), id, options)));
+      },
+      doc: {
+        summary: 'Resume a paused job, or one that spent its credits (with a higher maxCredits)',
+        request: { params: jobIdParams, body: { required: false, content: { 'application/json': { schema: resumeBody } } } },
+        responses: {
+          200: job('The job, pages starting again'),
+          400: error('Bad id or body'),
+          404: error('Unknown job'),
+          409: error('The job is already completed, failed or cancelled (or finishing); or it spent its credits and maxCredits is not above what it spent'),
+        },
+      },
+    },
     control('start', 'Start a job created with start=false', 200, 'The job, its pages starting; a 409 when it has started already', (tenant, id) =>
       service.start(tenant, id),
     ),

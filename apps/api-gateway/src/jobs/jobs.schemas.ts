@@ -51,6 +51,10 @@ export const submitTuning = z.object({
   encoding: encodingParam,
   pageSize: z.coerce.number().int().min(1).max(1_000).optional().openapi({ description: 'Rows per page activity (default 100).' }),
   windowSize: z.coerce.number().int().min(1).max(32).optional().openapi({ description: 'Page activities in flight at once (default 4).' }),
+  maxCredits: z.coerce.number().positive().max(1e12).optional().openapi({
+    description:
+      "Credits the job may spend at its vendors (each vendor's configured cost, from the calls made). Once spent, no new page starts and the job waits in phase `budget_exhausted` (progress.credits says what the rest would take) until resumed with a higher budget.",
+  }),
   start: z.stringbool().default(true).openapi({
     description:
       '`false`: create the job now and start it later with POST /v1/jobs/{id}/start. Its file is read and sealed at once (the upload is not kept), but no row is enriched before the start.',
@@ -94,8 +98,16 @@ export const jobResponse = z
         paused: z.boolean().openapi({ description: 'Paused by request: the status stays RUNNING, no new page starts.' }),
         phase: z.string().openapi({
           description:
-            '`pending`, `staging`, `enriching`, `researching`, `finishing`, `cancelling` (the job stops its pages at a row boundary before it is marked cancelled), or the final status in lower case.',
+            '`pending`, `staging`, `enriching`, `researching`, `budget_exhausted` (its maxCredits are spent: paused until resumed with more), `finishing`, `cancelling` (the job stops its pages at a row boundary before it is marked cancelled), or the final status in lower case.',
         }),
+        credits: z
+          .object({
+            max: z.number(),
+            spent: z.number().openapi({ description: 'From the pages finished so far.' }),
+            toFinish: z.number().optional().openapi({ description: 'What the rows not done yet would take at the credits per row so far.' }),
+          })
+          .optional()
+          .openapi('CreditBudget', { description: 'Live, for a job created with maxCredits.' }),
         nextRow: z.number().int().optional().openapi({ description: 'Live from the workflow while it runs: first row not yet handed to a page.' }),
         pagesInFlight: z.number().int().optional(),
         runs: z.number().int().optional().openapi({ description: 'Workflow runs so far (continue-as-new).' }),
@@ -200,3 +212,11 @@ export const errorResponse = z
     issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   })
   .openapi('Error');
+
+/** Body of POST /v1/jobs/{id}/resume (optional): a job that spent its credits resumes only with more. */
+export const resumeBody = z
+  .object({
+    maxCredits: z.number().positive().max(1e12).optional().openapi({ description: 'A new credit budget, above what the job has spent.' }),
+  })
+  .strict()
+  .openapi('ResumeJob');

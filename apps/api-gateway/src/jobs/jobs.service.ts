@@ -27,6 +27,8 @@ import {
   startUpdate,
   type BatchEnrichmentInput,
   type BatchProgress,
+  type CreditBudget,
+  type ResumeOptions,
 } from '@enrich/workflows';
 import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
@@ -61,6 +63,8 @@ export interface JobViewProgress extends JobProgress {
   awaitingStart?: boolean;
   /** How finished pages' lookups were served: from the lookup cache, paid calls, calls shared by duplicates (live, then as recorded when the job ended). */
   lookups?: LookupStats;
+  /** The job's credit budget, when it has one (live). */
+  credits?: CreditBudget;
 }
 
 export interface JobView extends Omit<JobSummary, 'lookups'> {
@@ -68,7 +72,7 @@ export interface JobView extends Omit<JobSummary, 'lookups'> {
 }
 
 /** Optional tuning of a job's workflow, for tests and power users. */
-export type JobTuning = Pick<BatchEnrichmentInput, 'pageSize' | 'windowSize'>;
+export type JobTuning = Pick<BatchEnrichmentInput, 'pageSize' | 'windowSize' | 'maxCredits'>;
 
 /** A CSV download: its file name and the stream of its bytes, produced as it is read. */
 export interface CsvDownload {
@@ -147,8 +151,9 @@ export class JobsService {
     return this.control(tenantId, jobId, 'pause');
   }
 
-  async resume(tenantId: string, jobId: string): Promise<JobView> {
-    return this.control(tenantId, jobId, 'resume');
+  /** Resumes a paused job; one that spent its credits needs a higher `maxCredits` (else a 409 says what the rest would take). */
+  async resume(tenantId: string, jobId: string, options: ResumeOptions = {}): Promise<JobView> {
+    return this.control(tenantId, jobId, 'resume', options);
   }
 
   /**
@@ -222,8 +227,19 @@ export class JobsService {
       phase: live?.phase,
     });
     if (live) {
-      const { nextRow, pagesInFlight, runs, lookups: liveLookups, awaitingStart } = live;
-      return { ...job, progress: { ...progress, nextRow, pagesInFlight, runs, lookups: liveLookups, ...(awaitingStart ? { awaitingStart } : {}) } };
+      const { nextRow, pagesInFlight, runs, lookups: liveLookups, awaitingStart, credits } = live;
+      return {
+        ...job,
+        progress: {
+          ...progress,
+          nextRow,
+          pagesInFlight,
+          runs,
+          lookups: liveLookups,
+          ...(awaitingStart ? { awaitingStart } : {}),
+          ...(credits ? { credits } : {}),
+        },
+      };
     }
     return { ...job, progress: lookups ? { ...progress, lookups } : progress };
   }
@@ -236,12 +252,14 @@ export class JobsService {
       .catch(() => undefined);
   }
 
-  private async control(tenantId: string, jobId: string, action: 'pause' | 'resume' | 'start'): Promise<JobView> {
+  private async control(tenantId: string, jobId: string, action: 'pause' | 'resume' | 'start', options?: ResumeOptions): Promise<JobView> {
     const job = await this.find(tenantId, jobId);
     if (isTerminal(job.status)) throw finalJob(job);
     if (job.erid !== null) throw eridJob(job.erid, jobId);
     try {
-      await this.deps.temporal.workflow.getHandle(jobWorkflowId(jobId)).executeUpdate(CONTROLS[action]);
+      const handle = this.deps.temporal.workflow.getHandle(jobWorkflowId(jobId));
+      if (action === 'resume') await handle.executeUpdate(resumeUpdate, { args: [options ?? {}] });
+      else await handle.executeUpdate(CONTROLS[action]);
     } catch (error) {
       throw await this.asConflict(tenantId, jobId, error);
     }
@@ -250,6 +268,9 @@ export class JobsService {
 
   /** A control request that lost a race with the job's end is a 409; anything else stays as it is. */
   private async asConflict(tenantId: string, jobId: string, error: unknown): Promise<unknown> {
+    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === FAILURE_TYPES.CREDIT_BUDGET_EXHAUSTED) {
+      return new HttpError(409, 'credit_budget_exhausted', error.cause.message, {}, {}, { cause: error });
+    }
     const rejected =
       error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === FAILURE_TYPES.JOB_NOT_CONTROLLABLE;
     if (!rejected && !(error instanceof WorkflowNotFoundError)) return error;
@@ -319,7 +340,7 @@ export interface JobListQuery {
 }
 
 /** The workflow update behind each control route. */
-const CONTROLS = { pause: pauseUpdate, resume: resumeUpdate, start: startUpdate } as const;
+const CONTROLS = { pause: pauseUpdate, start: startUpdate } as const;
 
 /** The rows of an erid are controlled through the erid (its close), not as a job. */
 function eridJob(erid: string, jobId: string): HttpError {

@@ -18,6 +18,11 @@ export interface BatchEnrichmentInput {
    * upload does not wait in the clear), but no page starts until {@link startUpdate}.
    */
   awaitStart?: boolean;
+  /**
+   * Credits the job may spend at its vendors (their configured cost, from the calls made). Once
+   * spent, no new page starts and the job waits in phase `budget_exhausted` until resumed with more.
+   */
+  maxCredits?: number;
   resume?: {
     totalRows: number;
     nextRow: number;
@@ -31,7 +36,22 @@ export interface BatchEnrichmentInput {
 }
 
 /** `cancelling`: staging, pages and research children are stopping; the job is marked cancelled once they have. */
-export type BatchPhase = 'staging' | 'enriching' | 'researching' | 'finishing' | 'completed' | 'failed' | 'cancelling' | 'cancelled';
+/** `budget_exhausted`: the job spent its `maxCredits`; it is paused until resumed with a higher budget. */
+export type BatchPhase = 'staging' | 'enriching' | 'researching' | 'budget_exhausted' | 'finishing' | 'completed' | 'failed' | 'cancelling' | 'cancelled';
+
+/** A job's credit budget: what it may spend, what it has, and what the rest would take at the rate so far. */
+export interface CreditBudget {
+  max: number;
+  /** From the pages finished so far (pages in flight add theirs when they finish). */
+  spent: number;
+  /** Credits the rows not done yet would take at the credits per row so far; absent before any row is done. */
+  toFinish?: number;
+}
+
+/** What `resume` may change: a job out of credits resumes only with a budget above what it spent. */
+export interface ResumeOptions {
+  maxCredits?: number;
+}
 
 /** What the `progress` query answers: counters and cursors, never rows. */
 export interface BatchProgress {
@@ -55,6 +75,8 @@ export interface BatchProgress {
   awaitingStart?: boolean;
   /** First row not yet handed to a web-research child workflow. */
   researchNext?: number;
+  /** Present when the job has a credit budget (`maxCredits`). */
+  credits?: CreditBudget;
 }
 
 export const progressQuery = defineQuery<BatchProgress>('progress');
@@ -69,8 +91,12 @@ export const rowsStagedSignal = defineSignal<[RowsStaged]>(ROWS_STAGED_SIGNAL);
  */
 export const pauseUpdate = defineUpdate<BatchProgress>('pause');
 
-/** Lets pages start again after {@link pauseUpdate}; rejected once the job is finishing or over. */
-export const resumeUpdate = defineUpdate<BatchProgress>('resume');
+/**
+ * Lets pages start again after {@link pauseUpdate}, or after the credit budget was spent (then with
+ * a higher `maxCredits`, else it is rejected with `FAILURE_TYPES.CREDIT_BUDGET_EXHAUSTED`); rejected
+ * once the job is finishing or over.
+ */
+export const resumeUpdate = defineUpdate<BatchProgress, [ResumeOptions]>('resume');
 
 /** Starts a job created with `awaitStart`; rejected once it has started (or is over). */
 export const startUpdate = defineUpdate<BatchProgress>('start');

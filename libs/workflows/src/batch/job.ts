@@ -1,4 +1,4 @@
-import { EMPTY_COUNTS, EMPTY_LOOKUPS, FAILURE_TYPES, GROUP_FIELDS, type JobCounts, RESEARCH_GROUPS } from '@enrich/domain';
+import { creditsSpent, doneRows, EMPTY_COUNTS, EMPTY_LOOKUPS, FAILURE_TYPES, GROUP_FIELDS, type JobCounts, RESEARCH_GROUPS } from '@enrich/domain';
 import { ActivityCancellationType, ApplicationFailure, continueAsNew, patched, setHandler } from '@temporalio/workflow';
 import { markJobRunning, workActivities, type WorkActivities } from './activities';
 import {
@@ -9,6 +9,7 @@ import {
   DEFAULT_WINDOW_SIZE,
   pauseUpdate,
   progressQuery,
+  type ResumeOptions,
   resumeUpdate,
   startUpdate,
 } from './contract';
@@ -81,9 +82,26 @@ export class BatchJob {
     await markJobRunning({ jobId: this.input.jobId });
   }
 
+  /**
+   * Tallies the credits spent by the pages finished so far; once they reach the job's budget, the
+   * job pauses in phase `budget_exhausted` (pages in flight finish) until resumed with more.
+   */
+  checkBudget(): void {
+    const { state } = this;
+    const { credits } = state;
+    if (!credits) return;
+    credits.spent = creditsSpent(state.lookups);
+    const rowsDone = state.done.enriched + state.done.notFound + state.done.failed;
+    if (rowsDone > 0) credits.toFinish = Math.ceil((credits.spent / rowsDone) * Math.max(0, state.totalRows - doneRows(state.done)));
+    if (credits.spent >= credits.max && state.phase === 'enriching') {
+      state.paused = true;
+      state.phase = 'budget_exhausted';
+    }
+  }
+
   /** Continues as new, carrying counters and cursors: called with nothing in flight, so they are exact. */
   continueAsNew(): Promise<never> {
-    return continueAsNew<BatchWorkflow>({ ...this.input, resume: carriedOver(this.state) });
+    return continueAsNew<BatchWorkflow>({ ...this.input, maxCredits: this.state.credits?.max, resume: carriedOver(this.state) });
   }
 }
 
@@ -102,6 +120,7 @@ function initialProgress(input: BatchEnrichmentInput): BatchProgress {
     paused: input.resume?.paused ?? input.awaitStart ?? false,
     ...((input.resume?.awaitingStart ?? input.awaitStart) ? { awaitingStart: true } : {}),
     ...(input.resume?.researchNext !== undefined ? { researchNext: input.resume.researchNext } : {}),
+    ...(input.maxCredits !== undefined ? { credits: { max: input.maxCredits, spent: creditsSpent(input.resume?.lookups ?? EMPTY_LOOKUPS) } } : {}),
   };
 }
 
@@ -123,7 +142,7 @@ function carriedOver(state: BatchProgress): NonNullable<BatchEnrichmentInput['re
 function handleControls(state: BatchProgress): void {
   setHandler(progressQuery, () => state);
   const controllable = () => {
-    if (state.phase !== 'staging' && state.phase !== 'enriching' && state.phase !== 'researching') {
+    if (state.phase !== 'staging' && state.phase !== 'enriching' && state.phase !== 'researching' && state.phase !== 'budget_exhausted') {
       throw ApplicationFailure.create({
         message: `the job is ${state.phase}: it can no longer be paused or resumed`,
         type: FAILURE_TYPES.JOB_NOT_CONTROLLABLE,
@@ -131,14 +150,40 @@ function handleControls(state: BatchProgress): void {
       });
     }
   };
-  const setPaused = (paused: boolean) => () => {
-    state.paused = paused;
-    // Resuming a job that awaits its start starts it.
-    if (!paused) delete state.awaitingStart;
-    return state;
-  };
-  setHandler(pauseUpdate, setPaused(true), { validator: controllable });
-  setHandler(resumeUpdate, setPaused(false), { validator: controllable });
+  setHandler(
+    pauseUpdate,
+    () => {
+      state.paused = true;
+      return state;
+    },
+    { validator: controllable },
+  );
+  setHandler(
+    resumeUpdate,
+    (options?: ResumeOptions) => {
+      if (state.credits && options?.maxCredits !== undefined) state.credits.max = options.maxCredits;
+      if (state.phase === 'budget_exhausted') state.phase = 'enriching';
+      state.paused = false;
+      // Resuming a job that awaits its start starts it.
+      delete state.awaitingStart;
+      return state;
+    },
+    {
+      validator: (options?: ResumeOptions) => {
+        controllable();
+        const { credits } = state;
+        const max = options?.maxCredits ?? credits?.max;
+        if (credits && max !== undefined && credits.spent >= max) {
+          const more = credits.toFinish !== undefined ? ` (the rest would take about ${credits.toFinish} more at the rate so far)` : '';
+          throw ApplicationFailure.create({
+            message: `the job spent ${credits.spent} of ${max} credits: resume it with maxCredits above ${credits.spent}${more}`,
+            type: FAILURE_TYPES.CREDIT_BUDGET_EXHAUSTED,
+            nonRetryable: true,
+          });
+        }
+      },
+    },
+  );
   setHandler(
     startUpdate,
     () => {

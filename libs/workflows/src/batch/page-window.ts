@@ -26,6 +26,8 @@ export class PageWindow {
     for (;;) {
       // A job staged before its first page starts (a small file) runs in the order staged → running → pages.
       if (staging?.over && !staging.failure && !job.running && !state.awaitingStart) await job.markRunning();
+      // A job whose credits are spent starts no more pages (a condition, not a command: replays as before).
+      job.checkBudget();
       const stagingRows = staging?.over === false;
       const page = this.nextPage(stagingRows);
       if (page && this.inFlight.size < job.windowSize && !state.paused) {
