@@ -74,6 +74,8 @@ export const pushRequestBodySchema = z
     erid: eridSchema,
     contact_list: z.array(contactSchema).min(1, 'must hold at least one contact'),
     fields_to_be_enriched: z.array(z.string()).min(1, 'must name at least one field'),
+    /** Credits the erid may spend at its vendors (read when the erid starts; raise it later through its credits route). */
+    max_credits: z.number().positive().max(1e12).optional(),
   })
   .strict();
 

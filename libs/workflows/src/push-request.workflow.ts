@@ -1,5 +1,5 @@
 import type { Activities } from '@enrich/activities';
-import { EMPTY_COUNTS, EMPTY_LOOKUPS, FAILURE_TYPES, type JobCounts, type LookupStats, pageAt, type RowRange } from '@enrich/domain';
+import { creditsSpent, doneRows, EMPTY_COUNTS, EMPTY_LOOKUPS, FAILURE_TYPES, type JobCounts, type LookupStats, pageAt, type RowRange } from '@enrich/domain';
 import {
   ActivityCancellationType,
   allHandlersFinished,
@@ -16,6 +16,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { finishJob, workActivities } from './batch/activities';
+import type { CreditBudget } from './batch/contract';
 import { enrichRange } from './batch/page-window';
 
 /** Input of {@link pushRequestWorkflow}; `resume` is set only by its own continue-as-new. */
@@ -30,6 +31,8 @@ export interface PushRequestInput {
   pageSize?: number;
   /** Page activities in flight at once. */
   windowSize?: number;
+  /** Credits the erid may spend at its vendors; once spent no page starts until {@link raiseCreditsUpdate} gives more. */
+  maxCredits?: number;
   resume?: { stagedRows: number; nextRow: number; done: JobCounts; lookups: LookupStats; runs: number; closeRequested: boolean; lastArrivalMs: number };
 }
 
@@ -49,6 +52,8 @@ export interface PushProgress {
   lookups: LookupStats;
   pagesInFlight: number;
   runs: number;
+  /** Present when the erid has a credit budget; `exhausted` while no page may start for want of credits. */
+  credits?: CreditBudget & { exhausted: boolean };
 }
 
 export const pushProgressQuery = defineQuery<PushProgress>('progress');
@@ -70,6 +75,12 @@ export const contactsStagedUpdate = defineUpdate<PushProgress, [{ through: numbe
 
 /** Closes the erid: no contact is taken afterwards; answers once the close is recorded. */
 export const closeUpdate = defineUpdate<PushProgress>('close');
+
+/**
+ * Gives an erid with a credit budget a new one; rejected (`FAILURE_TYPES.CREDIT_BUDGET_EXHAUSTED`)
+ * when it is not above what the erid spent, or when the erid has no budget.
+ */
+export const raiseCreditsUpdate = defineUpdate<PushProgress, [{ maxCredits: number }]>('raiseCredits');
 
 export const DEFAULT_PUSH_PAGE_SIZE = 200;
 export const DEFAULT_PUSH_WINDOW_SIZE = 8;
@@ -130,6 +141,7 @@ class PushRun {
       lookups: resume?.lookups ?? { ...EMPTY_LOOKUPS },
       pagesInFlight: 0,
       runs: (resume?.runs ?? 0) + 1,
+      ...(input.maxCredits !== undefined ? { credits: { max: input.maxCredits, spent: 0, exhausted: false } } : {}),
     };
     this.closeRequested = resume?.closeRequested ?? false;
     this.lastArrivalMs = resume?.lastArrivalMs ?? Date.now();
@@ -148,13 +160,46 @@ class PushRun {
       await condition(() => this.closed);
       return this.state;
     });
+    setHandler(
+      raiseCreditsUpdate,
+      ({ maxCredits }: { maxCredits: number }) => {
+        const credits = this.state.credits as NonNullable<PushProgress['credits']>;
+        credits.max = maxCredits;
+        this.budgetSpent();
+        return this.state;
+      },
+      {
+        validator: ({ maxCredits }: { maxCredits: number }) => {
+          const { credits } = this.state;
+          if (!credits || maxCredits <= credits.spent) {
+            const message = credits
+              ? `erid ${input.erid} spent ${credits.spent} credits: give it more than that${credits.toFinish !== undefined ? ` (the rest would take about ${credits.toFinish} more)` : ''}`
+              : `erid ${input.erid} has no credit budget`;
+            throw ApplicationFailure.create({ message, type: FAILURE_TYPES.CREDIT_BUDGET_EXHAUSTED, nonRetryable: true });
+          }
+        },
+      },
+    );
+  }
+
+  /** Tallies the credits spent by finished pages; true while the budget (if any) leaves no room for another page. */
+  private budgetSpent(): boolean {
+    const { credits, lookups, done, stagedRows } = this.state;
+    if (!credits) return false;
+    credits.spent = creditsSpent(lookups);
+    const rowsDone = done.enriched + done.notFound + done.failed;
+    if (rowsDone > 0) credits.toFinish = Math.ceil((credits.spent / rowsDone) * Math.max(0, stagedRows - doneRows(done)));
+    credits.exhausted = credits.spent >= credits.max;
+    return credits.exhausted;
   }
 
   /** Runs pages over the contacts as they are staged until the erid is closed and every page is done. */
   async enrichUntilClosed(): Promise<void> {
     for (;;) {
       const page = pageAt(this.state.nextRow, this.state.stagedRows, this.pageSize);
-      if (page && this.inFlight.size < this.windowSize) {
+      // Tallied on every turn, so the progress says at once when the credits are gone.
+      const spentOut = this.budgetSpent();
+      if (page && this.inFlight.size < this.windowSize && !spentOut) {
         this.start(page);
         continue;
       }
@@ -171,15 +216,24 @@ class PushRun {
   /** Waits for a page to finish, for contacts, for a close request, or (nothing in flight) for the idle window to pass. */
   private async nextEvent(): Promise<void> {
     const staged = this.state.stagedRows;
+    // Out of credits: a new budget wakes it too (never true without a budget, so other erids wait as before).
+    const exhausted = this.state.credits?.exhausted === true;
+    const raised = () => exhausted && this.state.credits?.exhausted === false;
     if (this.inFlight.size > 0) {
       // Created only where it is awaited: a condition left behind would reject unhandled on cancellation.
-      const woken = condition(() => this.state.stagedRows > staged || (this.closeRequested && !this.closed) || workflowInfo().continueAsNewSuggested);
+      const woken = condition(
+        () => this.state.stagedRows > staged || (this.closeRequested && !this.closed) || workflowInfo().continueAsNewSuggested || raised(),
+      );
       await Promise.race([...this.inFlight.values(), woken]);
       return;
     }
-    if (this.closed) return;
+    if (this.closed) {
+      // Closed with contacts left and no credits: it waits for a new budget.
+      if (exhausted) await condition(() => raised() || workflowInfo().continueAsNewSuggested);
+      return;
+    }
     const idleLeftMs = this.lastArrivalMs + this.input.idleCloseSeconds * 1_000 - Date.now();
-    if (idleLeftMs <= 0 || !(await condition(() => this.state.stagedRows > staged || this.closeRequested, idleLeftMs))) await this.close('idle');
+    if (idleLeftMs <= 0 || !(await condition(() => this.state.stagedRows > staged || this.closeRequested || raised(), idleLeftMs))) await this.close('idle');
   }
 
   private contactsStaged(through: number): PushProgress {
@@ -219,6 +273,7 @@ class PushRun {
     const { stagedRows, nextRow, done, lookups, runs } = this.state;
     return continueAsNew<typeof pushRequestWorkflow>({
       ...this.input,
+      maxCredits: this.state.credits?.max,
       resume: { stagedRows, nextRow, done, lookups, runs, closeRequested: this.closeRequested, lastArrivalMs: this.lastArrivalMs },
     });
   }

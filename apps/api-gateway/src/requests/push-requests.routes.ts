@@ -32,8 +32,17 @@ const pushBody = z
       .array(z.string())
       .min(1)
       .openapi({ description: `What to find: ${Object.keys(PUSH_FIELDS).join(', ')}.`, example: ['professional_email', 'phone_number'] }),
+    max_credits: z.number().positive().optional().openapi({
+      description:
+        "Credits the erid may spend at its vendors (each vendor's configured cost), read from the request that starts the erid. Once spent, its contacts wait (progress.credits.exhausted) until POST …/credits gives more.",
+    }),
   })
   .openapi('PushRequest');
+
+const creditsBody = z
+  .object({ max_credits: z.number().positive().max(1e12).openapi({ description: 'The new budget: above what the erid has spent.' }) })
+  .strict()
+  .openapi('EridCredits');
 
 const accepted = z
   .object({
@@ -170,6 +179,26 @@ export function pushRequestsRoutes(service: PushRequestsService, jobs: JobsServi
         summary: 'Close an erid: no more contacts; it completes once those it holds are enriched (idempotent)',
         request: { params: eridParams },
         responses: { 200: { description: 'The erid, closed', content: { 'application/json': { schema: eridView } } }, 404: error('Unknown erid') },
+      },
+    },
+    {
+      method: 'post',
+      path: '/enrichment-requests/:erid/credits',
+      scopes: ['write'],
+      handler: async (req, res) => {
+        const { erid } = eridParams.parse(req.params);
+        const { max_credits } = creditsBody.parse(req.body);
+        res.json({ ...(await service.raiseCredits(tenantOf(req), erid, max_credits)), links: links(erid) });
+      },
+      doc: {
+        summary: 'Give an erid created with max_credits a new credit budget: its waiting contacts are enriched again',
+        request: { params: eridParams, body: { content: { 'application/json': { schema: creditsBody } } } },
+        responses: {
+          200: { description: 'The erid, with its new budget', content: { 'application/json': { schema: eridView } } },
+          400: error('Bad erid or body'),
+          404: error('Unknown erid'),
+          409: error('The budget is not above what the erid spent, the erid has no budget, or it is over'),
+        },
       },
     },
   ];

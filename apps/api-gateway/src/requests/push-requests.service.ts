@@ -1,9 +1,9 @@
 import type { FieldSealer } from '@enrich/codec';
 import type { JobRepository, PushAggregate, PushRequestRecord, PushRequestRepository } from '@enrich/db';
-import { isTerminal, jobWorkflowId, parsePushRequest, PERSONAL_CUSTOMER_FIELDS, pushRequestBodySchema, type JobCounts } from '@enrich/domain';
+import { FAILURE_TYPES, isTerminal, jobWorkflowId, parsePushRequest, PERSONAL_CUSTOMER_FIELDS, pushRequestBodySchema, type JobCounts } from '@enrich/domain';
 import { HttpError, notFound } from '@enrich/http';
-import { closeUpdate, contactsStagedSignal, pushProgressQuery, pushRequestWorkflow, type PushProgress } from '@enrich/workflows';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { closeUpdate, contactsStagedSignal, pushProgressQuery, pushRequestWorkflow, raiseCreditsUpdate, type PushProgress } from '@enrich/workflows';
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { createHash } from 'node:crypto';
 
 export interface PushRequestsServiceDeps {
@@ -28,7 +28,7 @@ export interface EridView {
   groups: string[];
   counts: JobCounts;
   /** Live from its workflow while it runs. */
-  progress?: Pick<PushProgress, 'phase' | 'stagedRows' | 'nextRow' | 'pagesInFlight' | 'lookups'>;
+  progress?: Pick<PushProgress, 'phase' | 'stagedRows' | 'nextRow' | 'pagesInFlight' | 'lookups' | 'credits'>;
   /** The requests it holds, in arrival order (the first 100). */
   requests: Array<{ firstRow: number; contacts: number; receivedAt: string }>;
 }
@@ -71,7 +71,7 @@ export class PushRequestsService {
     const staged = await this.deps.pushRequests.stage(aggregate.jobId, requestKey, sealed);
     if ('closed' in staged) throw conflict(`erid ${erid} is closed: it takes no more contacts; send them under a new erid`, aggregate);
     // A replay of a request staged before the close needs nothing more: the close counted its rows.
-    if (!(staged.replayed && aggregate.closedAt)) await this.announce(aggregate, staged.firstRow + staged.contacts - 1);
+    if (!(staged.replayed && aggregate.closedAt)) await this.announce(aggregate, staged.firstRow + staged.contacts - 1, parsedBody.max_credits);
     return { erid, jobId: aggregate.jobId, request: staged };
   }
 
@@ -97,13 +97,43 @@ export class PushRequestsService {
     return this.get(tenantId, erid);
   }
 
+  /**
+   * Gives the erid a new credit budget (it must have been created with `max_credits`); a budget not
+   * above what it spent is a 409 saying what the rest would take.
+   */
+  async raiseCredits(tenantId: string, erid: string, maxCredits: number): Promise<EridView> {
+    const aggregate = await this.find(tenantId, erid);
+    if (isTerminal(aggregate.status)) throw conflict(`erid ${erid} is ${aggregate.status.toLowerCase()}: there is nothing left to spend on`, aggregate);
+    try {
+      await this.deps.temporal.workflow.getHandle(aggregate.workflowId).executeUpdate(raiseCreditsUpdate, { args: [{ maxCredits }] });
+    } catch (error) {
+      if (
+        error instanceof WorkflowUpdateFailedError &&
+        error.cause instanceof ApplicationFailure &&
+        error.cause.type === FAILURE_TYPES.CREDIT_BUDGET_EXHAUSTED
+      ) {
+        throw new HttpError(409, 'credit_budget_exhausted', error.cause.message, { erid }, {}, { cause: error });
+      }
+      throw error;
+    }
+    return this.get(tenantId, erid);
+  }
+
   /** Tells the erid's workflow how far its contacts are staged (signal-with-start: atomic, and no wait for a worker), starting it on the first request. */
-  private async announce(aggregate: PushAggregate, through: number): Promise<void> {
+  private async announce(aggregate: PushAggregate, through: number, maxCredits: number | undefined): Promise<void> {
     try {
       await this.deps.temporal.workflow.signalWithStart(pushRequestWorkflow, {
         workflowId: aggregate.workflowId,
         taskQueue: this.deps.taskQueue,
-        args: [{ jobId: aggregate.jobId, erid: aggregate.erid, fields: aggregate.fields, idleCloseSeconds: this.deps.idleCloseSeconds }],
+        args: [
+          {
+            jobId: aggregate.jobId,
+            erid: aggregate.erid,
+            fields: aggregate.fields,
+            idleCloseSeconds: this.deps.idleCloseSeconds,
+            ...(maxCredits !== undefined ? { maxCredits } : {}),
+          },
+        ],
         signal: contactsStagedSignal,
         signalArgs: [{ through }],
         // A finished erid is never started again: its contacts were all counted when it closed.
@@ -146,7 +176,16 @@ function viewOf(aggregate: PushAggregate, counts: JobCounts, live: PushProgress 
     groups: aggregate.fields,
     counts,
     ...(live
-      ? { progress: { phase: live.phase, stagedRows: live.stagedRows, nextRow: live.nextRow, pagesInFlight: live.pagesInFlight, lookups: live.lookups } }
+      ? {
+          progress: {
+            phase: live.phase,
+            stagedRows: live.stagedRows,
+            nextRow: live.nextRow,
+            pagesInFlight: live.pagesInFlight,
+            lookups: live.lookups,
+            ...(live.credits ? { credits: live.credits } : {}),
+          },
+        }
       : {}),
     requests: requests.map((r) => ({ firstRow: r.firstRow, contacts: r.contacts, receivedAt: r.createdAt.toISOString() })),
   };

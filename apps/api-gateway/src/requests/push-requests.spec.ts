@@ -86,6 +86,37 @@ describe('POST /v1/enrichment-requests', () => {
     expect((await push('three', contacts(1, 3)).expect(202)).body.request).toEqual({ firstRow: 1, contacts: 3, replayed: true });
   }, 60_000);
 
+  it('holds the contacts of an erid that spent its max_credits until it is given more', async () => {
+    const first = await fixture
+      .api()
+      .post('/v1/enrichment-requests')
+      .send({ erid: 'budget', contact_list: contacts(500, 5), fields_to_be_enriched: ['professional_email'], max_credits: 2 })
+      .expect(202);
+    // The first page (5 contacts) spends what it spends; then the budget is gone and the next request waits.
+    const spent = await until('budget', (view) => (view as { progress?: { credits?: { exhausted: boolean } } }).progress?.credits?.exhausted === true);
+    await push('budget', contacts(505, 4), ['professional_email']).expect(202);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const waiting = await status('budget');
+    expect(waiting.counts).toMatchObject({ total: 9, pending: 4 });
+    expect(waiting.progress.credits).toMatchObject({ max: 2, exhausted: true });
+    expect(waiting.progress.credits.spent).toBe(spent.progress.credits.spent);
+
+    const refused = await fixture.api().post('/v1/enrichment-requests/budget/credits').send({ max_credits: 1 }).expect(409);
+    expect(refused.body).toMatchObject({ error: 'credit_budget_exhausted' });
+    expect(refused.body.message).toContain('give it more than that');
+    await fixture.api().post('/v1/enrichment-requests/budget/credits').send({ max_credits: 'x' }).expect(400);
+    const raised = await fixture.api().post('/v1/enrichment-requests/budget/credits').send({ max_credits: 1_000 }).expect(200);
+    expect(raised.body.progress.credits).toMatchObject({ max: 1_000, exhausted: false });
+    await fixture.api().post('/v1/enrichment-requests/budget/close').expect(200);
+    const done = await until('budget', (view) => view.status === 'COMPLETED');
+    expect(done.counts).toMatchObject({ total: 9, pending: 0 });
+    expect(await executions(`job-${first.body.jobId}`)).toBe(1);
+    // An erid without a budget cannot be given one afterwards.
+    await push('no-budget', contacts(600, 1)).expect(202);
+    const none = await fixture.api().post('/v1/enrichment-requests/no-budget/credits').send({ max_credits: 10 }).expect(409);
+    expect(none.body.message).toContain('has no credit budget');
+  }, 60_000);
+
   it('twenty concurrent requests on a new erid, from separate clients: one workflow, every contact once', async () => {
     const answers = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
