@@ -108,6 +108,20 @@ export const jobResponse = z
           })
           .optional()
           .openapi('CreditBudget', { description: 'Live, for a job created with maxCredits.' }),
+        retrying: z
+          .array(
+            z
+              .object({
+                activity: z.string().openapi({ description: '`enrichPage`, `stageJob`, …' }),
+                attempt: z.number().int().openapi({ description: 'The attempt about to run (2 = first retry).' }),
+                reason: z.string().openapi({ description: "The last attempt's failure, e.g. `3 row(s) … are still pending: pdl: out of credits (402 …)`." }),
+                type: z.string().optional().openapi({ description: '`ProviderUnavailable`, `ProviderOutOfCredits`, …' }),
+                nextAttemptAt: z.iso.datetime().optional(),
+              })
+              .openapi('ActivityRetry'),
+          )
+          .optional()
+          .openapi({ description: 'Live: activities of the job waiting for another attempt, and why (a vendor down, out of credits, rate limited).' }),
         nextRow: z.number().int().optional().openapi({ description: 'Live from the workflow while it runs: first row not yet handed to a page.' }),
         pagesInFlight: z.number().int().optional(),
         runs: z.number().int().optional().openapi({ description: 'Workflow runs so far (continue-as-new).' }),

@@ -31,6 +31,7 @@ import {
   type ResumeOptions,
 } from '@enrich/workflows';
 import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow';
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { badRequest, HttpError, notFound } from '@enrich/http';
@@ -65,6 +66,19 @@ export interface JobViewProgress extends JobProgress {
   lookups?: LookupStats;
   /** The job's credit budget, when it has one (live). */
   credits?: CreditBudget;
+  /** Activities being retried and why (a vendor down, out of credits, rate limited): live, while the job runs. */
+  retrying?: ActivityRetry[];
+}
+
+/** An activity of the job that failed and waits for its next attempt. */
+export interface ActivityRetry {
+  activity: string;
+  attempt: number;
+  /** The last attempt's failure, as the activity said it. */
+  reason: string;
+  /** Its failure type (`ProviderUnavailable`, `ProviderOutOfCredits`, …). */
+  type?: string;
+  nextAttemptAt?: string;
 }
 
 export interface JobView extends Omit<JobSummary, 'lookups'> {
@@ -228,6 +242,7 @@ export class JobsService {
     });
     if (live) {
       const { nextRow, pagesInFlight, runs, lookups: liveLookups, awaitingStart, credits } = live;
+      const retrying = await this.retrying(job.id);
       return {
         ...job,
         progress: {
@@ -238,10 +253,36 @@ export class JobsService {
           lookups: liveLookups,
           ...(awaitingStart ? { awaitingStart } : {}),
           ...(credits ? { credits } : {}),
+          ...(retrying.length > 0 ? { retrying } : {}),
         },
       };
     }
     return { ...job, progress: lookups ? { ...progress, lookups } : progress };
+  }
+
+  /**
+   * The job's activities waiting for another attempt, with the last attempt's failure (decoded with
+   * the client's codec: failure messages are encrypted in Temporal like payloads).
+   */
+  private async retrying(jobId: string): Promise<ActivityRetry[]> {
+    const description = await this.deps.temporal.workflow
+      .getHandle(jobWorkflowId(jobId))
+      .describe()
+      .catch(() => undefined);
+    const failed = (description?.raw.pendingActivities ?? []).filter((activity) => activity.lastFailure && (activity.attempt ?? 1) > 1);
+    return Promise.all(
+      failed.map(async (activity): Promise<ActivityRetry> => {
+        const error = await decodeOptionalFailureToOptionalError(this.deps.temporal.options.loadedDataConverter, activity.lastFailure).catch(() => undefined);
+        const next = activity.nextAttemptScheduleTime?.seconds;
+        return {
+          activity: activity.activityType?.name ?? 'unknown',
+          attempt: activity.attempt ?? 1,
+          reason: error?.message ?? 'unknown',
+          ...(error instanceof ApplicationFailure && error.type ? { type: error.type } : {}),
+          ...(next ? { nextAttemptAt: new Date(Number(next) * 1_000).toISOString() } : {}),
+        };
+      }),
+    );
   }
 
   private async liveProgress(jobId: string): Promise<BatchProgress | undefined> {
