@@ -1,15 +1,14 @@
 import { lookupKey, PLATFORM_ADAPTERS } from '@enrich/providers';
 import type { Payload } from '@temporalio/common';
-import { FileBlobStore, JobRepository } from '@enrich/db';
+import { FileBlobStore } from '@enrich/db';
 import { type CustomerRecord, isSealed, jobWorkflowId, openEnrichedFields, PERSONAL_ENRICHED_FIELDS } from '@enrich/domain';
-import { connectTemporal, createTestDatabase, testCodec, testEnv, uniqueTaskQueue, type TestDatabase } from '@enrich/testing';
+import { testCodec, uniqueTaskQueue } from '@enrich/testing';
 import type { batchEnrichmentWorkflow } from '@enrich/workflows';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { startEnrichmentWorker } from './test-support/enrichment-worker';
+import { jobSuite } from './test-support/job-suite';
 
 /**
  * Personal data at rest: a job asking for contact and demographics fields runs through the real
@@ -19,36 +18,25 @@ import { startEnrichmentWorker } from './test-support/enrichment-worker';
  * appear in it; they are read back only through the authorised path, opened.
  */
 describe('personal data at rest', () => {
-  const env = testEnv();
   const { sealer } = testCodec();
   const FIELDS = ['contact', 'demographics'];
   const knobs = { latencyMs: 0, jitterMs: 0, notFoundRate: 0 };
-  let temporal: TestWorkflowEnvironment;
-  let db: TestDatabase;
-  let blobDir: string;
-  let jobs: JobRepository;
-
-  beforeAll(async () => {
-    temporal = await connectTemporal(env);
-    db = await createTestDatabase(env.databaseUrl, env.templateDatabase);
-    blobDir = await mkdtemp(join(tmpdir(), 'enrich-at-rest-'));
-    jobs = new JobRepository(db.prisma);
-  });
-
-  afterAll(async () => {
-    await db?.drop();
-    await temporal?.teardown();
-    await rm(blobDir, { recursive: true, force: true });
-  });
+  const suite = jobSuite('enrich-at-rest-');
 
   async function runJob(csv: string): Promise<string> {
     const blobKey = `uploads/${Math.random().toString(36).slice(2)}.csv`;
-    await new FileBlobStore(blobDir).put(blobKey, Readable.from([Buffer.from(csv)]));
-    const { id: jobId } = await jobs.create({ sourceName: 'people.csv', blobKey, fields: FIELDS });
+    await new FileBlobStore(suite.blobDir).put(blobKey, Readable.from([Buffer.from(csv)]));
+    const { id: jobId } = await suite.jobs.create({ sourceName: 'people.csv', blobKey, fields: FIELDS });
     const taskQueue = uniqueTaskQueue('at-rest');
-    const worker = await startEnrichmentWorker({ connection: temporal.nativeConnection, prisma: db.prisma, taskQueue, blobDir, knobs });
+    const worker = await startEnrichmentWorker({
+      connection: suite.temporal.nativeConnection,
+      prisma: suite.db.prisma,
+      taskQueue,
+      blobDir: suite.blobDir,
+      knobs,
+    });
     await worker.runUntil(
-      temporal.client.workflow.execute<typeof batchEnrichmentWorkflow>('batchEnrichmentWorkflow', {
+      suite.temporal.client.workflow.execute<typeof batchEnrichmentWorkflow>('batchEnrichmentWorkflow', {
         workflowId: jobWorkflowId(jobId),
         taskQueue,
         args: [{ jobId, fields: FIELDS }],
@@ -59,12 +47,12 @@ describe('personal data at rest', () => {
 
   /** Every row of every table of the public schema, as PostgreSQL prints it: what a dump of the database holds. */
   async function dumpDatabase(): Promise<{ text: string; rows: Record<string, number> }> {
-    const tables = await db.prisma.$queryRaw<Array<{ name: string }>>`
+    const tables = await suite.db.prisma.$queryRaw<Array<{ name: string }>>`
       SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name`;
     const lines: string[] = [];
     const rows: Record<string, number> = {};
     for (const { name } of tables) {
-      const dumped = await db.prisma.$queryRawUnsafe<Array<{ row: string }>>(`SELECT t::text AS row FROM "${name.replace(/"/g, '""')}" AS t`);
+      const dumped = await suite.db.prisma.$queryRawUnsafe<Array<{ row: string }>>(`SELECT t::text AS row FROM "${name.replace(/"/g, '""')}" AS t`);
       rows[name] = dumped.length;
       lines.push(...dumped.map((r) => `${name}\t${r.row}`));
     }
@@ -73,7 +61,7 @@ describe('personal data at rest', () => {
 
   /** The data of every payload of a job's history, decoded with the codec: what the workflow code itself was handed. */
   async function decodedHistory(workflowId: string): Promise<string> {
-    const history = await temporal.client.workflow.getHandle(workflowId).fetchHistory();
+    const history = await suite.temporal.client.workflow.getHandle(workflowId).fetchHistory();
     const payloads: Payload[] = [];
     const collect = (node: unknown): void => {
       if (Array.isArray(node)) node.forEach(collect);
@@ -90,7 +78,7 @@ describe('personal data at rest', () => {
 
   /** The job's enriched values, read the authorised way: through the results rows, opened. */
   async function openedResults(jobId: string) {
-    const rows = await jobs.resultRows(jobId, 0, 1_000);
+    const rows = await suite.jobs.resultRows(jobId, 0, 1_000);
     return Promise.all(rows.map(async (row) => ({ ...row, input: await sealer.openRecord(row.input), fields: await openEnrichedFields(sealer, row.fields) })));
   }
 
@@ -111,7 +99,7 @@ describe('personal data at rest', () => {
 
   it('keeps the personal input and the personal values providers returned out of every table, and opens them for the results', async () => {
     const jobId = await runJob(csv);
-    expect(await jobs.counts(jobId)).toMatchObject({ total: 7, enriched: 6, quarantined: 1, pending: 0 });
+    expect(await suite.jobs.counts(jobId)).toMatchObject({ total: 7, enriched: 6, quarantined: 1, pending: 0 });
 
     const results = await openedResults(jobId);
     const enriched = results.filter((r) => r.status === 'ENRICHED');
@@ -141,21 +129,21 @@ describe('personal data at rest', () => {
     ];
     expect(secrets.filter((secret) => text.includes(secret))).toEqual([]);
     // Nor is the upload left in the blob store once its rows are staged (sealed).
-    const blobs = await readdir(blobDir, { recursive: true, withFileTypes: true });
+    const blobs = await readdir(suite.blobDir, { recursive: true, withFileTypes: true });
     const files = blobs.filter((entry) => entry.isFile());
     const blobText = (await Promise.all(files.map((entry) => readFile(join(entry.parentPath, entry.name), 'latin1')))).join('\n');
     expect(files.map((entry) => entry.name)).toEqual([]);
     expect(secrets.filter((secret) => blobText.includes(secret))).toEqual([]);
 
     // Stored sealed, in the results and in the lookup cache; the rest of the answers stays open.
-    const stored = await db.prisma.enrichmentResult.findMany({ where: { jobId } });
+    const stored = await suite.db.prisma.enrichmentResult.findMany({ where: { jobId } });
     const personal = stored.filter((r) => (PERSONAL_ENRICHED_FIELDS as readonly string[]).includes(r.field));
     expect(personal).toHaveLength(12);
     expect(personal.every((r) => isSealed(r.value))).toBe(true);
     expect(stored.filter((r) => r.field === 'email_status').every((r) => typeof r.value === 'string')).toBe(true);
     for (const provider of ['email-finder', 'phone-finder']) {
       const keys = people.map((p) => lookupKey(provider, PLATFORM_ADAPTERS[provider].request(record(p)) ?? {}));
-      const cached = await db.prisma.lookupCache.findMany({ where: { provider, lookupKey: { in: keys } } });
+      const cached = await suite.db.prisma.lookupCache.findMany({ where: { provider, lookupKey: { in: keys } } });
       expect(cached).toHaveLength(6);
       for (const entry of cached) {
         const fields = entry.fields as Array<{ field: string; value: unknown }>;
@@ -175,7 +163,7 @@ describe('personal data at rest', () => {
     const second = await openedResults(secondId);
     const answers = (rows: typeof first) => rows.map((r) => r.fields.map((f) => [f.field, f.value, f.provider]));
     expect(answers(second)).toEqual(answers(first));
-    const personal = await db.prisma.enrichmentResult.findMany({ where: { jobId: secondId, field: { in: [...PERSONAL_ENRICHED_FIELDS] } } });
+    const personal = await suite.db.prisma.enrichmentResult.findMany({ where: { jobId: secondId, field: { in: [...PERSONAL_ENRICHED_FIELDS] } } });
     expect(personal).toHaveLength(12);
     expect(personal.every((r) => r.fromCache && isSealed(r.value))).toBe(true);
     const { text } = await dumpDatabase();
@@ -189,7 +177,7 @@ describe('personal data at rest', () => {
     const key = lookupKey('email-finder', PLATFORM_ADAPTERS['email-finder'].request(record(person)) ?? {});
     const legacyEmail = `old.timer.${marker}@acme-widgets.example`;
     const fetchedAt = new Date();
-    await db.prisma.lookupCache.create({
+    await suite.db.prisma.lookupCache.create({
       data: {
         provider: 'email-finder',
         lookupKey: key,
@@ -205,7 +193,7 @@ describe('personal data at rest', () => {
     const jobId = await runJob(`email,first_name,last_name,company,domain\n${person.email},${person.first},${person.last},Acme Widgets,acme-widgets.example\n`);
     const [row] = await openedResults(jobId);
     expect(row.fields.find((f) => f.field === 'work_email')).toMatchObject({ value: legacyEmail, provider: 'mock-email-finder', fromCache: true });
-    const stored = await db.prisma.enrichmentResult.findUnique({ where: { jobId_rowNumber_field: { jobId, rowNumber: 1, field: 'work_email' } } });
+    const stored = await suite.db.prisma.enrichmentResult.findUnique({ where: { jobId_rowNumber_field: { jobId, rowNumber: 1, field: 'work_email' } } });
     expect(isSealed(stored?.value)).toBe(true);
   });
 });

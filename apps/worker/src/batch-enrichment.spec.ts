@@ -1,7 +1,6 @@
-import { JobRepository, FileBlobStore } from '@enrich/db';
-import { createTestDatabase, connectTemporal, customersCsv, testEnv, uniqueTaskQueue, testCodec, type TestDatabase } from '@enrich/testing';
+import { FileBlobStore } from '@enrich/db';
+import { customersCsv, testEnv, uniqueTaskQueue, testCodec } from '@enrich/testing';
 import type { BatchEnrichmentInput, BatchProgress, batchEnrichmentWorkflow } from '@enrich/workflows';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Client, WorkflowFailedError } from '@temporalio/client';
 import { lookupKey, PLATFORM_ADAPTERS } from '@enrich/providers';
 import {
@@ -16,12 +15,12 @@ import {
 import { temporal as temporal_api } from '@temporalio/proto';
 import { execFileSync } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Readable } from 'node:stream';
 import { startEnrichmentWorker, type MockKnobs } from './test-support/enrichment-worker';
+import { jobSuite } from './test-support/job-suite';
 
 /**
  * The batch workflow on the run's real Temporal dev server, with the real activities, a fresh
@@ -29,33 +28,25 @@ import { startEnrichmentWorker, type MockKnobs } from './test-support/enrichment
  */
 describe('batchEnrichmentWorkflow', () => {
   const env = testEnv();
-  let temporal: TestWorkflowEnvironment;
-  let db: TestDatabase;
-  let blobDir: string;
-  let jobs: JobRepository;
-
-  beforeAll(async () => {
-    temporal = await connectTemporal(env);
-    db = await createTestDatabase(env.databaseUrl, env.templateDatabase);
-    blobDir = await mkdtemp(join(tmpdir(), 'enrich-blobs-'));
-    jobs = new JobRepository(db.prisma);
-  });
-
-  afterAll(async () => {
-    await db?.drop();
-    await temporal?.teardown();
-    await rm(blobDir, { recursive: true, force: true });
-  });
+  const suite = jobSuite('enrich-blobs-');
 
   /** Stores `csv` as a job's upload and runs the workflow to completion on a fresh worker. */
   async function createJob(csv: string | Buffer): Promise<string> {
     const blobKey = `uploads/${Math.random().toString(36).slice(2)}.csv`;
-    await new FileBlobStore(blobDir).put(blobKey, Readable.from([Buffer.from(csv)]));
-    return (await jobs.create({ sourceName: 'test.csv', blobKey, fields: ['demographics'] })).id;
+    await new FileBlobStore(suite.blobDir).put(blobKey, Readable.from([Buffer.from(csv)]));
+    return (await suite.jobs.create({ sourceName: 'test.csv', blobKey, fields: ['demographics'] })).id;
   }
 
   function startWorker(taskQueue: string, knobs?: MockKnobs, stagingBatchRows?: number, apiKey?: string) {
-    return startEnrichmentWorker({ connection: temporal.nativeConnection, prisma: db.prisma, taskQueue, blobDir, knobs, stagingBatchRows, apiKey });
+    return startEnrichmentWorker({
+      connection: suite.temporal.nativeConnection,
+      prisma: suite.db.prisma,
+      taskQueue,
+      blobDir: suite.blobDir,
+      knobs,
+      stagingBatchRows,
+      apiKey,
+    });
   }
 
   /** Stores `csv` as a job's upload and runs the workflow to completion on a fresh worker. */
@@ -65,7 +56,7 @@ describe('batchEnrichmentWorkflow', () => {
     const worker = await startWorker(taskQueue, options.knobs, undefined, options.apiKey);
     const workflowId = jobWorkflowId(jobId);
     const outcome = await worker.runUntil(async () => {
-      const handle = await temporal.client.workflow.start<typeof batchEnrichmentWorkflow>('batchEnrichmentWorkflow', {
+      const handle = await suite.temporal.client.workflow.start<typeof batchEnrichmentWorkflow>('batchEnrichmentWorkflow', {
         workflowId,
         taskQueue,
         args: [{ jobId, fields: ['demographics'], ...options.workflow }],
@@ -86,7 +77,7 @@ describe('batchEnrichmentWorkflow', () => {
     const jobId = await createJob(customersCsv({ rows: 60, seed: 4242 }));
     const taskQueue = uniqueTaskQueue('crash');
     const knobs = { latencyMs: 120, jitterMs: 0, notFoundRate: 0 };
-    const handle = await temporal.client.workflow.start<typeof batchEnrichmentWorkflow>('batchEnrichmentWorkflow', {
+    const handle = await suite.temporal.client.workflow.start<typeof batchEnrichmentWorkflow>('batchEnrichmentWorkflow', {
       workflowId: jobWorkflowId(jobId),
       taskQueue,
       args: [{ jobId, fields: ['demographics'], pageSize: 60, windowSize: 1 }],
@@ -96,21 +87,21 @@ describe('batchEnrichmentWorkflow', () => {
       // Let the one page commit a few chunks, then take its worker away mid-page. The bound is
       // only there to end a broken run: on a loaded host the first chunk took over 6 s to land.
       for (let i = 0; i < 3000; i++) {
-        const enriched = await db.prisma.jobRow.count({ where: { jobId, status: 'ENRICHED' } });
+        const enriched = await suite.db.prisma.jobRow.count({ where: { jobId, status: 'ENRICHED' } });
         if (enriched >= 10) return;
         await new Promise((r) => setTimeout(r, 20));
       }
       throw new Error('the page never got going');
     });
-    const halfway = await db.prisma.jobRow.count({ where: { jobId, status: 'ENRICHED' } });
+    const halfway = await suite.db.prisma.jobRow.count({ where: { jobId, status: 'ENRICHED' } });
     expect(halfway).toBeLessThan(60);
 
     const second = await startWorker(taskQueue, { ...knobs, latencyMs: 0 });
     const counts = await second.runUntil(handle.result());
     expect(counts).toMatchObject({ total: 60, enriched: 60, pending: 0, failed: 0 });
-    expect(await db.prisma.enrichmentResult.count({ where: { jobId } })).toBe(60 * 7);
+    expect(await suite.db.prisma.enrichmentResult.count({ where: { jobId } })).toBe(60 * 7);
     // Each row was written exactly once, and the page really ran twice.
-    expect(await db.prisma.jobRow.count({ where: { jobId, attempts: { not: 1 } } })).toBe(0);
+    expect(await suite.db.prisma.jobRow.count({ where: { jobId, attempts: { not: 1 } } })).toBe(0);
     const history = await handle.fetchHistory();
     const attempts = (history.events ?? []).flatMap((e) => (e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.attempt ?? 1] : []));
     expect(Math.max(...attempts)).toBeGreaterThan(1);
@@ -126,9 +117,9 @@ describe('batchEnrichmentWorkflow', () => {
     expect((counts?.enriched ?? 0) + (counts?.notFound ?? 0)).toBe(23);
     expect(counts?.notFound).toBeGreaterThan(0);
 
-    const job = await jobs.get(jobId);
+    const job = await suite.jobs.get(jobId);
     expect(job).toMatchObject({ status: 'COMPLETED', counts });
-    const rows = await jobs.resultRows(jobId, 0, 100);
+    const rows = await suite.jobs.resultRows(jobId, 0, 100);
     expect(rows).toHaveLength(25);
     for (const row of rows.filter((r) => r.status === 'ENRICHED')) {
       expect(row.fields.map((f) => f.field).sort()).toEqual([
@@ -154,7 +145,7 @@ describe('batchEnrichmentWorkflow', () => {
     const first = await runJob(csv, { knobs: { latencyMs: 0, jitterMs: 0 } });
     const second = await runJob(csv, { knobs: { latencyMs: 0, jitterMs: 0 } });
     const values = async (jobId: string) =>
-      (await jobs.resultRows(jobId, 0, 100)).map((r) => [r.status, r.fields.map((f) => [f.field, f.value, f.confidence])]);
+      (await suite.jobs.resultRows(jobId, 0, 100)).map((r) => [r.status, r.fields.map((f) => [f.field, f.value, f.confidence])]);
     expect(await values(second.jobId)).toEqual(await values(first.jobId));
   });
 
@@ -164,7 +155,7 @@ describe('batchEnrichmentWorkflow', () => {
     });
     expect(error).toBeUndefined();
     expect(counts).toMatchObject({ total: 30, enriched: 30, failed: 0, notFound: 0, pending: 0 });
-    const results = await db.prisma.enrichmentResult.count({ where: { jobId } });
+    const results = await suite.db.prisma.enrichmentResult.count({ where: { jobId } });
     expect(results).toBe(30 * 7);
   });
 
@@ -239,7 +230,7 @@ describe('batchEnrichmentWorkflow', () => {
       expect(progress?.lookups).toMatchObject({ providerCalls: 30 });
       expect((progress?.lookups.cacheHits ?? 0) + (progress?.lookups.sharedCalls ?? 0)).toBe(30);
       // Each repeat carries its original's answer.
-      const rows = await jobs.resultRows(jobId, 0, 100);
+      const rows = await suite.jobs.resultRows(jobId, 0, 100);
       const answer = (rowNumber: number) => rows.find((r) => r.rowNumber === rowNumber)?.fields.map((f) => [f.field, f.value, f.provider]);
       for (let i = 1; i <= 30; i++) expect(answer(i + 30)).toEqual(answer(i));
     });
@@ -263,7 +254,7 @@ describe('batchEnrichmentWorkflow', () => {
       expect(first.counts).toMatchObject({ total: 40, enriched: 40, notFound: 0, failed: 0, pending: 0 });
       const paid = await stats(apiKey);
 
-      const rows = await jobs.resultRows(first.jobId, 0, 100);
+      const rows = await suite.jobs.resultRows(first.jobId, 0, 100);
       const cases = { demographics: { sure: 0, unsure: 0, unknown: 0 }, firmographics: { sure: 0, unsure: 0, unknown: 0 } };
       for (const [index, person] of people.entries()) {
         const fields = new Map(rows[index].fields.map((f) => [f.field, f]));
@@ -299,7 +290,7 @@ describe('batchEnrichmentWorkflow', () => {
       // Every answer paid for is cached, not-found ones included: one entry per call.
       for (const provider of ['demographics', 'people-data', 'firmographics', 'company-registry']) {
         const keys = people.map((person) => lookupKey(provider, PLATFORM_ADAPTERS[provider].request(person) ?? {}));
-        expect(await db.prisma.lookupCache.count({ where: { provider, lookupKey: { in: keys } } })).toBe(calls(paid[provider]));
+        expect(await suite.db.prisma.lookupCache.count({ where: { provider, lookupKey: { in: keys } } })).toBe(calls(paid[provider]));
       }
 
       const second = await runJob(csv, { knobs, apiKey, workflow });
@@ -317,7 +308,7 @@ describe('batchEnrichmentWorkflow', () => {
       );
       expect(first.progress?.lookups).toEqual({ cacheHits: 0, providerCalls: allCalls, sharedCalls: 0, vendors });
       expect(second.progress?.lookups).toEqual({ cacheHits: allCalls, providerCalls: 0, sharedCalls: 0 });
-      const results = (jobId: string) => db.prisma.enrichmentResult.findMany({ where: { jobId }, orderBy: [{ rowNumber: 'asc' }, { field: 'asc' }] });
+      const results = (jobId: string) => suite.db.prisma.enrichmentResult.findMany({ where: { jobId }, orderBy: [{ rowNumber: 'asc' }, { field: 'asc' }] });
       const [before, after] = await Promise.all([results(first.jobId), results(second.jobId)]);
       expect(after.length).toBe(before.length);
       expect(after.every((r) => r.fromCache)).toBe(true);
@@ -335,7 +326,7 @@ describe('batchEnrichmentWorkflow', () => {
     });
     expect(error).toBeUndefined();
     expect(counts).toMatchObject({ total: 2, enriched: 2 });
-    const [ada, grace] = await jobs.resultRows(jobId, 0, 10);
+    const [ada, grace] = await suite.jobs.resultRows(jobId, 0, 10);
     const providers = (row: typeof ada) => Object.fromEntries(row.fields.map((f) => [f.field, f.provider]));
     expect(providers(ada)).toMatchObject({
       age_band: 'mock-demographics',
@@ -362,7 +353,7 @@ describe('batchEnrichmentWorkflow', () => {
     });
     expect(error).toBeUndefined();
     expect(counts).toMatchObject({ total: 3, enriched: 3, pending: 0 });
-    const rows = await jobs.resultRows(jobId, 0, 10);
+    const rows = await suite.jobs.resultRows(jobId, 0, 10);
     for (const row of rows.slice(0, 2)) {
       const web = row.fields
         .filter((f) => f.provider === 'mock-extract')
@@ -372,7 +363,7 @@ describe('batchEnrichmentWorkflow', () => {
       expect(row.fields.some((f) => f.provider === 'mock-demographics' || f.provider === 'mock-people-data')).toBe(true);
     }
     expect(rows[2].fields.some((f) => f.provider === 'mock-extract')).toBe(false);
-    const history = await temporal.client.workflow.getHandle(jobWorkflowId(jobId)).fetchHistory();
+    const history = await suite.temporal.client.workflow.getHandle(jobWorkflowId(jobId)).fetchHistory();
     const children = (history.events ?? []).flatMap((e) =>
       e.startChildWorkflowExecutionInitiatedEventAttributes ? [e.startChildWorkflowExecutionInitiatedEventAttributes.workflowId] : [],
     );
@@ -382,14 +373,14 @@ describe('batchEnrichmentWorkflow', () => {
   it('records unknown records as not found, never as failures or silence', async () => {
     const { jobId, counts } = await runJob(customersCsv({ rows: 5, seed: 2 }), { knobs: { notFoundRate: 1, latencyMs: 0, jitterMs: 0 } });
     expect(counts).toMatchObject({ total: 5, notFound: 5, enriched: 0, failed: 0 });
-    expect(await db.prisma.enrichmentResult.count({ where: { jobId } })).toBe(0);
+    expect(await suite.db.prisma.enrichmentResult.count({ where: { jobId } })).toBe(0);
   });
 
   it('completes a header-only file with no rows', async () => {
     const { jobId, counts, error } = await runJob('email,first_name\r\n');
     expect(error).toBeUndefined();
     expect(counts).toMatchObject({ total: 0 });
-    expect(await jobs.get(jobId)).toMatchObject({ status: 'COMPLETED' });
+    expect(await suite.jobs.get(jobId)).toMatchObject({ status: 'COMPLETED' });
   });
 
   it('quarantines the line of an unterminated quote and enriches the rows after it', async () => {
@@ -397,7 +388,7 @@ describe('batchEnrichmentWorkflow', () => {
     const { jobId, counts, error } = await runJob(csv, { knobs: { notFoundRate: 0 } });
     expect(error).toBeUndefined();
     expect(counts).toMatchObject({ total: 7, enriched: 6, quarantined: 1, pending: 0 });
-    const broken = await db.prisma.jobRow.findFirst({ where: { jobId, status: 'QUARANTINED' } });
+    const broken = await suite.db.prisma.jobRow.findFirst({ where: { jobId, status: 'QUARANTINED' } });
     expect(broken).toMatchObject({ rowNumber: 6, lineNumber: 7, lastError: 'line 7: a quoted field opened on this line is never closed' });
   });
 
@@ -405,7 +396,7 @@ describe('batchEnrichmentWorkflow', () => {
     const csv = Buffer.concat([Buffer.from('email,first_name\nok@example.com,Ok\nbad@example.com,'), Buffer.from([0xff]), Buffer.from('\n')]);
     const { jobId, error } = await runJob(csv);
     expect(error).toBeInstanceOf(WorkflowFailedError);
-    const job = await jobs.get(jobId);
+    const job = await suite.jobs.get(jobId);
     expect(job).toMatchObject({ status: 'FAILED', error: 'line 3: the file is not valid UTF-8 on this line' });
     expect(job?.counts.pending).toBe(0);
   });
@@ -418,8 +409,8 @@ describe('batchEnrichmentWorkflow', () => {
     ]);
     const { jobId, error } = await runJob(csv);
     expect(error).toBeInstanceOf(WorkflowFailedError);
-    expect(await jobs.get(jobId)).toMatchObject({ status: 'FAILED', error: 'line 6: the file is not valid UTF-8 on this line' });
-    const rows = await db.prisma.jobRow.findMany({
+    expect(await suite.jobs.get(jobId)).toMatchObject({ status: 'FAILED', error: 'line 6: the file is not valid UTF-8 on this line' });
+    const rows = await suite.db.prisma.jobRow.findMany({
       where: { jobId },
       orderBy: { rowNumber: 'asc' },
       select: { lineNumber: true, status: true, lastError: true },
@@ -438,7 +429,7 @@ describe('batchEnrichmentWorkflow', () => {
 
     /** Event ids of a history, by what happened: staging's end, rows-staged signals, page schedules. */
     async function timeline(workflowId: string) {
-      const history = await temporal.client.workflow.getHandle(workflowId).fetchHistory();
+      const history = await suite.temporal.client.workflow.getHandle(workflowId).fetchHistory();
       const events = history.events ?? [];
       const activityType = new Map<string, string>();
       for (const e of events) {
@@ -464,16 +455,16 @@ describe('batchEnrichmentWorkflow', () => {
      */
     async function runPipedJob(head: string, tail: string | Buffer) {
       const blobKey = `uploads/${Math.random().toString(36).slice(2)}.csv`;
-      const path = join(blobDir, blobKey);
+      const path = join(suite.blobDir, blobKey);
       await mkdir(dirname(path), { recursive: true });
       execFileSync('mkfifo', [path]);
-      const { id: jobId } = await jobs.create({ sourceName: 'piped.csv', blobKey, fields: ['demographics'] });
+      const { id: jobId } = await suite.jobs.create({ sourceName: 'piped.csv', blobKey, fields: ['demographics'] });
       const workflowId = jobWorkflowId(jobId);
       const taskQueue = uniqueTaskQueue('batch');
       // Staging batches of one page: the first batch staged lets the first page start.
       const worker = await startWorker(taskQueue, knobs, workflow.pageSize);
       const outcome = await worker.runUntil(async () => {
-        const handle = await temporal.client.workflow.start<typeof batchEnrichmentWorkflow>('batchEnrichmentWorkflow', {
+        const handle = await suite.temporal.client.workflow.start<typeof batchEnrichmentWorkflow>('batchEnrichmentWorkflow', {
           workflowId,
           taskQueue,
           args: [{ jobId, fields: ['demographics'], ...workflow }],
@@ -490,7 +481,7 @@ describe('batchEnrichmentWorkflow', () => {
         );
         return { whileStaging, error };
       });
-      return { jobId, ...outcome, after: await timeline(workflowId), job: await jobs.get(jobId) };
+      return { jobId, ...outcome, after: await timeline(workflowId), job: await suite.jobs.get(jobId) };
     }
 
     const [header, ...lines] = customersCsv({ rows: 600, seed: 21 }).trimEnd().split('\n');
@@ -505,8 +496,8 @@ describe('batchEnrichmentWorkflow', () => {
       expect(job?.counts).toMatchObject({ total: 600, enriched: 600, pending: 0, failed: 0 });
       expect(after.pagesScheduled).toHaveLength(12);
       // Every row once: one result per field, every row enriched in its first attempt.
-      expect(await db.prisma.enrichmentResult.count({ where: { jobId } })).toBe(600 * 7);
-      expect(await db.prisma.jobRow.count({ where: { jobId, attempts: { not: 1 } } })).toBe(0);
+      expect(await suite.db.prisma.enrichmentResult.count({ where: { jobId } })).toBe(600 * 7);
+      expect(await suite.db.prisma.jobRow.count({ where: { jobId, attempts: { not: 1 } } })).toBe(0);
     });
 
     it('fails the job at a bad line found after pages started, once the pages in flight are done', async () => {
@@ -526,7 +517,7 @@ describe('batchEnrichmentWorkflow', () => {
       const enriched = after.pagesScheduled.length * workflow.pageSize;
       expect(job?.counts).toMatchObject({ total: 200, enriched, pending: 0, failed: 200 - enriched, notFound: 0 });
       if (enriched < 200) {
-        const failed = await db.prisma.jobRow.findFirst({ where: { jobId: job?.id, status: 'FAILED' } });
+        const failed = await suite.db.prisma.jobRow.findFirst({ where: { jobId: job?.id, status: 'FAILED' } });
         expect(failed?.lastError).toBe('not enriched: the job failed (line 202: the file is not valid UTF-8 on this line)');
       }
     });
@@ -553,7 +544,7 @@ describe('batchEnrichmentWorkflow', () => {
 
     async function rawHistory(workflowId: string): Promise<{ text: string; encodings: string[] }> {
       // A client WITHOUT the codec sees what anyone with access to the cluster sees.
-      const raw = new Client({ connection: temporal.client.connection, namespace: env.temporal.namespace });
+      const raw = new Client({ connection: suite.temporal.client.connection, namespace: env.temporal.namespace });
       const history = await raw.workflow.getHandle(workflowId).fetchHistory();
       // The wire bytes hold every payload's data verbatim: plaintext anywhere would show up here.
       const text = Buffer.from(temporal_api.api.history.v1.History.encode(history).finish()).toString('latin1');
@@ -578,7 +569,7 @@ describe('batchEnrichmentWorkflow', () => {
       const secrets = [marker, ...people.flatMap((p) => [p.email, p.phone, p.name])];
       expect(secrets.filter((secret) => text.includes(secret))).toEqual([]);
 
-      const stored = await db.prisma.$queryRaw<Array<{ input: string }>>`SELECT input::text AS input FROM job_row WHERE job_id = ${jobId}::uuid`;
+      const stored = await suite.db.prisma.$queryRaw<Array<{ input: string }>>`SELECT input::text AS input FROM job_row WHERE job_id = ${jobId}::uuid`;
       expect(stored).toHaveLength(7);
       for (const { input } of stored) {
         expect(input).not.toContain(marker);
@@ -594,7 +585,7 @@ describe('batchEnrichmentWorkflow', () => {
     it('encrypts failure messages too', async () => {
       const { jobId, error } = await runJob(Buffer.concat([Buffer.from('email,first_name\nok@example.com,Ok\nbad@example.com,'), Buffer.from([0xff])]));
       expect(error).toBeInstanceOf(WorkflowFailedError);
-      expect((await jobs.get(jobId))?.error).toMatch(/not valid UTF-8/);
+      expect((await suite.jobs.get(jobId))?.error).toMatch(/not valid UTF-8/);
       const { text } = await rawHistory(jobWorkflowId(jobId));
       expect(text.includes('not valid UTF-8')).toBe(false);
       expect(text.includes('Encoded failure')).toBe(true);

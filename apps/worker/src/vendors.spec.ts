@@ -1,4 +1,4 @@
-import { FileBlobStore, JobRepository } from '@enrich/db';
+import { FileBlobStore } from '@enrich/db';
 import { type CustomerRecord, jobWorkflowId, type LookupStats } from '@enrich/domain';
 import {
   ProviderConfigurationError,
@@ -11,15 +11,12 @@ import {
   type VendorsConfig,
   type VendorsFile,
 } from '@enrich/providers';
-import { connectTemporal, createTestDatabase, testEnv, type TestDatabase, uniqueTaskQueue } from '@enrich/testing';
+import { testEnv, uniqueTaskQueue } from '@enrich/testing';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { BatchEnrichmentInput, BatchProgress, batchEnrichmentWorkflow, ResumeOptions } from '@enrich/workflows';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { startEnrichmentWorker } from './test-support/enrichment-worker';
+import { jobSuite } from './test-support/job-suite';
 
 /** The key mock-enrichment's vendors accept (MOCK_VENDOR_API_KEY's default). */
 const VENDOR_KEY = 'mock-vendor-key';
@@ -108,23 +105,7 @@ describe.each(VENDOR_KINDS)('the %s adapter over HTTP', (kind) => {
 });
 
 describe('a job through a waterfall of real-vendor adapters', () => {
-  let temporal: TestWorkflowEnvironment;
-  let db: TestDatabase;
-  let blobDir: string;
-  let jobs: JobRepository;
-
-  beforeAll(async () => {
-    temporal = await connectTemporal(env);
-    db = await createTestDatabase(env.databaseUrl, env.templateDatabase);
-    blobDir = await mkdtemp(join(tmpdir(), 'enrich-vendors-'));
-    jobs = new JobRepository(db.prisma);
-  });
-
-  afterAll(async () => {
-    await db?.drop();
-    await temporal?.teardown();
-    await rm(blobDir, { recursive: true, force: true });
-  });
+  const suite = jobSuite('enrich-vendors-');
 
   function vendors(pdlKey: string, pdlInFlight = 8): VendorsConfig {
     const file: VendorsFile = {
@@ -148,22 +129,22 @@ describe('a job through a waterfall of real-vendor adapters', () => {
   ) {
     const csv = ['email,first_name,last_name,company', ...rows.map((r) => [r.email, r.first_name, r.last_name, r.company].join(','))].join('\n') + '\n';
     const blobKey = `uploads/${Math.random().toString(36).slice(2)}.csv`;
-    await new FileBlobStore(blobDir).put(blobKey, Readable.from([Buffer.from(csv)]));
+    await new FileBlobStore(suite.blobDir).put(blobKey, Readable.from([Buffer.from(csv)]));
     const fields = options.fields ?? ['demographics', 'firmographics', 'contact'];
-    const jobId = (await jobs.create({ sourceName: 'vendors.csv', blobKey, fields })).id;
+    const jobId = (await suite.jobs.create({ sourceName: 'vendors.csv', blobKey, fields })).id;
     const taskQueue = uniqueTaskQueue('vendors');
     const worker = await startEnrichmentWorker({
-      connection: temporal.nativeConnection,
-      prisma: db.prisma,
+      connection: suite.temporal.nativeConnection,
+      prisma: suite.db.prisma,
       taskQueue,
-      blobDir,
+      blobDir: suite.blobDir,
       knobs: { latencyMs: 0, jitterMs: 0, notFoundRate: 0.1 },
       vendors: config,
       // Every answer is paid for here: a cache shared with other suites would hide calls.
       cacheTtlMs: 0,
     });
     return worker.runUntil(async () => {
-      const handle = await temporal.client.workflow.start<typeof batchEnrichmentWorkflow>('batchEnrichmentWorkflow', {
+      const handle = await suite.temporal.client.workflow.start<typeof batchEnrichmentWorkflow>('batchEnrichmentWorkflow', {
         workflowId: jobWorkflowId(jobId),
         taskQueue,
         args: [{ jobId, fields, pageSize: 10, windowSize: 2, ...options.workflow }],
@@ -185,7 +166,7 @@ describe('a job through a waterfall of real-vendor adapters', () => {
     expect(counts).toMatchObject({ total: 30, pending: 0, failed: 0 });
     expect(counts.enriched).toBe(30);
 
-    const results = await jobs.resultRows(jobId, 0, 100);
+    const results = await suite.jobs.resultRows(jobId, 0, 100);
     const providersOf = (field: string) => new Set(results.flatMap((r) => r.fields.filter((f) => f.field === field).map((f) => f.provider)));
     // PDL answers the age band; the rest of demographics comes from the next vendor of the waterfall.
     expect(providersOf('age_band')).toContain('peopledatalabs');
@@ -212,7 +193,7 @@ describe('a job through a waterfall of real-vendor adapters', () => {
     expect(counts).toMatchObject({ total: 30, enriched: 30, pending: 0, failed: 0 });
     const usage = lookups.vendors as NonNullable<LookupStats['vendors']>;
     expect(usage.pdl).toEqual({ calls: 1, matches: 0, credits: 0 });
-    const results = await jobs.resultRows(jobId, 0, 100);
+    const results = await suite.jobs.resultRows(jobId, 0, 100);
     const ageBands = results.flatMap((r) => r.fields.filter((f) => f.field === 'age_band'));
     expect(ageBands.length).toBeGreaterThan(20);
     expect(ageBands.every((f) => f.provider === 'mock-demographics')).toBe(true);

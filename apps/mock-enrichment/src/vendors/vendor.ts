@@ -223,24 +223,29 @@ export interface VendorDefinition<Params> {
 }
 
 /** A vendor with its parameter type erased, so the registry can hold any mix of them. */
-export interface Vendor extends KnobTarget {
-  readonly realBaseUrl: string;
-  readonly docs: string;
-  readonly operationId: string;
-  readonly summary: string;
-  readonly auth: string;
-  readonly openapi: VendorOpenApi;
-  credential(request: VendorRequest): string | undefined;
+export interface Vendor
+  extends
+    KnobTarget,
+    Pick<
+      VendorDefinition<unknown>,
+      | 'realBaseUrl'
+      | 'docs'
+      | 'operationId'
+      | 'summary'
+      | 'auth'
+      | 'openapi'
+      | 'credential'
+      | 'bills'
+      | 'unauthorized'
+      | 'rateLimited'
+      | 'outOfCredits'
+      | 'unavailable'
+      | 'wrongShape'
+      | 'headers'
+    > {
   prepare(
     query: VendorRequest['query'],
   ): { success: true; key: string; answer(hash: RecordHash, known: boolean): VendorAnswer } | { success: false; reply: VendorReply };
-  bills(outcome: VendorAnswer['outcome']): boolean;
-  unauthorized(presented: boolean): VendorReply;
-  rateLimited(window: RateWindow): VendorReply;
-  outOfCredits(): VendorReply;
-  unavailable(): VendorReply;
-  wrongShape(body: unknown): unknown;
-  headers(window: RateWindow, billing: Billing | undefined): Record<string, string>;
 }
 
 /** Builds a {@link Vendor} from its definition. */
