@@ -11,7 +11,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -205,4 +205,146 @@ export class CpuWindow {
     const host = hostCpu();
     return { seconds, percent, host: ((host.busy - this.host.busy) / (host.total - this.host.total)) * 100, elapsed };
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests in flight in a child, counted by the child itself.
+
+/**
+ * A CommonJS preload (`node --require <file>`, see {@link writeInFlightProbe}) that counts the HTTP
+ * requests in flight in the process it is loaded into, for requests whose path starts with
+ * `BENCH_PROBE_PATH` (default `/v1/`):
+ * - `BENCH_PROBE_MODE=client`: requests the process makes with undici (the npm package or Node's
+ *   fetch), from `undici:request:create` (handed to the dispatcher) to `undici:request:trailers`
+ *   (the whole response parsed) or `undici:request:error`;
+ * - `BENCH_PROBE_MODE=server`: requests an `http.Server` of the process serves, from
+ *   `http.server.request.start` until the response closes (sent, or the socket gone).
+ * Every `BENCH_PROBE_EVERY_MS` (default 20) while requests are in flight or a count moved, and
+ * right before a request leaves the idle state, it appends `<epoch ms> <started> <finished> <in
+ * flight> <area>` to `BENCH_PROBE_FILE`; `area` is the exact integral of requests in flight over
+ * time (request·ms, advanced at every start and end), so the mean in flight between two lines is
+ * their difference in area over their difference in time. A few µs per request and one small
+ * synchronous write per line: nothing the measured process would notice.
+ */
+const IN_FLIGHT_PROBE_SOURCE = String.raw`'use strict';
+const { subscribe } = require('node:diagnostics_channel');
+const { appendFileSync } = require('node:fs');
+const file = process.env.BENCH_PROBE_FILE;
+const prefix = process.env.BENCH_PROBE_PATH || '/v1/';
+const every = Number(process.env.BENCH_PROBE_EVERY_MS || 20);
+if (file) {
+  const now = () => performance.timeOrigin + performance.now();
+  let started = 0, finished = 0, inFlight = 0, area = 0, at = now(), written = '';
+  const advance = () => {
+    const t = now();
+    area += inFlight * (t - at);
+    at = t;
+  };
+  const line = () => {
+    written = started + ' ' + finished + ' ' + inFlight;
+    appendFileSync(file, at.toFixed(1) + ' ' + written + ' ' + area.toFixed(1) + '\n');
+  };
+  const move = (delta) => {
+    advance();
+    // Leaving idle: a line for the instant before, so a window can start exactly there.
+    if (delta > 0 && inFlight === 0) line();
+    inFlight += delta;
+    if (delta > 0) started++; else finished++;
+  };
+  if (process.env.BENCH_PROBE_MODE === 'server') {
+    subscribe('http.server.request.start', ({ request, response }) => {
+      if (!String(request.url).startsWith(prefix)) return;
+      move(1);
+      response.once('close', () => move(-1));
+    });
+  } else {
+    const open = new WeakSet();
+    subscribe('undici:request:create', ({ request }) => {
+      if (!String(request.path).startsWith(prefix)) return;
+      open.add(request);
+      move(1);
+    });
+    const end = ({ request }) => {
+      if (open.delete(request)) move(-1);
+    };
+    subscribe('undici:request:trailers', end);
+    subscribe('undici:request:error', end);
+  }
+  const timer = setInterval(() => {
+    advance();
+    if (started + ' ' + finished + ' ' + inFlight !== written || inFlight > 0) line();
+  }, every);
+  timer.unref();
+}
+`;
+
+/** Writes the in-flight probe ({@link IN_FLIGHT_PROBE_SOURCE}) into `dir`; its path, for `node --require`. */
+export async function writeInFlightProbe(dir: string): Promise<string> {
+  const path = join(dir, 'in-flight-probe.cjs');
+  await writeFile(path, IN_FLIGHT_PROBE_SOURCE);
+  return path;
+}
+
+/** One line of a probe's file. */
+export interface ProbeSample {
+  /** Epoch ms (`performance.timeOrigin + performance.now()`, comparable across processes). */
+  at: number;
+  started: number;
+  finished: number;
+  inFlight: number;
+  /** Integral of requests in flight since the process started, request·ms. */
+  area: number;
+}
+
+/** The lines a probe has written so far (none when it has not written any). */
+export async function readProbe(path: string): Promise<ProbeSample[]> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [at, started, finished, inFlight, area] = line.split(' ').map(Number);
+      return { at, started, finished, inFlight, area };
+    });
+}
+
+/** Requests in flight over a window of a probe's samples. */
+export interface InFlightWindow {
+  /** Time-weighted mean of requests in flight. */
+  mean: number;
+  /** Length of the window, ms. */
+  ms: number;
+  /** Largest count in flight seen at a sample. */
+  peak: number;
+  /** Requests started in the window. */
+  started: number;
+}
+
+/**
+ * Requests in flight from the first request started after `since` (epoch ms) until the one that
+ * brings the requests started after `since` to `requests` (or the last one started, when fewer
+ * were): while requests of the phase remain to be sent, every free slot is one the phase could
+ * have used. The window runs from the last sample before the first start to the first sample at
+ * or past the last one, so it is at most one sample interval longer than the exact one (and its
+ * mean lower, never higher). Undefined when no request started after `since`.
+ */
+export function inFlightWhileStarting(samples: readonly ProbeSample[], since: number, requests: number): InFlightWindow | undefined {
+  // The counts at the phase's start: the last line at or before `since` (none: nothing yet).
+  let from: ProbeSample = { at: since, started: 0, finished: 0, inFlight: 0, area: 0 };
+  let i = 0;
+  for (; i < samples.length && samples[i].at <= since; i++) from = samples[i];
+  const base = from.started;
+  // The last line before the phase's first request: the probe writes one for the instant before a
+  // request leaves the idle state, so this is where the phase's calls began.
+  for (; i < samples.length && samples[i].started === base; i++) from = samples[i];
+  if (i === samples.length) return undefined;
+  let to = samples[i];
+  let peak = 0;
+  for (; i < samples.length; i++) {
+    to = samples[i];
+    peak = Math.max(peak, to.inFlight);
+    if (to.started - base >= requests) break;
+  }
+  const ms = to.at - from.at;
+  return { mean: ms > 0 ? (to.area - from.area) / ms : 0, ms, peak, started: to.started - base };
 }

@@ -3,7 +3,7 @@
 # process, on the test stack's Temporal server and PostgreSQL, against mock-enrichment processes of
 # its own (free ports, knobs per scenario; the shared :14010 one is never used).
 #
-#   bash tools/bench/run-batch-bench.sh                  # S1 (100,000 rows), S2 and S4
+#   bash tools/bench/run-batch-bench.sh                  # S1 (100,000 rows), S2, S2d and S4
 #   BENCH_ROWS=50000 bash tools/bench/run-batch-bench.sh # a smaller S1: what .ci/run runs
 #   BENCH_SCALE=1 bash tools/bench/run-batch-bench.sh    # also S3: 1,000,000 rows (not in CI)
 #   bash tools/bench/run-batch-bench.sh --only s3        # extra arguments go to the bench
