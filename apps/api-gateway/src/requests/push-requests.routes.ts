@@ -187,6 +187,8 @@ export function pushRequestsRoutes(service: PushRequestsService, jobs: JobsServi
       scopes: ['write'],
       handler: async (req, res) => {
         const { erid } = eridParams.parse(req.params);
+        // Another tenant's erid is a 404 whatever the body says.
+        await service.jobOf(tenantOf(req), erid);
         const { max_credits } = creditsBody.parse(req.body);
         res.json({ ...(await service.raiseCredits(tenantOf(req), erid, max_credits)), links: links(erid) });
       },
