@@ -65,6 +65,15 @@ export function creditsSpent(lookups: LookupStats): number {
   return Math.round(total * 1e6) / 1e6;
 }
 
+/**
+ * The credits the rows not done yet would take at the credits per looked-up row so far (rows
+ * enriched, not found or failed; quarantined rows cost nothing); undefined before any row is done.
+ */
+export function creditsToFinish(spent: number, done: JobCounts, totalRows: number): number | undefined {
+  const rowsDone = done.enriched + done.notFound + done.failed;
+  return rowsDone > 0 ? Math.ceil((spent / rowsDone) * Math.max(0, totalRows - doneRows(done))) : undefined;
+}
+
 /** Rows that reached a final status. */
 export function doneRows(counts: JobCounts): number {
   return counts.enriched + counts.notFound + counts.failed + counts.quarantined;

@@ -1,5 +1,15 @@
 import type { Activities } from '@enrich/activities';
-import { creditsSpent, doneRows, EMPTY_COUNTS, EMPTY_LOOKUPS, FAILURE_TYPES, type JobCounts, type LookupStats, pageAt, type RowRange } from '@enrich/domain';
+import {
+  creditsSpent,
+  creditsToFinish,
+  EMPTY_COUNTS,
+  EMPTY_LOOKUPS,
+  FAILURE_TYPES,
+  type JobCounts,
+  type LookupStats,
+  pageAt,
+  type RowRange,
+} from '@enrich/domain';
 import {
   ActivityCancellationType,
   allHandlersFinished,
@@ -187,8 +197,8 @@ class PushRun {
     const { credits, lookups, done, stagedRows } = this.state;
     if (!credits) return false;
     credits.spent = creditsSpent(lookups);
-    const rowsDone = done.enriched + done.notFound + done.failed;
-    if (rowsDone > 0) credits.toFinish = Math.ceil((credits.spent / rowsDone) * Math.max(0, stagedRows - doneRows(done)));
+    const toFinish = creditsToFinish(credits.spent, done, stagedRows);
+    if (toFinish !== undefined) credits.toFinish = toFinish;
     credits.exhausted = credits.spent >= credits.max;
     return credits.exhausted;
   }

@@ -1,4 +1,4 @@
-import { creditsSpent, doneRows, EMPTY_COUNTS, EMPTY_LOOKUPS, FAILURE_TYPES, GROUP_FIELDS, type JobCounts, RESEARCH_GROUPS } from '@enrich/domain';
+import { creditsSpent, creditsToFinish, EMPTY_COUNTS, EMPTY_LOOKUPS, FAILURE_TYPES, GROUP_FIELDS, type JobCounts, RESEARCH_GROUPS } from '@enrich/domain';
 import { ActivityCancellationType, ApplicationFailure, continueAsNew, patched, setHandler } from '@temporalio/workflow';
 import { markJobRunning, workActivities, type WorkActivities } from './activities';
 import {
@@ -91,8 +91,8 @@ export class BatchJob {
     const { credits } = state;
     if (!credits) return;
     credits.spent = creditsSpent(state.lookups);
-    const rowsDone = state.done.enriched + state.done.notFound + state.done.failed;
-    if (rowsDone > 0) credits.toFinish = Math.ceil((credits.spent / rowsDone) * Math.max(0, state.totalRows - doneRows(state.done)));
+    const toFinish = creditsToFinish(credits.spent, state.done, state.totalRows);
+    if (toFinish !== undefined) credits.toFinish = toFinish;
     if (credits.spent >= credits.max && state.phase === 'enriching') {
       state.paused = true;
       state.phase = 'budget_exhausted';
