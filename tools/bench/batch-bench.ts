@@ -32,6 +32,7 @@ import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client as PgClient } from 'pg';
+import { databaseActiveMs } from './pg-stats';
 import { Agent, request } from 'undici';
 import {
   coreCount,
@@ -452,19 +453,6 @@ async function historyStats(client: Client, workflowId: string, firstRunId: stri
   stats.pageQueueMs = stats.pages ? queueTotal / stats.pages : 0;
   stats.pageRunMs = stats.pages ? runTotal / stats.pages : 0;
   return stats;
-}
-
-/** Statement time PostgreSQL spent in one database (all connections), in ms (PG 14+). */
-async function databaseActiveMs(serverUrl: string, databaseUrl: string): Promise<number> {
-  const name = decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
-  const pg = new PgClient({ connectionString: serverUrl });
-  await pg.connect();
-  try {
-    const result = await pg.query<{ active_time: number | null }>('SELECT active_time FROM pg_stat_database WHERE datname = $1', [name]);
-    return Number(result.rows[0]?.active_time ?? 0);
-  } finally {
-    await pg.end();
-  }
 }
 
 /** Enriched rows that have no stored field: an "empty result". */

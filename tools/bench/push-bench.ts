@@ -33,6 +33,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client as PgClient } from 'pg';
+import { databaseActiveMs } from './pg-stats';
 import { Agent, request } from 'undici';
 import { type Child, coreCount, CpuWindow, startHttpChild, startUntilOutput, vmKb } from './children';
 import { BenchReport, type ReportLine, strictFromEnv } from './report';
@@ -366,19 +367,6 @@ function queryProbe(client: Client, workflowId: string): { stop(): Promise<Float
 }
 
 // ---------------------------------------------------------------------------------------------
-
-/** Statement time PostgreSQL spent in one database (all connections), in ms (PG 14+). */
-async function databaseActiveMs(serverUrl: string, databaseUrl: string): Promise<number> {
-  const name = decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
-  const pg = new PgClient({ connectionString: serverUrl });
-  await pg.connect();
-  try {
-    const result = await pg.query<{ active_time: number | null }>('SELECT active_time FROM pg_stat_database WHERE datname = $1', [name]);
-    return Number(result.rows[0]?.active_time ?? 0);
-  } finally {
-    await pg.end();
-  }
-}
 
 function positiveEnv(name: string, fallback: number): number {
   const value = process.env[name];
