@@ -106,7 +106,9 @@ export class VendorClient {
     try {
       answer = adapter.read(JSON.parse(reply.text), now);
     } catch (error) {
-      throw new ProviderMalformedAnswerError(`${name}: malformed answer (${reply.status}): ${(error as Error).message}`, name, { cause: error });
+      // JSON.parse quotes the body in its message, and a body may hold personal data: say only what kind of fault it was.
+      const fault = error instanceof SyntaxError ? 'not valid JSON' : (error as Error).message;
+      throw new ProviderMalformedAnswerError(`${name}: malformed answer (${reply.status}): ${fault}`, name, { cause: error });
     }
     if (answer.kind === 'not_found') return { kind: 'not_found', provider: name };
     const fetchedAt = now.toISOString();

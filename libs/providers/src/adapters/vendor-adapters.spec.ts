@@ -194,6 +194,12 @@ describe.each(CASES)('$adapter.kind adapter', (c) => {
     await expect(client.lookup(c.contact)).rejects.toBeInstanceOf(ProviderMalformedAnswerError);
   });
 
+  it('never quotes a body it cannot parse in its error (a body may hold personal data)', async () => {
+    answer(200, '{"email": "jane.secret@example.com", "data": ');
+    const error = await client.lookup(c.contact).catch((e: unknown) => e);
+    expect((error as Error).message).toBe(`${c.adapter.kind}: malformed answer (200): not valid JSON`);
+  });
+
   it('reads a 5xx as unavailable (retried)', async () => {
     answer(503, { message: 'down' });
     await expect(client.lookup(c.contact)).rejects.toBeInstanceOf(ProviderUnavailableError);
