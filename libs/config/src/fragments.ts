@@ -9,6 +9,7 @@ export const DEV_DEFAULTS = {
   mockEnrichmentPort: 4010,
   codecServerPort: 8888,
   blobDir: '.stack/demo/blobs',
+  kafkaBrokers: '127.0.0.1:9092',
 } as const;
 
 /** `LOG_LEVEL` of every app: its pino level, `info` by default. */
@@ -41,6 +42,19 @@ export const bool = (fallback: boolean) =>
     .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
     .default(fallback ? 'true' : 'false')
     .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+/** `KAFKA_BROKERS`: bootstrap brokers as a comma-separated host:port list, the dev stack's broker when unset. */
+export const kafkaBrokers = z
+  .string()
+  .default(DEV_DEFAULTS.kafkaBrokers)
+  .transform((value) =>
+    value
+      .split(',')
+      .map((broker) => broker.trim())
+      .filter((broker) => broker.length > 0),
+  )
+  .pipe(z.array(z.string().regex(/^[^:/\s]+:\d+$/, 'must be host:port[,host:port…], e.g. 127.0.0.1:9092')).min(1, 'must name at least one broker'))
+  .describe('Kafka bootstrap brokers, host:port[,host:port…].');
 
 /** Variables every Temporal client and worker reads. */
 export const temporalEnv = {

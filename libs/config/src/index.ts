@@ -30,6 +30,7 @@ export {
   httpUrl,
   postgresUrl,
   bool,
+  kafkaBrokers,
   temporalEnv,
   toTemporalConfig,
   tlsPathsTogether,

@@ -17,3 +17,10 @@ export { RateLimitRepository } from './rate-limit.repository';
 export { PushRequestRepository, type PushAggregate, type PushContact, type StagedPush, type PushRequestRecord } from './push-request.repository';
 export { IdempotencyRepository, type IdempotencyClaim, type IdempotencyWindow } from './idempotency.repository';
 export { WebhookRepository, type WebhookEndpointRecord, type WebhookDeliveryRecord, type WebhookAttemptRecord, type WebhookTarget } from './webhook.repository';
+export {
+  PaymentEventRepository,
+  type CustomerPaymentHistory,
+  type StoredPaymentEvent,
+  type QuarantinedPaymentEvent,
+  type NewQuarantine,
+} from './payment-event.repository';

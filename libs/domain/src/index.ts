@@ -20,3 +20,4 @@ export * from './failure-types';
 export * from './workflow-ids';
 export * from './webhooks';
 export * from './webhook-url';
+export * from './payments';

@@ -20,3 +20,17 @@ export const CUSTOMER_REFRESH_SCHEDULE_ID = 'customer-demographics-refresh';
 
 /** Workflow id of the runs {@link CUSTOMER_REFRESH_SCHEDULE_ID} starts (Temporal appends each run's scheduled time). */
 export const CUSTOMER_REFRESH_WORKFLOW_ID = 'customer-refresh';
+
+/** The workflow of one payment event: one id per event, so a redelivered event starts nothing. */
+export function paymentEventWorkflowId(eventId: string): string {
+  return `payment-${eventId}`;
+}
+
+/**
+ * The review workflow of one quarantined payment event: keyed by the event's id when it has one
+ * (rules broken, retries exhausted), else by where it was read (an unreadable message), so a
+ * redelivery quarantines nothing twice.
+ */
+export function paymentReviewWorkflowId(key: { eventId: string } | { topic: string; partition: number; offset: string }): string {
+  return 'eventId' in key ? `payment-review-${key.eventId}` : `payment-review-${key.topic}-${key.partition}-${key.offset}`;
+}
