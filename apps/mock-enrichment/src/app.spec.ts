@@ -262,6 +262,8 @@ describe('mock-enrichment over HTTP', () => {
     expect(res.body.openapi).toBe('3.1.0');
     expect(Object.keys(res.body.paths).sort()).toEqual(
       [
+        '/admin/inference',
+        '/admin/inference/{name}/knobs',
         '/admin/providers',
         '/admin/providers/{name}/knobs',
         '/admin/reset',
@@ -283,6 +285,9 @@ describe('mock-enrichment over HTTP', () => {
         '/v5/person/enrich',
         '/v2/email-finder',
         '/v2/companies/find',
+        '/inference/fraud',
+        '/inference/retry-strategy',
+        '/inference/churn',
       ].sort(),
     );
     const lookup = res.body.paths[DEMOGRAPHICS].post;

@@ -2,6 +2,7 @@ import { requestLogging } from '@enrich/http';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { errorHandler, routeNotFound } from './errors';
+import { builtInInferenceEndpoints, InferenceSimulator, inferenceRoutes } from './inference/routes';
 import { knobsOverrideSchema, knobsSchema, type Knobs, type KnobsOverride } from './knobs';
 import { buildOpenApiDocument } from './openapi';
 import { builtInProviders, type MockProvider } from './providers';
@@ -17,7 +18,10 @@ export interface MockEnrichmentAppOptions {
   seed: string;
   /** Knobs every provider starts with and returns to on reset. */
   defaultKnobs: Knobs;
-  /** Knobs of single providers by name, on top of `defaultKnobs` (also kept on reset). */
+  /**
+   * Knobs of single providers by name, on top of `defaultKnobs` (also kept on reset). Vendors and
+   * inference models (`fraud-logit`, `retry-strategy-gbt`, `churn-logit`) take theirs here too.
+   */
   providerKnobs?: Readonly<Record<string, KnobsOverride>>;
   /** Request logs go here; silent when omitted. */
   logger?: Logger;
@@ -39,6 +43,8 @@ export interface MockEnrichmentApp {
   simulator: ProviderSimulator;
   /** The vendors' credits, vendor-only knobs and call counters. */
   vendors: VendorSimulator;
+  /** The inference models' knobs and call counters (`/inference/*`, `GET /admin/inference`). */
+  inference: InferenceSimulator;
   /** Same as `POST /admin/reset`: knobs back to defaults, counters and rate-limit buckets cleared, vendor credits unlimited. */
   reset(): void;
 }
@@ -50,13 +56,16 @@ export interface MockEnrichmentApp {
 export function createMockEnrichmentApp(options: MockEnrichmentAppOptions): MockEnrichmentApp {
   const providers = options.providers ?? builtInProviders;
   const vendorList = options.vendors ?? builtInVendors;
+  // Knobs configured for a model go to the inference simulator, the rest to the provider simulator.
+  const isModel = (name: string): boolean => builtInInferenceEndpoints.some((endpoint) => endpoint.name === name);
+  const configuredKnobs = Object.entries(options.providerKnobs ?? {});
   const simulator = new ProviderSimulator({
     providers,
     vendors: vendorList,
     seed: options.seed,
     // Parsed again so a hand-built options object cannot smuggle in a negative latency or rate > 1.
     defaultKnobs: knobsSchema.parse(options.defaultKnobs),
-    providerKnobs: Object.fromEntries(Object.entries(options.providerKnobs ?? {}).map(([name, knobs]) => [name, knobsOverrideSchema.parse(knobs)])),
+    providerKnobs: Object.fromEntries(configuredKnobs.filter(([name]) => !isModel(name)).map(([name, knobs]) => [name, knobsOverrideSchema.parse(knobs)])),
     random: options.random,
     now: options.now,
   });
@@ -67,9 +76,15 @@ export function createMockEnrichmentApp(options: MockEnrichmentAppOptions): Mock
     apiKey: options.vendorApiKey ?? DEFAULT_VENDOR_API_KEY,
     now: options.now,
   });
+  const inference = new InferenceSimulator({
+    simulator,
+    endpoints: builtInInferenceEndpoints,
+    modelKnobs: Object.fromEntries(configuredKnobs.filter(([name]) => isModel(name))),
+  });
   const reset = (): void => {
     simulator.reset();
     vendors.reset();
+    inference.reset();
   };
 
   const app = express();
@@ -86,8 +101,9 @@ export function createMockEnrichmentApp(options: MockEnrichmentAppOptions): Mock
   app.use(metaRoutes(buildOpenApiDocument(providers, vendorList)));
   app.use(lookupRoutes(simulator));
   app.use(vendorRoutes(vendors));
+  app.use(inferenceRoutes(inference));
   app.use(adminRoutes(simulator, reset, vendors));
   app.use(routeNotFound);
   app.use(errorHandler);
-  return { app, simulator, vendors, reset };
+  return { app, simulator, vendors, inference, reset };
 }

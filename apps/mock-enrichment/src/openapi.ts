@@ -4,6 +4,7 @@ import { errorBodySchema, healthSchema, providerListSchema, providerViewSchema, 
 import { KNOBS_HEADER, knobsHeaderSchema, knobsOverrideSchema, knobsPatchSchema, knobsSchema } from './knobs';
 import type { MockProvider } from './providers';
 import { API_KEY_HEADER } from './simulator';
+import { registerInferencePaths } from './inference/routes';
 import { registerVendorPaths, vendorKnobsHeaderSchema, type Vendor } from './vendors';
 
 /** The OpenAPI document as served by `GET /openapi.json`. */
@@ -74,6 +75,7 @@ export function buildOpenApiDocument(providers: readonly MockProvider[], vendors
   }
 
   if (vendors.length > 0) registerVendorPaths(registry, vendors);
+  registerInferencePaths(registry);
 
   const providerName = z.object({ name: z.enum([...providers, ...vendors].map((target) => target.name) as [string, ...string[]]) });
   registry.registerPath({
