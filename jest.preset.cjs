@@ -19,8 +19,8 @@ exports.project = (dir) => ({
   testEnvironmentOptions: { customExportConditions: ['@enrich/source', 'node', 'require', 'default'] },
   testMatch: ['<rootDir>/src/**/*.spec.ts'],
   transform: { '^.+\\.(ts|mjs|js)$': swc },
-  // Prisma's generated client and runtime ship ESM (.mjs) that jest must transform.
-  transformIgnorePatterns: ['/node_modules/(?!(@prisma/client/runtime/|.*\\.mjs$))'],
+  // Prisma's generated client and runtime ship ESM (.mjs), and @platformatic/kafka is ESM only: jest must transform them.
+  transformIgnorePatterns: ['/node_modules/(?!(@prisma/client/runtime/|@platformatic/|.*\\.mjs$))'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   // Sources written for Node's ESM-style resolution import './x.js' for './x.ts'.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },

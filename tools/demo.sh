@@ -11,7 +11,7 @@ TOOL=demo
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 run_dir="$root/.stack/demo/apps"
-APPS=(mock-enrichment codec-server worker api-gateway)
+APPS=(mock-enrichment codec-server worker api-gateway stream-consumer payments-producer)
 
 stop_apps() {
   for app in "${APPS[@]}"; do
@@ -28,7 +28,9 @@ stop_apps() {
   done
 }
 
-# start_app NAME HEALTH_URL COMMAND...: starts a built app in the background, waits for health.
+# start_app NAME HEALTH COMMAND...: starts a built app in the background and waits until it is
+# ready: HEALTH is its health URL, "log:<message>" for a line its log says when ready, or "" for a
+# worker ("worker started").
 start_app() {
   local app=$1 health=$2; shift 2
   local pid_file="$run_dir/$app.pid" log="$root/.stack/demo/logs/$app.log"
@@ -46,6 +48,8 @@ start_app() {
     fi
     if [ -z "$health" ]; then
       grep -q '"worker started"' "$log" 2>/dev/null && { say "$app started (log $log)"; return; }
+    elif [ "${health#log:}" != "$health" ]; then
+      grep -q "${health#log:}" "$log" 2>/dev/null && { say "$app started (log $log)"; return; }
     elif curl -fsS "$health" >/dev/null 2>&1; then
       say "$app started on ${health%/health} (log $log)"
       return
@@ -103,6 +107,9 @@ start_app mock-enrichment http://127.0.0.1:4010/health node apps/mock-enrichment
 start_app codec-server http://127.0.0.1:8888/health env CODEC_AUTH_DISABLED=true PORT=8888 node apps/codec-server/dist/main.js
 start_app worker "" bash apps/worker/start.sh
 start_app api-gateway http://127.0.0.1:3000/health node apps/api-gateway/dist/main.js
+start_app stream-consumer "log:consuming payment events" node apps/stream-consumer/dist/main.js
+# A live payment stream: 5 events/s (5 % duplicates, 2 % unreadable) until the demo is stopped.
+start_app payments-producer "log:sent" bash tools/payments/produce.sh --count 1000000 --rate 5
 
 say "declaring Temporal schedules (scheduler)"
 node apps/scheduler/dist/main.js >>"$root/.stack/demo/logs/scheduler.log" 2>&1 || { tail -5 "$root/.stack/demo/logs/scheduler.log" >&2; die "the scheduler failed; its log is .stack/demo/logs/scheduler.log"; }
@@ -139,6 +146,9 @@ The demo is running (started in $(( $(date +%s) - started ))s). Where to look:
   Mock providers    http://127.0.0.1:4010/openapi.json   (stats: /admin/stats)
   PostgreSQL        psql $DATABASE_URL
                     select status, count(*) from job_row where job_id = '$job_id' group by 1;
+  Payment stream    5 events/s into payments.normalized (tools/payments/produce.sh), one workflow each:
+                    psql $DATABASE_URL -c 'select type, count(*), avg(fraud_score) from payment_events group by 1'
+                    unreadable ones: select kind, reason from payment_events_quarantine;
   Logs              .stack/demo/logs/
   More jobs         ENRICH_API_KEY=\$(cat .stack/demo/api-key) node apps/api-gateway/dist/cli/enrich.js jobs submit <file.csv>
   Stop everything   npm run demo -- stop

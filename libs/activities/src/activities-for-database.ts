@@ -4,6 +4,7 @@ import {
   FileBlobStore,
   JobRepository,
   LookupCacheRepository,
+  PaymentEventRepository,
   PushRequestRepository,
   WebhookRepository,
   type PrismaClient,
@@ -69,6 +70,9 @@ export function createActivitiesForDatabase({ prisma, sealer, blobDir, stagingBa
     webhookOptions: webhooks,
     sealer,
     webProviders: http,
+    payments: new PaymentEventRepository(prisma),
+    // The inference models are served with the platform's own providers.
+    inference: http,
     waterfall,
     // The customer refresh asks the first demographics vendor of the waterfall.
     demographics: services[vendors.waterfall.demographics[0] ?? ''] ?? NO_DEMOGRAPHICS,

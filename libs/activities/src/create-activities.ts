@@ -1,8 +1,9 @@
 import type { FieldSealer } from '@enrich/codec';
-import type { BlobStore, CustomerRepository, JobRepository, PushRequestRepository, WebhookRepository } from '@enrich/db';
+import type { BlobStore, CustomerRepository, JobRepository, PaymentEventRepository, PushRequestRepository, WebhookRepository } from '@enrich/db';
 import { createCustomerActivities } from './customers.activities';
 import { createEnrichmentActivities } from './enrichment.activities';
 import { createJobActivities } from './jobs.activities';
+import { createPaymentActivities } from './payments.activities';
 import { createPushActivities } from './push.activities';
 import { createResearchActivities } from './research.activities';
 import type { HttpProviderOptions, LookupService, WaterfallOptions } from '@enrich/providers';
@@ -27,6 +28,10 @@ export interface ActivityDeps {
   sealer: Pick<FieldSealer, 'sealRecord' | 'openRecord' | 'seal' | 'open'>;
   /** Where the web-research providers (search, crawl, extract) are. */
   webProviders: HttpProviderOptions;
+  /** Stored payment events and their quarantine. */
+  payments: PaymentEventRepository;
+  /** Where the inference models of payment events are. */
+  inference: HttpProviderOptions;
   /** Rows of a page looked up at once, each on its own (bounded further by the vendors' budgets). */
   rowsInFlight: number;
   /** Rows per multi-row insert while staging. */
@@ -42,6 +47,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPushActivities(deps),
     ...createResearchActivities({ jobs: deps.jobs, sealer: deps.sealer, http: deps.webProviders }),
     ...createCustomerActivities({ customers: deps.customers, demographics: deps.demographics }),
+    ...createPaymentActivities({ payments: deps.payments, inference: deps.inference }),
     ...createWebhookActivities({ webhooks: deps.webhooks, sealer: deps.sealer, options: deps.webhookOptions }),
   };
 }

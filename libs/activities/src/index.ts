@@ -13,4 +13,5 @@ export type { EnrichPageInput, EnrichPageResult } from './enrichment.activities'
 export { createActivitiesForDatabase, type ActivitiesForDatabaseOptions } from './activities-for-database';
 export type { SearchResult, PageFinding } from './research.activities';
 export type { ClosePushRequestInput } from './push.activities';
+export type { PaymentEventStep } from './payments.activities';
 export type { WebhookDispatcher, WebhookOptions } from './webhooks.activities';

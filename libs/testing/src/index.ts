@@ -13,3 +13,14 @@ export { testEnv, testCodec, connectTemporal, uniqueTaskQueue } from './test-env
 export { customersCsv, type CustomersCsvOptions } from './customers-csv';
 export { createTimeSkippingEnv } from './test-environment';
 export { createTestWorker, type TestWorkerOptions } from './test-worker';
+export {
+  generatePaymentMessages,
+  expectedPaymentOutcome,
+  paymentMessageCounts,
+  INVALID_PAYMENT_VARIANTS,
+  type PaymentMessage,
+  type PaymentMessageKind,
+  type PaymentMessagesOptions,
+  type PaymentOutcome,
+  type InvalidPaymentVariant,
+} from './payment-events';

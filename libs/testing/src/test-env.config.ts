@@ -1,4 +1,4 @@
-import { checkCodecEnv, codecEnv, httpUrl, loadConfig, postgresUrl, temporalEnv, toCodecConfig, type Env } from '@enrich/config';
+import { checkCodecEnv, codecEnv, httpUrl, kafkaBrokers, loadConfig, postgresUrl, temporalEnv, toCodecConfig, type Env } from '@enrich/config';
 import { z } from 'zod';
 
 /**
@@ -14,6 +14,7 @@ export const testEnvSchema = z
     TEMPORAL_TEST_SERVER_PATH: z.string().optional().describe("Temporal's time-skipping test server binary."),
     DATABASE_URL: postgresUrl.describe('PostgreSQL server the suites make their databases on.'),
     MOCK_ENRICHMENT_URL: httpUrl('http://127.0.0.1:14010').describe('Base URL of the mock-enrichment of the test run.'),
+    KAFKA_BROKERS: kafkaBrokers.describe("Kafka broker of the test run (the test stack's)."),
     CHROMIUM_PATH: z.string().default('/usr/bin/chromium').describe('Chromium or Chrome for browser tests of the Temporal Web UI (playwright-core drives it).'),
     TEST_TEMPLATE_DATABASE: z.string().default('enrich_template').describe("The migrated database that each suite's fresh database is cloned from."),
   })
@@ -28,6 +29,7 @@ export const testEnvSchema = z
     },
     databaseUrl: env.DATABASE_URL,
     mockEnrichmentUrl: env.MOCK_ENRICHMENT_URL,
+    kafkaBrokers: env.KAFKA_BROKERS,
     templateDatabase: env.TEST_TEMPLATE_DATABASE,
     chromiumPath: env.CHROMIUM_PATH,
   }));

@@ -9,3 +9,5 @@ export * from './customer-refresh.workflow';
 export * from './row-research.workflow';
 export * from './push-request.workflow';
 export * from './webhook-delivery.workflow';
+export * from './payment-event.workflow';
+export * from './payment-review.workflow';

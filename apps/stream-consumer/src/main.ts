@@ -1,0 +1,53 @@
+import { createCodecKit } from '@enrich/codec';
+import { exitWithHelpIfAsked, temporalConnectionOptions } from '@enrich/config';
+import { Client, Connection } from '@temporalio/client';
+import pino from 'pino';
+import { loadStreamConsumerConfig, streamConsumerEnvSchema } from './config';
+import { PaymentStreamConsumer } from './payment-stream';
+
+/** Reads the payment stream until SIGTERM/SIGINT, then drains, commits and leaves the group. */
+async function main(): Promise<void> {
+  exitWithHelpIfAsked(
+    'stream-consumer',
+    'Reads payment events from Kafka (a consumer group) and starts one workflow per event, committing offsets only once the starts are acknowledged.',
+    streamConsumerEnvSchema,
+  );
+  const config = loadStreamConsumerConfig();
+  const logger = pino({ level: config.logLevel, base: { service: 'stream-consumer' } });
+  const { temporal } = config;
+  const connection = await Connection.connect(temporalConnectionOptions(temporal));
+  const { dataConverter, sealer } = createCodecKit(config.codec, { namespace: temporal.namespace });
+  const client = new Client({ connection, namespace: temporal.namespace, dataConverter });
+  const consumer = new PaymentStreamConsumer({
+    ...config.kafka,
+    maxInFlight: config.maxInFlight,
+    drainTimeoutMs: config.drainTimeoutMs,
+    client,
+    taskQueue: temporal.taskQueue,
+    sealer,
+    logger,
+  });
+  let stopping: Promise<void> | undefined;
+  const stop = (signal: string) => {
+    logger.info({ signal }, 'stopping: no new messages, finishing the starts in flight');
+    stopping ??= consumer.stop();
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  await consumer.start();
+  logger.info(
+    { brokers: config.kafka.brokers, topic: config.kafka.topic, groupId: config.kafka.groupId, taskQueue: temporal.taskQueue },
+    'consuming payment events',
+  );
+  const progress = setInterval(() => logger.info(consumer.stats, 'progress'), 10_000);
+  progress.unref();
+  await consumer.done();
+  await stopping;
+  clearInterval(progress);
+  await connection.close();
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? `stream-consumer failed: ${error.message}` : error);
+  process.exit(1);
+});
