@@ -1,6 +1,14 @@
 import type { Activities } from '@enrich/activities';
 import { type PaymentInference, paymentReviewWorkflowId, type QuarantineKind, type SealedPaymentEvent } from '@enrich/domain';
-import { ActivityFailure, isCancellation, ParentClosePolicy, proxyLocalActivities, startChild, WorkflowIdReusePolicy } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  isCancellation,
+  ParentClosePolicy,
+  proxyLocalActivities,
+  startChild,
+  WorkflowIdReusePolicy,
+} from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { paymentReviewWorkflow } from './payment-review.workflow';
 
@@ -57,21 +65,28 @@ export async function paymentEventWorkflow({ event, receivedAt, onFailure = 'qua
   if (violations.length > 0) return failed(event, receivedAt, onFailure, 'rules', violations.map((violation) => violation.message).join('; '));
   let inference: PaymentInference;
   let stored: boolean;
+  let step = 'scoreFraud';
   try {
     const fraud = event.type === 'payment.succeeded' ? await scoreFraud({ event }) : null;
+    step = 'recommendRetry';
     const retry = event.type === 'payment.failed' ? await recommendRetry({ event }) : null;
+    step = 'predictChurn';
     inference = { fraud, retry, churn: await predictChurn({ event }) };
+    step = 'storePaymentEvent';
     ({ stored } = await storePaymentEvent({ event, receivedAt, inference }));
   } catch (error) {
-    if (isCancellation(error) || !(error instanceof ActivityFailure)) throw error;
-    return failed(event, receivedAt, onFailure, 'processing', stepFailure(error));
+    // A local activity out of retries rejects with its last failure (an ApplicationFailure), a
+    // scheduled one with an ActivityFailure around it.
+    if (isCancellation(error) || !(error instanceof ActivityFailure || error instanceof ApplicationFailure)) throw error;
+    return failed(
+      event,
+      receivedAt,
+      onFailure,
+      'processing',
+      `${step} failed: ${error instanceof ActivityFailure ? (error.cause?.message ?? error.message) : error.message}`,
+    );
   }
   return { status: stored ? 'stored' : 'duplicate', inference };
-}
-
-/** What failed, in a reviewer's words: the activity and its last error. */
-function stepFailure(error: ActivityFailure): string {
-  return `${error.activityType ?? 'a step'} failed: ${error.cause?.message ?? error.message}`;
 }
 
 async function failed(
