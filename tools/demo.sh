@@ -106,7 +106,7 @@ start_app mock-enrichment http://127.0.0.1:4010/health node apps/mock-enrichment
 # fields still sealed). Production sets CODEC_AUTH_TOKENS or CODEC_JWKS_URL (apps/codec-server/README.md).
 start_app codec-server http://127.0.0.1:8888/health env CODEC_AUTH_DISABLED=true PORT=8888 node apps/codec-server/dist/main.js
 start_app worker "" bash apps/worker/start.sh
-start_app api-gateway http://127.0.0.1:3000/health node apps/api-gateway/dist/main.js
+start_app api-gateway http://127.0.0.1:3000/health env PAYMENTS_OPERATOR_TENANT=demo node apps/api-gateway/dist/main.js
 start_app stream-consumer "log:consuming payment events" node apps/stream-consumer/dist/main.js
 # A live payment stream: 5 events/s (5 % duplicates, 2 % unreadable) until the demo is stopped.
 start_app payments-producer "log:sent" bash tools/payments/produce.sh --count 1000000 --rate 5

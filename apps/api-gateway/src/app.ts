@@ -13,6 +13,8 @@ import { jobsRoutes } from './jobs/jobs.route';
 import type { JobsService } from './jobs/jobs.service';
 import { keysRoutes } from './keys/keys.routes';
 import { openApiDocument } from './openapi';
+import { paymentsRoutes } from './payments/payments.routes';
+import type { PaymentsService } from './payments/payments.service';
 import { pushRequestsRoutes } from './requests/push-requests.routes';
 import type { PushRequestsService } from './requests/push-requests.service';
 import { mountApi, type ApiRoute } from './routes';
@@ -25,6 +27,8 @@ export interface GatewayAppDeps {
   keys: ApiKeyRepository;
   /** The tenants' webhook endpoints and their deliveries. */
   webhooks: WebhooksService;
+  /** The quarantine of payment events (admin): absent, its routes are neither served nor documented. */
+  payments?: PaymentsService;
   /** Recognises API keys (and JWTs, when configured). */
   authenticator: BearerAuthenticator<Principal>;
   rateLimits: RateLimitRepository;
@@ -45,9 +49,16 @@ export function gatewayRoutes({
   pushRequests,
   keys,
   webhooks,
+  payments,
   maxUploadBytes,
-}: Pick<GatewayAppDeps, 'jobs' | 'pushRequests' | 'keys' | 'webhooks' | 'maxUploadBytes'>): ApiRoute[] {
-  return [...jobsRoutes(jobs, maxUploadBytes), ...pushRequestsRoutes(pushRequests, jobs), ...keysRoutes(keys), ...webhooksRoutes(webhooks)];
+}: Pick<GatewayAppDeps, 'jobs' | 'pushRequests' | 'keys' | 'webhooks' | 'payments' | 'maxUploadBytes'>): ApiRoute[] {
+  return [
+    ...jobsRoutes(jobs, maxUploadBytes),
+    ...pushRequestsRoutes(pushRequests, jobs),
+    ...keysRoutes(keys),
+    ...webhooksRoutes(webhooks),
+    ...(payments ? paymentsRoutes(payments) : []),
+  ];
 }
 
 /** The gateway's express app: /v1 behind credentials; health, the OpenAPI document and its docs page open; one error middleware. */

@@ -44,6 +44,13 @@ export const gatewayEnvSchema = z
     WEBHOOK_ALLOW_PRIVATE_URLS: bool(false).describe(
       'Let webhook endpoints on loopback, private, link-local and CGNAT addresses be registered (development and tests only: in production this opens the private network to tenants).',
     ),
+    PAYMENTS_OPERATOR_TENANT: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a tenant slug')
+      .optional()
+      .describe(
+        "Slug of the platform operators' tenant: its admin keys review quarantined payment events (/v1/payment-events). Unset: those routes are not served.",
+      ),
     IDEMPOTENCY_TTL_H: positiveInt(24).describe('Hours the answer to a POST with an Idempotency-Key is replayed for the same key.'),
     RATE_LIMIT_PER_MINUTE: positiveInt(600).describe(
       'Requests per minute per API key, for tenants without a limit of their own (counted in PostgreSQL, so shared by every gateway).',
@@ -94,6 +101,7 @@ export const gatewayEnvSchema = z
     logLevel: env.LOG_LEVEL,
     pushIdleCloseSeconds: env.PUSH_IDLE_CLOSE_S,
     webhooks: { allowPrivateUrls: env.WEBHOOK_ALLOW_PRIVATE_URLS },
+    paymentsOperatorTenant: env.PAYMENTS_OPERATOR_TENANT,
     idempotencyTtlMs: env.IDEMPOTENCY_TTL_H * 3_600_000,
     auth: {
       defaultRateLimit: env.RATE_LIMIT_PER_MINUTE,

@@ -6,6 +6,7 @@ import {
   FileBlobStore,
   JobExportRepository,
   JobRepository,
+  PaymentEventRepository,
   PushRequestRepository,
   RateLimitRepository,
   IdempotencyRepository,
@@ -22,6 +23,7 @@ import type { Principal } from './auth/principal';
 import { gatewayEnvSchema, loadGatewayConfig } from './config';
 import { JobsService } from './jobs/jobs.service';
 import { PushRequestsService } from './requests/push-requests.service';
+import { PaymentsService } from './payments/payments.service';
 import { WebhooksService } from './webhooks/webhooks.service';
 
 /** The realm of the gateway's `WWW-Authenticate` challenges. */
@@ -64,6 +66,15 @@ async function main(): Promise<void> {
       taskQueue: temporal.taskQueue,
       allowPrivateUrls: config.webhooks.allowPrivateUrls,
     });
+    // Payment events belong to no tenant: their review desk is served only when the operators' tenant is named.
+    const payments = config.paymentsOperatorTenant
+      ? new PaymentsService({
+          operatorTenant: config.paymentsOperatorTenant,
+          payments: new PaymentEventRepository(prisma),
+          temporal: temporalClient,
+          sealer: codec.sealer,
+        })
+      : undefined;
     const keys = new ApiKeyRepository(prisma);
     const authenticator = new BearerAuthenticator<Principal>({
       realm: REALM,
@@ -77,6 +88,7 @@ async function main(): Promise<void> {
       pushRequests,
       keys,
       webhooks,
+      payments,
       authenticator,
       rateLimits: new RateLimitRepository(prisma),
       // An unanswered key is abandoned once no request could still be running.

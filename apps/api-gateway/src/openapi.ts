@@ -64,7 +64,7 @@ export function openApiDocument(routes: readonly ApiRoute[]) {
         ...(post
           ? {
               409: route.doc.responses[409] ?? error('A request with the same Idempotency-Key is still being handled'),
-              422: error('The Idempotency-Key was used for another request'),
+              422: route.doc.responses[422] ?? error('The Idempotency-Key was used for another request'),
             }
           : {}),
         401: error('No credentials, or not valid ones (unknown, revoked or expired key); see WWW-Authenticate'),

@@ -96,7 +96,10 @@ export class PaymentStreamConsumer {
   /** Joins the group and starts reading (from the committed offsets; from the start of the topic for a new group). */
   async start(): Promise<void> {
     this.stream = await this.consumer.consume({ topics: [this.options.topic], mode: 'committed', fallbackMode: 'earliest', autocommit: false });
-    this.stream.on('error', (error) => this.options.logger.error({ err: error }, 'stream error'));
+    // Closing the stream on a stop aborts its iterator: that is no error.
+    this.stream.on('error', (error) => {
+      if (!this.stopping) this.options.logger.error({ err: error }, 'stream error');
+    });
     this.loop = this.read(this.stream);
   }
 

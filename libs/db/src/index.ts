@@ -23,4 +23,6 @@ export {
   type StoredPaymentEvent,
   type QuarantinedPaymentEvent,
   type NewQuarantine,
+  type QuarantineListQuery,
+  type StoredPaymentEventDetails,
 } from './payment-event.repository';

@@ -50,6 +50,26 @@ export interface QuarantinedPaymentEvent {
   decidedAt: Date | null;
 }
 
+/** A page request of {@link PaymentEventRepository.listQuarantined}: newest first, after a keyset position. */
+export interface QuarantineListQuery {
+  status?: QuarantinedPaymentEvent['status'];
+  kind?: QuarantineKind;
+  limit: number;
+  /** The last entry of the previous page (its creation time and id): the page starts after it. */
+  after?: { createdAt: Date; id: string };
+}
+
+/** A stored event with what {@link StoredPaymentEvent} leaves out: the card's country, the decline, the merchant and the scores' details. */
+export interface StoredPaymentEventDetails extends StoredPaymentEvent {
+  cardCountry: string;
+  billingCountry: string;
+  declineCode: string | null;
+  merchantId: string | null;
+  fraudReasons: string[];
+  retryAfterHours: number | null;
+  retrySuccessProbability: number | null;
+}
+
 /** What a quarantine holds: why, where from, and the event or message (sealed). */
 export interface NewQuarantine {
   quarantineKey: string;
@@ -259,5 +279,65 @@ export class PaymentEventRepository {
       id,
     ]);
     return rows[0]?.payload;
+  }
+
+  /**
+   * A page of the quarantine, newest first on (created_at, id), filtered by status and kind: the
+   * entries after `after` (the previous page's last), at most `limit`. Served by the index on
+   * (status, created_at, id) when a status is given.
+   */
+  async listQuarantined({ status, kind, limit, after }: QuarantineListQuery): Promise<QuarantinedPaymentEvent[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const param = (value: unknown) => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    if (status !== undefined) where.push(`status = ${param(status)}`);
+    if (kind !== undefined) where.push(`kind = ${param(kind)}`);
+    if (after !== undefined) where.push(`(created_at, id) < (${param(after.createdAt)}::timestamptz, ${param(after.id)}::uuid)`);
+    const { rows } = await this.pool.query<QuarantineRow>(
+      `SELECT id, quarantine_key, event_id, kind, reason, status, source_topic, source_partition, source_offset::text,
+              review_workflow_id, decision_note, created_at, decided_at
+         FROM payment_events_quarantine
+        ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY created_at DESC, id DESC
+        LIMIT ${param(limit)}`,
+      params,
+    );
+    return rows.map(fromQuarantineRow);
+  }
+
+  /** One stored event with the card's country, the decline, the merchant and every detail of its scores, or undefined. */
+  async findDetailed(eventId: string): Promise<StoredPaymentEventDetails | undefined> {
+    // Two reads of one row that is written once and never changed.
+    const [event, { rows }] = await Promise.all([
+      this.find(eventId),
+      this.pool.query<{
+        card_country: string;
+        billing_country: string;
+        decline_code: string | null;
+        merchant_id: string | null;
+        fraud_reasons: string[] | null;
+        retry_after_hours: number | null;
+        retry_success_probability: number | null;
+      }>(
+        `SELECT card_country, billing_country, decline_code, merchant_id, fraud_reasons, retry_after_hours, retry_success_probability
+           FROM payment_events WHERE event_id = $1`,
+        [eventId],
+      ),
+    ]);
+    const row = rows[0];
+    if (!event || !row) return undefined;
+    return {
+      ...event,
+      cardCountry: row.card_country,
+      billingCountry: row.billing_country,
+      declineCode: row.decline_code,
+      merchantId: row.merchant_id,
+      fraudReasons: row.fraud_reasons ?? [],
+      retryAfterHours: row.retry_after_hours,
+      retrySuccessProbability: row.retry_success_probability,
+    };
   }
 }

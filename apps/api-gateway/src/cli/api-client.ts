@@ -99,6 +99,27 @@ export class EnrichApiClient {
     return this.download(`/v1/enrichment-requests/${encodeURIComponent(erid)}/results.csv`);
   }
 
+  /** A page of the payment-event quarantine (admin), newest first. */
+  async listQuarantine(query: { status?: string; kind?: string; limit?: number; cursor?: string }): Promise<Record<string, unknown>> {
+    const params = new URLSearchParams();
+    for (const [name, value] of Object.entries(query)) if (value !== undefined) params.set(name, String(value));
+    const search = params.toString();
+    return this.call('GET', `/v1/payment-events/quarantine${search ? `?${search}` : ''}`);
+  }
+
+  /** One quarantined payment event with its review's live state (admin). */
+  async getQuarantined(id: string): Promise<Record<string, unknown>> {
+    return this.call('GET', `/v1/payment-events/quarantine/${encodeURIComponent(id)}`);
+  }
+
+  /** Releases (with a corrected event, if given) or discards a quarantined payment event (admin). */
+  async decideQuarantined(id: string, action: 'release' | 'discard', body: { event?: unknown; note?: string }): Promise<Record<string, unknown>> {
+    return this.call('POST', `/v1/payment-events/quarantine/${encodeURIComponent(id)}/${action}`, {
+      body: Readable.from([JSON.stringify(body)]),
+      headers: { 'content-type': 'application/json' },
+    });
+  }
+
   private async download(path: string): Promise<Readable> {
     const response = await this.send('GET', path);
     if (response.statusCode >= 400) throw await this.failure(response);

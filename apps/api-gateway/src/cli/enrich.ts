@@ -9,6 +9,7 @@ import { loadCliConfig } from '../config';
 import { addAdminCommands } from './admin';
 import { ApiError, EnrichApiClient, type JobResponse } from './api-client';
 import { parseMs, parsePositive } from './arguments';
+import { addPaymentCommands } from './payments';
 
 const FINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 
@@ -127,6 +128,8 @@ export function buildCli(): Command {
       await pipeline(await client().exportRequest(erid), options.output ? createWriteStream(options.output) : process.stdout);
       if (options.output) process.stderr.write(`wrote ${options.output}\n`);
     });
+
+  addPaymentCommands(program, client);
 
   return program;
 }
