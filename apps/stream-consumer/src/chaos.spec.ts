@@ -2,7 +2,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Admin, Producer, stringSerializers } from '@platformatic/kafka';
+import { Admin, Consumer, Producer, stringSerializers } from '@platformatic/kafka';
 import {
   connectTemporal,
   createTestDatabase,
@@ -141,6 +141,16 @@ describe('payment stream under failures', () => {
       second.kill('SIGTERM');
       const [code] = await once(second, 'exit');
       expect({ code, output: code === 0 ? '' : second.output.join('') }).toEqual({ code: 0, output: '' });
+      // SIGTERM committed everything it had started: the group's offsets are at the end of every partition.
+      const probe = new Consumer({ clientId: 'chaos-probe', groupId: s.consumerEnv.KAFKA_GROUP_ID, bootstrapBrokers: env.kafkaBrokers });
+      try {
+        const partitions = [0, 1, 2, 3, 4, 5];
+        const committed = await probe.listCommittedOffsets({ topics: [{ topic: s.topic, partitions }] });
+        const ends = await probe.listOffsets({ topics: [s.topic] });
+        expect(committed.get(s.topic)).toEqual(ends.get(s.topic));
+      } finally {
+        await probe.close();
+      }
     } finally {
       await stopWorker();
       await s.db.drop();
