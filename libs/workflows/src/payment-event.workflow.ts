@@ -1,5 +1,6 @@
 import type { Activities } from '@enrich/activities';
-import { type PaymentInference, paymentReviewWorkflowId, type QuarantineKind, type SealedPaymentEvent } from '@enrich/domain';
+import type { PaymentInference, QuarantineKind, SealedPaymentEvent } from '@enrich/domain';
+import { paymentReviewWorkflowId } from '@enrich/domain/workflow';
 import {
   ActivityFailure,
   ApplicationFailure,

@@ -1,15 +1,6 @@
 import type { Activities } from '@enrich/activities';
-import {
-  creditsSpent,
-  creditsToFinish,
-  EMPTY_COUNTS,
-  EMPTY_LOOKUPS,
-  FAILURE_TYPES,
-  type JobCounts,
-  type LookupStats,
-  pageAt,
-  type RowRange,
-} from '@enrich/domain';
+import type { JobCounts, LookupStats, RowRange } from '@enrich/domain';
+import { creditsSpent, creditsToFinish, EMPTY_COUNTS, EMPTY_LOOKUPS, FAILURE_TYPES, pageAt } from '@enrich/domain/workflow';
 import {
   ActivityCancellationType,
   allHandlersFinished,

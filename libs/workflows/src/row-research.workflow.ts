@@ -1,14 +1,6 @@
 import type { Activities } from '@enrich/activities';
-import {
-  DEFAULT_CONFIDENCE_THRESHOLD,
-  type EnrichedField,
-  FAILURE_TYPES,
-  mergeEnrichedFields,
-  missingFields,
-  pagesToCrawl,
-  researchQueries,
-  type ResearchSubject,
-} from '@enrich/domain';
+import type { EnrichedField, ResearchSubject } from '@enrich/domain';
+import { DEFAULT_CONFIDENCE_THRESHOLD, FAILURE_TYPES, mergeEnrichedFields, missingFields, pagesToCrawl, researchQueries } from '@enrich/domain/workflow';
 import { type ActivityOptions, ActivityCancellationType, continueAsNew, patched, proxyActivities } from '@temporalio/workflow';
 
 /** Input of {@link rowResearchWorkflow}: ids only, never the row's content. */

@@ -1,4 +1,5 @@
-import { type JobCounts, type LookupStats, ROWS_STAGED_SIGNAL, type RowsStaged } from '@enrich/domain';
+import type { JobCounts, LookupStats, RowsStaged } from '@enrich/domain';
+import { ROWS_STAGED_SIGNAL } from '@enrich/domain/workflow';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
 /** Input of `batchEnrichmentWorkflow`; `resume` is set only by its own continue-as-new. */

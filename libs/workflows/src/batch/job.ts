@@ -1,4 +1,5 @@
-import { creditsSpent, creditsToFinish, EMPTY_COUNTS, EMPTY_LOOKUPS, FAILURE_TYPES, GROUP_FIELDS, type JobCounts, RESEARCH_GROUPS } from '@enrich/domain';
+import type { JobCounts } from '@enrich/domain';
+import { creditsSpent, creditsToFinish, EMPTY_COUNTS, EMPTY_LOOKUPS, FAILURE_TYPES, GROUP_FIELDS, RESEARCH_GROUPS } from '@enrich/domain/workflow';
 import { ActivityCancellationType, ApplicationFailure, continueAsNew, patched, setHandler } from '@temporalio/workflow';
 import { markJobRunning, workActivities, type WorkActivities } from './activities';
 import {

@@ -1,4 +1,5 @@
-import { FAILURE_TYPES, type JobCounts } from '@enrich/domain';
+import type { JobCounts } from '@enrich/domain';
+import { FAILURE_TYPES } from '@enrich/domain/workflow';
 import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation } from '@temporalio/workflow';
 import { finishJob } from './activities';
 import type { BatchJob } from './job';

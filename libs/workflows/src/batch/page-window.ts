@@ -1,5 +1,6 @@
 import type { Activities } from '@enrich/activities';
-import { addLookups, type JobCounts, type LookupStats, pageAt, type RowRange } from '@enrich/domain';
+import type { JobCounts, LookupStats, RowRange } from '@enrich/domain';
+import { addLookups, pageAt } from '@enrich/domain/workflow';
 import { ActivityFailure, condition, isCancellation, log, workflowInfo } from '@temporalio/workflow';
 import { failPendingRows } from './activities';
 import type { BatchJob } from './job';

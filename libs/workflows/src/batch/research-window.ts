@@ -1,4 +1,4 @@
-import { rowResearchWorkflowId } from '@enrich/domain';
+import { rowResearchWorkflowId } from '@enrich/domain/workflow';
 import { condition, executeChild, isCancellation, workflowInfo } from '@temporalio/workflow';
 import { DEFAULT_RESEARCH_ROUNDS, rowResearchWorkflow } from '../row-research.workflow';
 import { failPendingRows } from './activities';
