@@ -31,6 +31,9 @@ export const streamConsumerEnvSchema = z
     PAYMENTS_TOPIC: topicName.default(PAYMENT_TOPICS.events).describe('Topic of normalized payment events.'),
     PAYMENTS_DLQ_TOPIC: topicName.default(PAYMENT_TOPICS.dlq).describe('Topic unreadable events are copied to, the reason in their headers.'),
     STREAM_MAX_IN_FLIGHT: positiveInt(64).describe('Workflow starts awaiting Temporal at once; reading waits beyond it (backpressure).'),
+    STREAM_MAX_RUNNING: positiveInt(256).describe(
+      'Event workflows started by this consumer and not finished yet, at most; reading waits beyond it, so an overload stays in the topic (consumer lag) instead of queueing in Temporal.',
+    ),
     STREAM_DRAIN_TIMEOUT_MS: positiveInt(30_000).describe(
       'On SIGTERM, how long the starts in flight may take before the consumer leaves them to be read again.',
     ),
@@ -49,6 +52,7 @@ export const streamConsumerEnvSchema = z
       dlqTopic: env.PAYMENTS_DLQ_TOPIC,
     },
     maxInFlight: env.STREAM_MAX_IN_FLIGHT,
+    maxRunning: env.STREAM_MAX_RUNNING,
     drainTimeoutMs: env.STREAM_DRAIN_TIMEOUT_MS,
     logLevel: env.LOG_LEVEL,
   }));

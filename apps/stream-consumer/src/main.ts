@@ -21,6 +21,7 @@ async function main(): Promise<void> {
   const consumer = new PaymentStreamConsumer({
     ...config.kafka,
     maxInFlight: config.maxInFlight,
+    maxRunning: config.maxRunning,
     drainTimeoutMs: config.drainTimeoutMs,
     client,
     taskQueue: temporal.taskQueue,

@@ -25,6 +25,12 @@ export interface PaymentStreamOptions {
   dlqTopic: string;
   /** Messages whose workflow start is not yet acknowledged, at most (backpressure). */
   maxInFlight: number;
+  /**
+   * Event workflows started by this consumer and not yet finished, at most: beyond it reading
+   * waits, so an overload leaves its backlog in the topic (visible as consumer lag) instead of in
+   * Temporal's task queue, and the events read are the ones being processed now.
+   */
+  maxRunning?: number;
   client: Client;
   taskQueue: string;
   sealer: Pick<FieldSealer, 'seal'>;
@@ -68,6 +74,8 @@ export class PaymentStreamConsumer {
   private readonly producer: Producer<Buffer, Buffer, string, string>;
   private readonly tracker = new OffsetTracker<RawMessage>();
   private readonly inFlight = new Set<Promise<void>>();
+  /** Event workflows started here and not yet finished (their results awaited). */
+  private readonly running = new Set<Promise<unknown>>();
   private stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
   private loop: Promise<void> | undefined;
   private stopping = false;
@@ -144,7 +152,9 @@ export class PaymentStreamConsumer {
         this.inFlight.add(handled);
         void handled.finally(() => this.inFlight.delete(handled));
         // Backpressure: no further message is taken until a start slot frees up.
-        while (this.inFlight.size >= this.options.maxInFlight && !this.stopping) await Promise.race(this.inFlight);
+        while (!this.stopping && (this.inFlight.size >= this.options.maxInFlight || this.running.size >= (this.options.maxRunning ?? Infinity))) {
+          await Promise.race([...this.inFlight, ...this.running]);
+        }
       }
     } catch (error) {
       if (!this.stopping) throw error;
@@ -171,7 +181,8 @@ export class PaymentStreamConsumer {
     const parsed = parsePaymentEvent(message.value);
     if (parsed.ok) {
       const event = await this.retrying('seal the event', () => this.sealEvent(parsed.event, source));
-      await this.startOnce(paymentEventWorkflowId(event.eventId), () =>
+      const workflowId = paymentEventWorkflowId(event.eventId);
+      const started = await this.startOnce(workflowId, () =>
         this.options.client.workflow.start<typeof paymentEventWorkflow>('paymentEventWorkflow', {
           taskQueue: this.options.taskQueue,
           workflowId: paymentEventWorkflowId(event.eventId),
@@ -180,6 +191,7 @@ export class PaymentStreamConsumer {
           args: [{ event, receivedAt }],
         }),
       );
+      if (started) this.track(workflowId);
       return;
     }
     // The review first: when it exists already (a redelivery, a replay) the message was
@@ -215,6 +227,16 @@ export class PaymentStreamConsumer {
       }),
     );
     this.stats.deadLettered += 1;
+  }
+
+  /** Holds a running slot until the workflow finishes, whatever its outcome (it quarantines what fails). */
+  private track(workflowId: string): void {
+    const finished = this.options.client.workflow
+      .getHandle(workflowId)
+      .result()
+      .catch(() => undefined)
+      .finally(() => this.running.delete(finished));
+    this.running.add(finished);
   }
 
   /** The event as it may enter Temporal: the card number and email sealed, the BIN and last four open. */
