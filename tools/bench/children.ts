@@ -10,7 +10,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -156,6 +156,97 @@ export function cpuSeconds(pid: number): number {
   } catch {
     return 0;
   }
+}
+
+/** What /proc says of a process (or a process tree) at one moment; all counters only grow. */
+export interface ProcessReading {
+  /** User + system CPU seconds (for a tree: with `cutime`/`cstime`, what ended children used). */
+  cpu: number;
+  /** Seconds its threads ran on a CPU and seconds they waited, runnable, for one (`schedstat`; live threads only). */
+  run: number;
+  wait: number;
+  /** Bytes it caused to be written to storage (`io` write_bytes; live processes only). */
+  written: number;
+}
+
+const ZERO_READING: ProcessReading = { cpu: 0, run: 0, wait: 0, written: 0 };
+
+/** Pids of a process and all its live descendants (empty once the root is gone). */
+function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return [];
+  }
+  for (const name of entries) {
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const siblings = children.get(parent);
+      if (siblings) siblings.push(Number(name));
+      else children.set(parent, [Number(name)]);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  if (!entries.includes(String(root))) return [];
+  const tree: number[] = [];
+  const stack = [root];
+  for (let pid = stack.pop(); pid !== undefined; pid = stack.pop()) {
+    tree.push(pid);
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return tree;
+}
+
+function readOne(pid: number, withChildren: boolean): ProcessReading {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    let ticks = Number(fields[11]) + Number(fields[12]);
+    if (withChildren) ticks += Number(fields[13]) + Number(fields[14]);
+    let run = 0;
+    let wait = 0;
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const [ran, waited] = readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ').map(Number);
+        run += ran;
+        wait += waited;
+      } catch {
+        // Thread gone meanwhile.
+      }
+    }
+    let written = 0;
+    try {
+      written = Number(/^write_bytes:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      // Not readable (another user's process).
+    }
+    return { cpu: ticks / CLOCK_TICKS, run: run / 1e9, wait: wait / 1e9, written };
+  } catch {
+    return ZERO_READING;
+  }
+}
+
+/**
+ * A process, or with `tree` the process and all its live descendants (services made of many
+ * processes: PostgreSQL's postmaster and its backends). A tree's CPU includes what its members
+ * collected of their ended children (`cutime`/`cstime`), so the difference of two readings counts
+ * backends that came and went in between once their parent reaped them. Zero once it is gone.
+ */
+export function readProcess(pid: number, tree = false): ProcessReading {
+  if (!tree) return readOne(pid, false);
+  const total = { ...ZERO_READING };
+  for (const member of processTree(pid)) {
+    const reading = readOne(member, true);
+    total.cpu += reading.cpu;
+    total.run += reading.run;
+    total.wait += reading.wait;
+    total.written += reading.written;
+  }
+  return total;
 }
 
 /** Busy and total jiffies of the whole host, to tell a CPU-bound host from a latency-bound run. */
