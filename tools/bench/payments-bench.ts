@@ -33,7 +33,6 @@
 import { createCodecKit, FAILURE_CONVERTER_PATH } from '@enrich/codec';
 import { createPrismaClient, PaymentEventRepository } from '@enrich/db';
 import {
-  cardDigits,
   churnPredictionSchema,
   fraudScoreSchema,
   paymentEventWorkflowId,
@@ -41,6 +40,7 @@ import {
   type PaymentInference,
   paymentRuleViolations,
   retryStrategySchema,
+  sealPaymentEvent,
   type SealedPaymentEvent,
 } from '@enrich/domain';
 import { type HttpProviderOptions, postLookup } from '@enrich/providers';
@@ -196,13 +196,7 @@ async function baselineConsumer(): Promise<void> {
       stats.unreadable += 1;
       return;
     }
-    const { card, email, ...rest } = parsed.event;
-    const event: SealedPaymentEvent = {
-      ...rest,
-      ...(email === undefined ? {} : { email: await sealer.seal(email) }),
-      card: { number: await sealer.seal(card.number), ...cardDigits(card.number), country: card.country },
-      source: { topic: message.topic, partition: message.partition, offset: String(message.offset) },
-    };
+    const event = await sealPaymentEvent(parsed.event, { topic: message.topic, partition: message.partition, offset: String(message.offset) }, sealer);
     if (paymentRuleViolations(event, receivedAt).length > 0) {
       stats.rejected += 1;
       return;

@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { Admin, Consumer, Producer, stringSerializers } from '@platformatic/kafka';
 import {
   connectTemporal,
+  eventually,
   createTestDatabase,
   createTestWorker,
   generatePaymentMessages,
@@ -27,17 +28,6 @@ const root = join(__dirname, '../../..');
 jest.setTimeout(420_000);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function eventually<T>(what: string, read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 300_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = await read();
-  while (!check(last)) {
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(last)} after ${timeoutMs} ms`);
-    await sleep(250);
-    last = await read();
-  }
-  return last;
-}
 
 /** A built app as a child process (its logs are kept for a failure's message). */
 function spawnApp(command: string[], extraEnv: Record<string, string>): ChildProcess & { output: string[] } {

@@ -3,6 +3,7 @@ import { DLQ_HEADERS, paymentEventWorkflowId } from '@enrich/domain';
 import { PaymentEventRepository } from '@enrich/db';
 import {
   connectTemporal,
+  eventually,
   createTestDatabase,
   createTestWorker,
   generatePaymentMessages,
@@ -21,19 +22,6 @@ const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
 // Thousands of events through a real broker, server and database.
 jest.setTimeout(300_000);
-
-/** Waits until `check` holds, polling; fails with what it saw last. */
-async function eventually<T>(what: string, read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 240_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = await read();
-  while (!check(last)) {
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(last)} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    if (process.env.TEST_LOG_LEVEL) console.log(what, last);
-    last = await read();
-  }
-  return last;
-}
 
 describe('payment stream (real broker, server and database)', () => {
   let temporal: TestWorkflowEnvironment;

@@ -1,16 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Consumer, type Message, type MessagesStream, Producer, stringSerializer } from '@platformatic/kafka';
 import type { FieldSealer } from '@enrich/codec';
-import {
-  cardDigits,
-  DLQ_HEADERS,
-  type PaymentEvent,
-  paymentEventWorkflowId,
-  parsePaymentEvent,
-  paymentReviewWorkflowId,
-  type SealedPaymentEvent,
-  type StreamPosition,
-} from '@enrich/domain';
+import { DLQ_HEADERS, paymentEventWorkflowId, parsePaymentEvent, paymentReviewWorkflowId, sealPaymentEvent, type StreamPosition } from '@enrich/domain';
 import type { paymentEventWorkflow, paymentReviewWorkflow } from '@enrich/workflows';
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Logger } from 'pino';
@@ -180,7 +171,7 @@ export class PaymentStreamConsumer {
     const receivedAt = new Date(Number(message.timestamp)).toISOString();
     const parsed = parsePaymentEvent(message.value);
     if (parsed.ok) {
-      const event = await this.retrying('seal the event', () => this.sealEvent(parsed.event, source));
+      const event = await this.retrying('seal the event', () => sealPaymentEvent(parsed.event, source, this.options.sealer));
       const workflowId = paymentEventWorkflowId(event.eventId);
       const started = await this.startOnce(workflowId, () =>
         this.options.client.workflow.start<typeof paymentEventWorkflow>('paymentEventWorkflow', {
@@ -237,18 +228,6 @@ export class PaymentStreamConsumer {
       .catch(() => undefined)
       .finally(() => this.running.delete(finished));
     this.running.add(finished);
-  }
-
-  /** The event as it may enter Temporal: the card number and email sealed, the BIN and last four open. */
-  private async sealEvent(event: PaymentEvent, source: StreamPosition): Promise<SealedPaymentEvent> {
-    const { card, email, ...rest } = event;
-    const { sealer } = this.options;
-    return {
-      ...rest,
-      ...(email === undefined ? {} : { email: await sealer.seal(email) }),
-      card: { number: await sealer.seal(card.number), ...cardDigits(card.number), country: card.country },
-      source,
-    };
   }
 
   /** Starts a workflow, retrying until Temporal acknowledges it: false when it existed already (a redelivery). */

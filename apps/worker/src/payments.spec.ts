@@ -1,6 +1,6 @@
 import { PaymentEventRepository } from '@enrich/db';
-import { cardDigits, type PaymentEvent, paymentEventWorkflowId, paymentReviewWorkflowId, type SealedPaymentEvent } from '@enrich/domain';
-import { connectTemporal, createTestDatabase, createTestWorker, testCodec, testEnv, uniqueTaskQueue, type TestDatabase } from '@enrich/testing';
+import { type PaymentEvent, paymentEventWorkflowId, paymentReviewWorkflowId, type SealedPaymentEvent, sealPaymentEvent } from '@enrich/domain';
+import { connectTemporal, eventually, createTestDatabase, createTestWorker, testCodec, testEnv, uniqueTaskQueue, type TestDatabase } from '@enrich/testing';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { PaymentEventOutcome, PaymentReviewDecision, PaymentReviewState } from '@enrich/workflows';
 
@@ -9,16 +9,8 @@ const env = testEnv();
 // Two workers in a test (each bundles the workflows) and retries spent on purpose.
 jest.setTimeout(180_000);
 
-async function sealed(event: PaymentEvent, offset: number): Promise<SealedPaymentEvent> {
-  const { card, email, ...rest } = event;
-  const { sealer } = testCodec();
-  return {
-    ...rest,
-    ...(email === undefined ? {} : { email: await sealer.seal(email) }),
-    card: { number: await sealer.seal(card.number), ...cardDigits(card.number), country: card.country },
-    source: { topic: 'payments.normalized', partition: 0, offset: String(offset) },
-  };
-}
+const sealed = (event: PaymentEvent, offset: number): Promise<SealedPaymentEvent> =>
+  sealPaymentEvent(event, { topic: 'payments.normalized', partition: 0, offset: String(offset) }, testCodec().sealer);
 
 const payment = (eventId: string, extra: Partial<PaymentEvent> = {}): PaymentEvent => ({
   eventId,
@@ -32,15 +24,6 @@ const payment = (eventId: string, extra: Partial<PaymentEvent> = {}): PaymentEve
   billingCountry: 'DE',
   ...extra,
 });
-
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (check(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 /** The payment workflows with their real activities, the inference models of mock-enrichment and PostgreSQL. */
 describe('payment event and review workflows', () => {
@@ -87,6 +70,7 @@ describe('payment event and review workflows', () => {
     const healthy = await createTestWorker({ temporal, taskQueue, prisma: db.prisma, blobDir: '/tmp' });
     await healthy.runUntil(async () => {
       const row = await eventually(
+        'quarantine row',
         () => quarantineRow(event.eventId),
         (found) => found !== undefined,
       );
@@ -110,6 +94,7 @@ describe('payment event and review workflows', () => {
     await worker.runUntil(async () => {
       expect(await start(taskQueue, event)).toEqual({ status: 'quarantined', kind: 'rules', reason: 'a payment.failed event needs a declineCode' });
       await eventually(
+        'quarantine row',
         () => quarantineRow(event.eventId),
         (found) => found !== undefined,
       );

@@ -135,6 +135,25 @@ export function cardDigits(number: string): Pick<SealedCard, 'bin' | 'last4'> {
   return { bin: number.slice(0, 6), last4: number.slice(-4) };
 }
 
+/** What seals a value (`FieldSealer` of `@enrich/codec`). */
+export interface ValueSealer {
+  seal<T>(value: T): Promise<Sealed<T>>;
+}
+
+/**
+ * The event as it may enter Temporal and the tables: the card number and the email sealed, the BIN
+ * and last four open, and where it was read.
+ */
+export async function sealPaymentEvent(event: PaymentEvent, source: StreamPosition, sealer: ValueSealer): Promise<SealedPaymentEvent> {
+  const { card, email, ...rest } = event;
+  return {
+    ...rest,
+    ...(email === undefined ? {} : { email: await sealer.seal(email) }),
+    card: { number: await sealer.seal(card.number), ...cardDigits(card.number), country: card.country },
+    source,
+  };
+}
+
 /** Decline codes that a retry cannot fix (the customer must act). */
 export const HARD_DECLINE_CODES = [
   'stolen_card',

@@ -9,7 +9,7 @@
  */
 export { cloneDatabase as createTestDatabase, type ClonedDatabase as TestDatabase } from '@enrich/db/testing';
 export { loadTestEnvConfig, testEnvSchema, type TestEnvConfig } from './test-env.config';
-export { testEnv, testCodec, connectTemporal, uniqueTaskQueue } from './test-environment';
+export { testEnv, testCodec, connectTemporal, uniqueTaskQueue, eventually } from './test-environment';
 export { customersCsv, type CustomersCsvOptions } from './customers-csv';
 export { createTimeSkippingEnv } from './test-environment';
 export { createTestWorker, type TestWorkerOptions } from './test-worker';

@@ -71,3 +71,18 @@ function quietRuntime(): void {
     // Already installed by the suite itself: keep its choice.
   }
 }
+
+/**
+ * Reads until `check` holds (every 250 ms), for integration tests that wait on other processes;
+ * fails with what it read last once `timeoutMs` has passed.
+ */
+export async function eventually<T>(what: string, read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 240_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = await read();
+  while (!check(last)) {
+    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(last)} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    last = await read();
+  }
+  return last;
+}

@@ -2,6 +2,7 @@ import type { FieldSealer } from '@enrich/codec';
 import type { PaymentEventRepository, QuarantinedPaymentEvent, StoredPaymentEventDetails } from '@enrich/db';
 import {
   cardDigits,
+  sealPaymentEvent,
   isSealed,
   type PaymentEvent,
   paymentEventSchema,
@@ -174,7 +175,7 @@ export class PaymentsService {
    */
   async release(id: string, decision: { event?: unknown; note?: string }): Promise<DecisionAnswer> {
     const entry = await this.find(id);
-    const event = decision.event === undefined ? undefined : await this.sealCorrected(entry, checkCorrected(entry, decision.event));
+    const event = decision.event === undefined ? undefined : await sealPaymentEvent(checkCorrected(entry, decision.event), entry.source, this.deps.sealer);
     const review = await this.decide(entry, { action: 'release', ...(event ? { event } : {}), ...noteOf(decision.note) });
     return { id, reviewWorkflowId: entry.reviewWorkflowId, action: 'release', review };
   }
@@ -252,18 +253,6 @@ export class PaymentsService {
       billingCountry: event.billingCountry,
       declineCode: event.declineCode ?? null,
       merchantId: event.merchantId ?? null,
-    };
-  }
-
-  /** The event as it may enter Temporal (as the stream consumer seals it): card number and email sealed, BIN and last four open. */
-  private async sealCorrected(entry: QuarantinedPaymentEvent, event: PaymentEvent): Promise<SealedPaymentEvent> {
-    const { card, email, ...rest } = event;
-    const { sealer } = this.deps;
-    return {
-      ...rest,
-      ...(email === undefined ? {} : { email: await sealer.seal(email) }),
-      card: { number: await sealer.seal(card.number), ...cardDigits(card.number), country: card.country },
-      source: entry.source,
     };
   }
 }
