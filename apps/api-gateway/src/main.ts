@@ -12,6 +12,7 @@ import {
   IdempotencyRepository,
   TenantRepository,
   WebhookRepository,
+  ProviderCallRepository,
 } from '@enrich/db';
 import { Client, Connection } from '@temporalio/client';
 import { BearerAuthenticator, closeServer, listen, nextShutdownSignal } from '@enrich/http';
@@ -39,12 +40,16 @@ async function main(): Promise<void> {
   const logger = pino({ level: config.logLevel, base: { service: 'api-gateway' } });
   const { temporal } = config;
   const connection = await Connection.connect(temporalConnectionOptions(temporal));
-  const prisma = createPrismaClient(config.database);
+  const prisma = createPrismaClient({
+    ...config.database,
+    onConnectionError: (error) => logger.warn({ err: error }, 'a PostgreSQL connection was dropped; the pool opens another'),
+  });
   try {
     const codec = createCodecKit(config.codec, { namespace: temporal.namespace });
     const temporalClient = new Client({ connection, namespace: temporal.namespace, dataConverter: codec.dataConverter });
     const jobs = new JobsService({
       jobs: new JobRepository(prisma),
+      providerCalls: new ProviderCallRepository(prisma),
       exports: new JobExportRepository(prisma),
       blobs: new FileBlobStore(config.blobDir),
       temporal: temporalClient,
@@ -54,6 +59,7 @@ async function main(): Promise<void> {
     const pushRequests = new PushRequestsService({
       pushRequests: new PushRequestRepository(prisma),
       jobs: new JobRepository(prisma),
+      providerCalls: new ProviderCallRepository(prisma),
       temporal: temporalClient,
       taskQueue: temporal.taskQueue,
       sealer: codec.sealer,

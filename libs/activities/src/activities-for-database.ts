@@ -5,11 +5,13 @@ import {
   JobRepository,
   LookupCacheRepository,
   PaymentEventRepository,
+  ProviderCallRepository,
   PushRequestRepository,
   WebhookRepository,
   type PrismaClient,
 } from '@enrich/db';
 import { type BudgetSettings, createLookupServices, defaultVendorsConfig, type VendorsConfig } from '@enrich/providers';
+import { JobCallLedgers } from './call-ledgers';
 import { createActivities } from './create-activities';
 import type { WebhookOptions } from './webhooks.activities';
 
@@ -22,6 +24,8 @@ export interface ActivitiesForDatabaseOptions {
   stagingBatchRows?: number;
   /** Where job events go: the client that starts delivery workflows, and which URLs they may reach. */
   webhooks: WebhookOptions;
+  /** Aborted when the worker starts shutting down: pages finish their rows in flight and hand the rest over. */
+  draining?: AbortSignal;
   providers: {
     /** Base URL of the platform's own providers (mock-enrichment): web research, and lookups without a vendors config. */
     baseUrl: string;
@@ -47,7 +51,7 @@ export interface ActivitiesForDatabaseOptions {
  * The platform's activities over PostgreSQL, a file blob store and the vendors. Call it once per
  * process: each vendor's rate budget is shared by every activity it returns.
  */
-export function createActivitiesForDatabase({ prisma, sealer, blobDir, stagingBatchRows, webhooks, providers }: ActivitiesForDatabaseOptions) {
+export function createActivitiesForDatabase({ prisma, sealer, blobDir, stagingBatchRows, webhooks, providers, draining }: ActivitiesForDatabaseOptions) {
   const cacheTtlMs = providers.cacheTtlMs ?? 30 * 24 * 3_600_000;
   const http = { baseUrl: providers.baseUrl, timeoutMs: providers.timeoutMs, headers: providers.headers };
   const vendors = providers.vendors ?? defaultVendorsConfig(providers.baseUrl);
@@ -61,6 +65,7 @@ export function createActivitiesForDatabase({ prisma, sealer, blobDir, stagingBa
     budgets: providers.budgets,
     headers: providers.headers,
   });
+  const providerCalls = new ProviderCallRepository(prisma);
   return createActivities({
     jobs: new JobRepository(prisma),
     customers: new CustomerRepository(prisma),
@@ -78,6 +83,9 @@ export function createActivitiesForDatabase({ prisma, sealer, blobDir, stagingBa
     demographics: services[vendors.waterfall.demographics[0] ?? ''] ?? NO_DEMOGRAPHICS,
     rowsInFlight: Math.max(providers.concurrency * 2, 10),
     stagingBatchRows,
+    providerCalls,
+    ledgers: new JobCallLedgers(providerCalls),
+    draining,
   });
 }
 

@@ -1,5 +1,14 @@
 import type { FieldSealer } from '@enrich/codec';
-import type { BlobStore, CustomerRepository, JobRepository, PaymentEventRepository, PushRequestRepository, WebhookRepository } from '@enrich/db';
+import type {
+  BlobStore,
+  CustomerRepository,
+  JobRepository,
+  PaymentEventRepository,
+  ProviderCallRepository,
+  PushRequestRepository,
+  WebhookRepository,
+} from '@enrich/db';
+import type { JobCallLedgers } from './call-ledgers';
 import { createCustomerActivities } from './customers.activities';
 import { createEnrichmentActivities } from './enrichment.activities';
 import { createJobActivities } from './jobs.activities';
@@ -34,6 +43,11 @@ export interface ActivityDeps {
   inference: HttpProviderOptions;
   /** Rows of a page looked up at once, each on its own (bounded further by the vendors' budgets). */
   rowsInFlight: number;
+  /** The provider-call ledger: written before each call by the pages, read when a job ends. */
+  providerCalls: Pick<ProviderCallRepository, 'usage'>;
+  ledgers: Pick<JobCallLedgers, 'forJob'>;
+  /** Aborted when the worker starts shutting down (pages hand their unstarted rows over). */
+  draining?: AbortSignal;
   /** Rows per multi-row insert while staging. */
   stagingBatchRows?: number;
 }
@@ -42,7 +56,14 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createStagingActivities({ ...deps, insertBatchSize: deps.stagingBatchRows }),
-    ...createEnrichmentActivities({ jobs: deps.jobs, waterfall: deps.waterfall, sealer: deps.sealer, rowsInFlight: deps.rowsInFlight }),
+    ...createEnrichmentActivities({
+      jobs: deps.jobs,
+      waterfall: deps.waterfall,
+      sealer: deps.sealer,
+      rowsInFlight: deps.rowsInFlight,
+      ledgers: deps.ledgers,
+      draining: deps.draining,
+    }),
     ...createJobActivities({ ...deps, events: createJobEvents({ webhooks: deps.webhooks, options: deps.webhookOptions }) }),
     ...createPushActivities(deps),
     ...createResearchActivities({ jobs: deps.jobs, sealer: deps.sealer, http: deps.webProviders }),

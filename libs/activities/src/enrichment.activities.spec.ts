@@ -113,4 +113,38 @@ describe('enrichPage', () => {
     await environment().run(enrichPage, input);
     expect([...job.statuses.values()].every((s) => s === 'ENRICHED')).toBe(true);
   });
+  it('hands the rest of a page over when the worker drains: rows in flight finish and are written, the rest stay pending for the next attempt', async () => {
+    const job = new MemoryJob(30);
+    const draining = new AbortController();
+    const answered: number[] = [];
+    /** Row 5's lookup starts the drain; rows already in flight (1-8) still answer and are written. */
+    const wait = async (row: number) => {
+      if (row === 5) draining.abort();
+      await sleep(10);
+      answered.push(row);
+    };
+    const { enrichPage } = createEnrichmentActivities({
+      jobs: job.repository as unknown as JobRepository,
+      waterfall: { providers: { v: vendor(wait) }, waterfall: { demographics: ['v'], firmographics: [], contact: [], web: [] }, threshold: 0.6 },
+      sealer,
+      rowsInFlight: 8,
+      draining: draining.signal,
+    });
+    const input = { jobId: 'j', range: { from: 1, to: 31 }, fields: ['demographics'] };
+    await expect(environment().run(enrichPage, input)).rejects.toMatchObject({ type: 'WorkerShutdown', nonRetryable: false });
+    const enriched = [...job.statuses].filter(([, s]) => s === 'ENRICHED').map(([row]) => row);
+    // Every lookup that was made is written (its call was paid for); none was started after the drain.
+    expect(enriched.sort((a, b) => a - b)).toEqual(answered.sort((a, b) => a - b));
+    expect(enriched).toHaveLength(8);
+    expect([...job.statuses.values()].filter((s) => s === 'PENDING')).toHaveLength(22);
+    // The next attempt (another worker) does the rest, each row once (a second write of a row throws).
+    const next = createEnrichmentActivities({
+      jobs: job.repository as unknown as JobRepository,
+      waterfall: { providers: { v: vendor(() => sleep(1)) }, waterfall: { demographics: ['v'], firmographics: [], contact: [], web: [] }, threshold: 0.6 },
+      sealer,
+      rowsInFlight: 8,
+    });
+    await environment().run(next.enrichPage, input);
+    expect([...job.statuses.values()].every((s) => s === 'ENRICHED')).toBe(true);
+  });
 });

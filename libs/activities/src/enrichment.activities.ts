@@ -14,7 +14,7 @@ import {
 import type { FieldSealer } from '@enrich/codec';
 import type { JobRepository, RowResult } from '@enrich/db';
 import { RowResultsWriter } from './row-results-writer';
-import { ProviderOutOfCreditsError, ProviderRateLimitedError, runWaterfall, type WaterfallOptions } from '@enrich/providers';
+import { type CallLedger, ProviderOutOfCreditsError, ProviderRateLimitedError, runWaterfall, type WaterfallOptions } from '@enrich/providers';
 
 export interface EnrichPageInput {
   jobId: string;
@@ -33,6 +33,13 @@ export interface EnrichmentDeps {
   sealer: Pick<FieldSealer, 'openRecord' | 'sealRecord'>;
   /** Rows of a page looked up at once, each on its own (the vendors' budgets bound the calls). */
   rowsInFlight: number;
+  /** Each job's provider-call ledger: calls are billed there before they are made. None: billed to no ledger (unit tests). */
+  ledgers?: { forJob(jobId: string): CallLedger };
+  /**
+   * Aborted when the worker starts shutting down: pages start no new row, finish the rows in flight
+   * (their calls are paid for), write them, and hand the rest of the page to the next attempt.
+   */
+  draining?: AbortSignal;
   /** Finished rows written together: this many, or whatever finished within `writeDelayMs`. */
   writeBatchRows?: number;
   writeDelayMs?: number;
@@ -52,7 +59,19 @@ interface PageProgress extends LookupStats {
   attempt: number;
 }
 
-export function createEnrichmentActivities({ jobs, waterfall, sealer, rowsInFlight, writeBatchRows = 50, writeDelayMs = 250 }: EnrichmentDeps) {
+/** How often a running page says it is alive (the worker throttles what reaches the server: see the worker's maxHeartbeatThrottleInterval). */
+const HEARTBEAT_EVERY_MS = 1_000;
+
+export function createEnrichmentActivities({
+  jobs,
+  waterfall,
+  sealer,
+  rowsInFlight,
+  ledgers,
+  draining,
+  writeBatchRows = 50,
+  writeDelayMs = 250,
+}: EnrichmentDeps) {
   return {
     /**
      * Enriches the still-pending rows of one page. Each row goes through the waterfall on its own,
@@ -68,6 +87,9 @@ export function createEnrichmentActivities({ jobs, waterfall, sealer, rowsInFlig
     async enrichPage({ jobId, range, fields }: EnrichPageInput): Promise<EnrichPageResult> {
       const groups = fields.filter(isEnrichmentGroup);
       const signal = Context.current().cancellationSignal;
+      // Rows stop starting on a cancellation or when the worker drains; rows in flight end only on a cancellation.
+      const stopStarting = draining ? AbortSignal.any([signal, draining]) : signal;
+      const ledger = ledgers?.forJob(jobId);
       const rows = await jobs.pendingRows(jobId, range);
       // Lookups of earlier attempts count too: the heartbeat carries them over.
       const previous = activityInfo().heartbeatDetails as PageProgress | undefined;
@@ -91,10 +113,12 @@ export function createEnrichmentActivities({ jobs, waterfall, sealer, rowsInFlig
       const beat = () => heartbeat({ lastRow, written, attempt: activityInfo().attempt, ...stats } satisfies PageProgress);
       // Rows waiting out a vendor's pause write nothing for a while: the page still says it is alive
       // (and learns of a cancellation). The SDK sends at most one heartbeat per throttle interval.
-      const alive = setInterval(beat, 5_000);
-      await eachAtOnce(rows, rowsInFlight, signal, async (row) => {
+      const alive = setInterval(beat, HEARTBEAT_EVERY_MS);
+      let started = 0;
+      await eachAtOnce(rows, rowsInFlight, stopStarting, async (row) => {
+        started++;
         const record = (await sealer.openRecord(row.input)) as CustomerRecord;
-        const [result] = await runWaterfall([record], groups, waterfall, signal, stats);
+        const [result] = await runWaterfall([record], groups, waterfall, signal, stats, ledger);
         if (result.kind === 'unavailable') {
           deferred++;
           lastError = result.error;
@@ -107,6 +131,15 @@ export function createEnrichmentActivities({ jobs, waterfall, sealer, rowsInFlig
       });
       // Cancellation is honoured between rows; what finished before it is written, nothing half.
       if (signal.aborted) throw signal.reason ?? new CancelledFailure('page cancelled');
+      if (started < rows.length) {
+        // The worker is draining: what finished is written; another worker takes the rest at once.
+        log.info('page handed over: the worker is shutting down', { jobId, range, written, left: rows.length - started });
+        throw ApplicationFailure.create({
+          message: `the worker shut down: ${rows.length - started} row(s) of rows ${range.from}-${range.to - 1} left pending for the next attempt`,
+          type: FAILURE_TYPES.WORKER_SHUTDOWN,
+          nextRetryDelay: '100 milliseconds',
+        });
+      }
       if (deferred > 0) {
         log.warn('page left rows pending after provider errors', { jobId, range, deferred, error: lastError?.message });
         throw ApplicationFailure.create({

@@ -1,5 +1,5 @@
-import type { JobCounts, JobStatus, LookupStats, RowRange } from '@enrich/domain';
-import type { BlobStore, JobRepository } from '@enrich/db';
+import { type JobCounts, type JobStatus, type LookupStats, type RowRange, withBilledUsage } from '@enrich/domain';
+import type { BlobStore, JobRepository, ProviderCallRepository } from '@enrich/db';
 import { log } from '@temporalio/activity';
 import type { JobEvents } from './webhooks.activities';
 
@@ -8,6 +8,8 @@ export interface JobsDeps {
   blobs: Pick<BlobStore, 'delete'>;
   /** Tells the job's tenant (its webhooks) that the job is over. */
   events: JobEvents;
+  /** The provider-call ledger: the job's calls as they were made, crashed attempts included. */
+  providerCalls: Pick<ProviderCallRepository, 'usage'>;
 }
 
 export interface FinishJobInput {
@@ -18,7 +20,7 @@ export interface FinishJobInput {
   lookups?: LookupStats;
 }
 
-export function createJobActivities({ jobs, blobs, events }: JobsDeps) {
+export function createJobActivities({ jobs, blobs, events, providerCalls }: JobsDeps) {
   return {
     async markJobRunning({ jobId }: { jobId: string }): Promise<void> {
       await jobs.markStatus(jobId, 'RUNNING');
@@ -35,12 +37,15 @@ export function createJobActivities({ jobs, blobs, events }: JobsDeps) {
     },
 
     /**
-     * Sets the job's final status (with how its lookups were served), emits its event to the
+     * Sets the job's final status (with how its lookups were served and what its calls cost), emits its event to the
      * tenant's webhooks, and returns its row counts from the table. Retried until it succeeds, so
      * an event is never lost; a retry starts no delivery twice.
      */
     async finishJob({ jobId, status, error, lookups }: FinishJobInput): Promise<JobCounts> {
-      await jobs.markStatus(jobId, status, error, lookups);
+      // The calls and their cost come from the ledger, which kept those of attempts that died; the
+      // workflow's tally (finished attempts only) gives how the rest were served.
+      const billed = lookups && withBilledUsage(lookups, await providerCalls.usage(jobId));
+      await jobs.markStatus(jobId, status, error, billed);
       // The upload holds personal data in the clear: whatever became of the job, it goes now (staging
       // deletes it as soon as every row is staged; this covers a job cancelled or failed before that).
       const source = await jobs.source(jobId);

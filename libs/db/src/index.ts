@@ -9,6 +9,7 @@ export { JobRepository, type NewJob, type JobSummary, type StagedRow, type Pendi
 export { FileBlobStore, BlobNotFoundError, type BlobStore } from './blob-store';
 export { CustomerRepository, type CustomerInput, type StaleCustomer, type CustomerRefresh } from './customer.repository';
 export { LookupCacheRepository, type CachedAnswer } from './lookup-cache.repository';
+export { ProviderCallRepository, type ProviderCallEntry, type BilledUsage } from './provider-call.repository';
 export { SealedValuesRepository, type ResultKey, type CacheKey } from './sealed-values.repository';
 export { JobExportRepository, type ExportRow, type ExportField, type StoredExportRow } from './job-export.repository';
 export { TenantRepository, TenantExistsError, type Tenant } from './tenant.repository';

@@ -41,7 +41,7 @@ describe('JobRepository (PostgreSQL)', () => {
     ]);
   });
 
-  it('upserts results by (job, row, field) and moves rows out of PENDING once', async () => {
+  it('writes a row once: it moves out of PENDING with its fields, and a second write of it (a racing attempt) changes nothing', async () => {
     const id = await jobWithRows(3);
     const field = (name: string, value: string, confidence: number) => ({
       field: name,
@@ -60,8 +60,9 @@ describe('JobRepository (PostgreSQL)', () => {
     const [row1, row2, row3] = await jobs.resultRows(id, 0, 10);
     expect(row1.fields.map((f) => [f.field, f.value, f.confidence])).toEqual([
       ['age_band', '25-34', 0.7],
-      ['region', 'south', 0.9],
+      ['region', 'north', 0.7],
     ]);
+    expect((await db.prisma.jobRow.findMany({ where: { jobId: id }, orderBy: { rowNumber: 'asc' } })).map((r) => r.attempts)).toEqual([1, 1, 0]);
     expect(row2).toMatchObject({ status: 'NOT_FOUND', lastError: 'no record', fields: [] });
     expect(row3).toMatchObject({ status: 'PENDING' });
     expect(await jobs.rangeCounts(id, { from: 1, to: 3 })).toMatchObject({ total: 2, enriched: 1, notFound: 1 });

@@ -256,21 +256,24 @@ export class JobRepository {
   }
 
   /**
-   * Writes the outcome of a batch of rows and their fields in one transaction: results are upserted
-   * by (job, row, field) and the row's status moves from PENDING, so a replayed batch changes nothing.
+   * Writes the outcome of a batch of rows and their fields in one transaction. Only rows still
+   * PENDING are written (the row lock makes a second writer wait, then skip them): a replayed batch,
+   * or two attempts of one page racing after a heartbeat timeout, write each row once.
    */
   async saveRowResults(jobId: string, results: readonly RowResult[]): Promise<void> {
     if (results.length === 0) return;
-    const fields = results.flatMap((r) => r.fields.map((f) => ({ rowNumber: r.rowNumber, ...f })));
     await inTransaction(this.pool, async (client) => {
-      if (fields.length > 0) await upsertResults(client, jobId, fields);
-      await client.query(
+      const { rows } = await client.query<{ row_number: number }>(
         `UPDATE job_row AS r
             SET status = v.status, last_error = v.error, attempts = r.attempts + 1, updated_at = now()
            FROM unnest($2::int[], $3::"RowStatus"[], $4::text[]) AS v(row_number, status, error)
-          WHERE r.job_id = $1::uuid AND r.row_number = v.row_number`,
+          WHERE r.job_id = $1::uuid AND r.row_number = v.row_number AND r.status = 'PENDING'
+          RETURNING r.row_number`,
         [jobId, results.map((r) => r.rowNumber), results.map((r) => r.status), results.map((r) => r.error ?? null)],
       );
+      const written = new Set(rows.map((row) => row.row_number));
+      const fields = results.filter((r) => written.has(r.rowNumber)).flatMap((r) => r.fields.map((f) => ({ rowNumber: r.rowNumber, ...f })));
+      if (fields.length > 0) await upsertResults(client, jobId, fields);
     });
   }
 

@@ -7,6 +7,8 @@ export interface DatabaseOptions {
   url: string;
   /** Connections in the pool; size it to the concurrent activities or requests of the process. */
   poolSize?: number;
+  /** Told of a connection the server dropped (a restart, a failover); the pool replaces it. Default: nothing. */
+  onConnectionError?: (error: Error) => void;
 }
 
 /** The pg pool under each client made by {@link createPrismaClient}. */
@@ -16,8 +18,13 @@ const pools = new WeakMap<PrismaClient, Pool>();
  * Creates a Prisma client over a `pg` pool. Call `$disconnect()` when the process stops (it ends
  * the pool too).
  */
-export function createPrismaClient({ url, poolSize = 10 }: DatabaseOptions): PrismaClient {
+export function createPrismaClient({ url, poolSize = 10, onConnectionError = () => undefined }: DatabaseOptions): PrismaClient {
   const pool = new Pool({ connectionString: url, max: poolSize });
+  // A connection the server drops errors on its client, idle in the pool or checked out between two
+  // queries. Unhandled, that 'error' event would end the process; handled, the query using the
+  // connection fails (its caller retries) and the pool opens a new one.
+  pool.on('error', onConnectionError);
+  pool.on('connect', (client) => client.on('error', onConnectionError));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
   pools.set(prisma, pool);
   return prisma;
@@ -39,16 +46,18 @@ export function sqlPool(prisma: PrismaClient): Pool {
 /** Runs `fn` in one transaction on a connection of `pool`: committed when it resolves, else rolled back. */
 export async function inTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  let broken = false;
   try {
     await client.query('BEGIN');
     const result = await fn(client);
     await client.query('COMMIT');
     return result;
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    // A connection that cannot even roll back (the server went away) is discarded, not pooled again.
+    await client.query('ROLLBACK').catch(() => (broken = true));
     throw error;
   } finally {
-    client.release();
+    client.release(broken);
   }
 }
 

@@ -13,6 +13,8 @@ export const FAILURE_TYPES = {
   CSV_FORMAT: 'CsvFormatError',
   /** `enrichPage` and `refreshCustomersPage`: rows a provider could not serve yet. Retryable: Temporal's backoff (or the provider's Retry-After) does the rest. */
   PROVIDER_UNAVAILABLE: 'ProviderUnavailable',
+  /** `enrichPage`: the worker is shutting down (SIGTERM); the page wrote its finished rows and hands the rest over. Retryable at once, on another worker. */
+  WORKER_SHUTDOWN: 'WorkerShutdown',
   /** `enrichPage`: rows wait for a vendor that is out of credits (paused). Retryable after the vendor's pause, so credits added meanwhile are used. */
   PROVIDER_OUT_OF_CREDITS: 'ProviderOutOfCredits',
   /** The web-research activities: a provider refused the request, which would fail the same way again. Non-retryable. */

@@ -1,6 +1,6 @@
 import { pagesToCrawl, researchQueries } from './research';
 import fc from 'fast-check';
-import { addLookups, completion, EMPTY_COUNTS, EMPTY_LOOKUPS, jobProgress, pageAt } from './job';
+import { addLookups, completion, EMPTY_COUNTS, EMPTY_LOOKUPS, jobProgress, pageAt, withBilledUsage } from './job';
 
 describe('pageAt', () => {
   it('covers every row exactly once whatever the sizes', () => {
@@ -35,6 +35,25 @@ describe('addLookups', () => {
     addLookups(total, undefined);
     expect(addLookups(total, { providerCalls: 4 })).toEqual({ cacheHits: 2, providerCalls: 7, sharedCalls: 1 });
     expect(EMPTY_LOOKUPS).toEqual({ cacheHits: 0, providerCalls: 0, sharedCalls: 0 });
+  });
+});
+
+describe('withBilledUsage', () => {
+  it('takes the calls and their cost from the ledger, which also kept those of crashed attempts, and keeps how the rest were served', () => {
+    const tally = {
+      cacheHits: 5,
+      providerCalls: 90,
+      sharedCalls: 2,
+      vendors: { a: { calls: 95, matches: 80, credits: 8 }, old: { calls: 3, matches: 1, credits: 1 } },
+    };
+    const billed = { providerCalls: 100, vendors: { a: { calls: 104, matches: 86, credits: 8.6 }, b: { calls: 7, matches: 0, credits: 0 } } };
+    expect(withBilledUsage(tally, billed)).toEqual({
+      cacheHits: 5,
+      providerCalls: 100,
+      sharedCalls: 2,
+      // `old`: calls made before the ledger existed, kept from the tally.
+      vendors: { a: { calls: 104, matches: 86, credits: 8.6 }, b: { calls: 7, matches: 0, credits: 0 }, old: { calls: 3, matches: 1, credits: 1 } },
+    });
   });
 });
 

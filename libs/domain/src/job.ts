@@ -59,6 +59,23 @@ export function addVendorUsage(target: LookupStats, vendor: string, usage: Parti
   sum.credits = Math.round((sum.credits + (usage.credits ?? 0)) * 1e6) / 1e6;
 }
 
+/**
+ * A job's lookups with its calls and their cost as the provider-call ledger recorded them (every
+ * attempt's, crashed ones included). The workflow's tally counts finished attempts only, so the
+ * ledger is the larger figure; the larger of the two is kept per vendor, so a job that began before
+ * the ledger existed still shows its earlier calls.
+ */
+export function withBilledUsage(tally: LookupStats, billed: Pick<LookupStats, 'providerCalls' | 'vendors'>): LookupStats {
+  const vendors: Record<string, VendorUsage> = { ...tally.vendors };
+  for (const [vendor, usage] of Object.entries(billed.vendors ?? {})) {
+    const counted = vendors[vendor];
+    vendors[vendor] = counted
+      ? { calls: Math.max(counted.calls, usage.calls), matches: Math.max(counted.matches, usage.matches), credits: Math.max(counted.credits, usage.credits) }
+      : usage;
+  }
+  return { ...tally, providerCalls: Math.max(tally.providerCalls, billed.providerCalls), vendors };
+}
+
 /** Credits spent at every vendor, from the calls counted in `lookups`. */
 export function creditsSpent(lookups: LookupStats): number {
   const total = Object.values(lookups.vendors ?? {}).reduce((sum, usage) => sum + usage.credits, 0);

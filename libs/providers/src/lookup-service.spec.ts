@@ -168,6 +168,43 @@ describe('LookupService', () => {
     expect(client.calls.filter((e) => e === 'down@x.io')).toHaveLength(3);
   });
 
+  it('bills every request in the ledger before it leaves, retries included, and the matches and credits once answered', async () => {
+    const ledger: Array<{ vendor: string; calls?: number; lookups?: number; matches?: number; credits?: number; sent: number }> = [];
+    const client = provider((r, call) => {
+      // Every request was recorded before it reached the vendor.
+      expect(ledger.reduce((sum, entry) => sum + (entry.calls ?? 0), 0)).toBe(call);
+      if (r.email === 'flaky@x.io' && client.calls.filter((e) => e === 'flaky@x.io').length <= 2) return new ProviderUnavailableError('503', 'demographics');
+      if (r.email === 'gone@x.io') return { kind: 'not_found', provider: 'demographics' };
+      return found(String(r.email));
+    });
+    const service = new LookupService({
+      provider: client,
+      budget: new RateBudget({ requestsPerSecond: 0, maxInFlight: 1 }),
+      cacheTtlMs: 0,
+      callAttempts: 4,
+      callBackoffMs: 1,
+      sealer,
+      cost: { perCall: 0.5, perMatch: 1 },
+    });
+    const stats = { ...EMPTY_LOOKUPS };
+    const outcomes = await service.lookupMany([record('flaky@x.io'), record('gone@x.io')], signal, stats, {
+      record: async (vendor, usage) => {
+        ledger.push({ vendor, ...usage, sent: client.calls.length });
+      },
+    });
+    expect(outcomes.map((o) => o.kind)).toEqual(['found', 'not_found']);
+    const sum = (key: 'calls' | 'lookups' | 'matches' | 'credits') => ledger.reduce((total, entry) => total + (entry[key] ?? 0), 0);
+    // Four requests (flaky thrice, gone once) for two lookups; one match; 2 answered × 0.5 + 1 match × 1.
+    expect({ calls: sum('calls'), lookups: sum('lookups'), matches: sum('matches'), credits: sum('credits') }).toEqual({
+      calls: 4,
+      lookups: 2,
+      matches: 1,
+      credits: 2,
+    });
+    expect(ledger.every((entry) => entry.vendor === 'demographics')).toBe(true);
+    expect(stats.vendors).toEqual({ demographics: { calls: 4, matches: 1, credits: 2 } });
+  });
+
   it('shares one call between concurrent batches asking for the same contact', async () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));

@@ -16,6 +16,15 @@ import { lookupKey } from './lookup-key';
 import type { RateBudget } from './rate-budget';
 import type { ProviderLookup } from './vendor-client';
 
+/**
+ * Where a job's calls are billed, durably: `record` resolves once the entry is stored. A call is
+ * recorded before its request leaves (so an attempt that dies right after still counts it), and its
+ * matches and credits once the answer is back.
+ */
+export interface CallLedger {
+  record(vendor: string, usage: { calls?: number; lookups?: number; matches?: number; credits?: number }): Promise<void>;
+}
+
 /** What a provider client must offer to be looked up through {@link LookupService}. */
 export interface ProviderClient {
   readonly name: string;
@@ -102,7 +111,7 @@ export class LookupService {
     return this.options.provider.name;
   }
 
-  async lookupMany(records: readonly CustomerRecord[], signal: AbortSignal, stats?: LookupStats): Promise<LookupOutcome[]> {
+  async lookupMany(records: readonly CustomerRecord[], signal: AbortSignal, stats?: LookupStats, ledger?: CallLedger): Promise<LookupOutcome[]> {
     const { provider, sealer } = this.options;
     const keys = records.map((record) => {
       const body = provider.request(record);
@@ -132,7 +141,7 @@ export class LookupService {
             call = shared;
           } else {
             if (stats) stats.providerCalls++;
-            call = this.callAndCache(key, record, signal, stats).finally(() => this.inFlight.delete(key));
+            call = this.callAndCache(key, record, signal, stats, ledger).finally(() => this.inFlight.delete(key));
             this.inFlight.set(key, call);
           }
           calls.set(key, call);
@@ -143,8 +152,8 @@ export class LookupService {
   }
 
   /** One paid lookup: the call, its personal values sealed, the answer cached before anyone else may ask again. */
-  private async callAndCache(key: string, record: CustomerRecord, signal: AbortSignal, stats?: LookupStats): Promise<LookupOutcome> {
-    let outcome = await this.call(record, signal, stats);
+  private async callAndCache(key: string, record: CustomerRecord, signal: AbortSignal, stats?: LookupStats, ledger?: CallLedger): Promise<LookupOutcome> {
+    let outcome = await this.call(record, signal, stats, ledger);
     if (outcome.kind === 'found') outcome = { ...outcome, fields: await sealPersonalFields(this.options.sealer, outcome.fields) };
     if (outcome.kind === 'found') await this.cacheWrites?.load({ key, found: true, fields: outcome.fields, fetchedAt: new Date() });
     if (outcome.kind === 'not_found') await this.cacheWrites?.load({ key, found: false, fields: [], fetchedAt: new Date() });
@@ -158,22 +167,27 @@ export class LookupService {
     return undefined;
   }
 
-  private async call(record: CustomerRecord, signal: AbortSignal, stats?: LookupStats): Promise<LookupOutcome> {
+  private async call(record: CustomerRecord, signal: AbortSignal, stats?: LookupStats, ledger?: CallLedger): Promise<LookupOutcome> {
     const { provider, budget, callAttempts = 4, callBackoffMs = 200 } = this.options;
     for (let attempt = 1; ; attempt++) {
       try {
         // Checked once the budget lets the call go: the vendor may have been switched off or paused
-        // by a call that ended while this one waited.
-        const answer = await budget.run(async () => this.held() ?? provider.lookup(record, signal), signal);
+        // by a call that ended while this one waited. Billed before the request leaves.
+        const answer = await budget.run(async () => {
+          const held = this.held();
+          if (held) return held;
+          await ledger?.record(provider.name, { calls: 1, lookups: attempt === 1 ? 1 : 0 });
+          return provider.lookup(record, signal);
+        }, signal);
         if (answer.kind === 'rejected' || answer.kind === 'unavailable') return answer;
-        this.count(stats, { calls: 1, answered: 1, matches: answer.kind === 'found' ? 1 : 0 });
+        await this.count(stats, ledger, { calls: 1, answered: 1, matches: answer.kind === 'found' ? 1 : 0 });
         return answer.kind === 'found'
           ? { kind: 'found', fields: answer.fields, fromCache: false }
           : { kind: 'not_found', provider: answer.provider, fromCache: false };
       } catch (error) {
         // An abort, or a bug: not the vendor's answer.
         if (!(error instanceof ProviderError)) throw error;
-        this.count(stats, { calls: 1, answered: error instanceof ProviderMalformedAnswerError ? 1 : 0, matches: 0 });
+        await this.count(stats, ledger, { calls: 1, answered: error instanceof ProviderMalformedAnswerError ? 1 : 0, matches: 0 });
         if (error instanceof ProviderConfigurationError) {
           this.disabled ??= error;
           return { kind: 'rejected', reason: error.message };
@@ -191,11 +205,16 @@ export class LookupService {
     }
   }
 
-  /** Adds one call's usage and cost to the vendor's figures. */
-  private count(stats: LookupStats | undefined, { calls, answered, matches }: { calls: number; answered: number; matches: number }): void {
-    if (!stats) return;
+  /** Adds one call's usage and cost to the vendor's figures, and its matches and credits to the ledger (its call is there already). */
+  private async count(
+    stats: LookupStats | undefined,
+    ledger: CallLedger | undefined,
+    { calls, answered, matches }: { calls: number; answered: number; matches: number },
+  ): Promise<void> {
     const { perCall = 0, perMatch = 0 } = this.options.cost ?? {};
-    addVendorUsage(stats, this.options.provider.name, { calls, matches, credits: answered * perCall + matches * perMatch });
+    const credits = answered * perCall + matches * perMatch;
+    if (stats) addVendorUsage(stats, this.options.provider.name, { calls, matches, credits });
+    if (ledger && (matches > 0 || credits > 0)) await ledger.record(this.options.provider.name, { matches, credits });
   }
 }
 

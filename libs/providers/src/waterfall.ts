@@ -9,7 +9,7 @@ import {
   type StoredEnrichedField,
   type StoredFieldValue,
 } from '@enrich/domain';
-import type { LookupService } from './lookup-service';
+import type { CallLedger, LookupService } from './lookup-service';
 
 export interface WaterfallOptions {
   /** Lookup services by provider registry name. */
@@ -44,6 +44,8 @@ export async function runWaterfall(
   options: WaterfallOptions,
   signal: AbortSignal,
   stats?: LookupStats,
+  /** Where the calls are billed, durably (a job's ledger); none for lookups billed to no job. */
+  ledger?: CallLedger,
 ): Promise<WaterfallOutcome[]> {
   // Ranked by confidence only: sealed values are carried through unopened.
   const candidates: StoredEnrichedField[][] = records.map(() => []);
@@ -63,6 +65,7 @@ export async function runWaterfall(
           indexes.map((i) => records[i]),
           signal,
           stats,
+          ledger,
         );
         outcomes.forEach((outcome, k) => {
           const i = indexes[k];

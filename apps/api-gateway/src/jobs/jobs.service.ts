@@ -1,6 +1,6 @@
 import type { FieldSealer } from '@enrich/codec';
 import { CsvFormatError, readCustomerRows } from '@enrich/csv';
-import type { BlobStore, JobExportRepository, JobRepository, JobSummary } from '@enrich/db';
+import type { BlobStore, JobExportRepository, JobRepository, JobSummary, ProviderCallRepository } from '@enrich/db';
 import {
   type ColumnMapping,
   type EncodingSniffer,
@@ -18,6 +18,7 @@ import {
   type StoredFieldValue,
   FAILURE_TYPES,
   jobWorkflowId,
+  withBilledUsage,
 } from '@enrich/domain';
 import {
   batchEnrichmentWorkflow,
@@ -40,6 +41,8 @@ import { csvExport, type CsvExportOptions } from './results-csv';
 
 export interface JobsServiceDeps {
   jobs: JobRepository;
+  /** The provider-call ledger: a running job's calls as they are made, crashed attempts included. */
+  providerCalls: Pick<ProviderCallRepository, 'usage'>;
   blobs: BlobStore;
   temporal: Client;
   taskQueue: string;
@@ -250,7 +253,7 @@ export class JobsService {
           nextRow,
           pagesInFlight,
           runs,
-          lookups: liveLookups,
+          lookups: withBilledUsage(liveLookups, await this.deps.providerCalls.usage(job.id)),
           ...(awaitingStart ? { awaitingStart } : {}),
           ...(credits ? { credits } : {}),
           ...(retrying.length > 0 ? { retrying } : {}),

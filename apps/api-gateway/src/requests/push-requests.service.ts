@@ -1,6 +1,15 @@
 import type { FieldSealer } from '@enrich/codec';
-import type { JobRepository, PushAggregate, PushRequestRecord, PushRequestRepository } from '@enrich/db';
-import { FAILURE_TYPES, isTerminal, jobWorkflowId, parsePushRequest, PERSONAL_CUSTOMER_FIELDS, pushRequestBodySchema, type JobCounts } from '@enrich/domain';
+import type { JobRepository, ProviderCallRepository, PushAggregate, PushRequestRecord, PushRequestRepository } from '@enrich/db';
+import {
+  FAILURE_TYPES,
+  isTerminal,
+  jobWorkflowId,
+  parsePushRequest,
+  PERSONAL_CUSTOMER_FIELDS,
+  pushRequestBodySchema,
+  type JobCounts,
+  withBilledUsage,
+} from '@enrich/domain';
 import { HttpError, notFound } from '@enrich/http';
 import { closeUpdate, contactsStagedSignal, pushProgressQuery, pushRequestWorkflow, raiseCreditsUpdate, type PushProgress } from '@enrich/workflows';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
@@ -9,6 +18,8 @@ import { createHash } from 'node:crypto';
 export interface PushRequestsServiceDeps {
   pushRequests: PushRequestRepository;
   jobs: JobRepository;
+  /** The provider-call ledger: the erid's calls as they are made, crashed attempts included. */
+  providerCalls: Pick<ProviderCallRepository, 'usage'>;
   temporal: Client;
   taskQueue: string;
   sealer: Pick<FieldSealer, 'sealRecord' | 'seal'>;
@@ -153,11 +164,13 @@ export class PushRequestsService {
     return aggregate;
   }
 
+  /** The running erid's progress, its calls as the provider-call ledger has them (crashed attempts' included). */
   private async liveProgress(aggregate: PushAggregate): Promise<PushProgress | undefined> {
-    return this.deps.temporal.workflow
+    const live = await this.deps.temporal.workflow
       .getHandle(aggregate.workflowId)
       .query(pushProgressQuery)
       .catch(() => undefined);
+    return live && { ...live, lookups: withBilledUsage(live.lookups, await this.deps.providerCalls.usage(aggregate.jobId)) };
   }
 }
 

@@ -10,6 +10,7 @@ import {
   TenantRepository,
   WebhookRepository,
   type Tenant,
+  ProviderCallRepository,
 } from '@enrich/db';
 import { BearerAuthenticator, listen } from '@enrich/http';
 import { connectTemporal, createTestDatabase, createTestWorker, testCodec, testEnv, uniqueTaskQueue, type TestDatabase } from '@enrich/testing';
@@ -71,6 +72,7 @@ export async function startGateway(options: {
   const workerRun = worker.run();
   const jobs = new JobsService({
     jobs: new JobRepository(db.prisma),
+    providerCalls: new ProviderCallRepository(db.prisma),
     exports: new JobExportRepository(db.prisma),
     ...(options.exportPageSize ? { exportPageSize: options.exportPageSize } : {}),
     blobs: new FileBlobStore(blobDir),
@@ -81,6 +83,7 @@ export async function startGateway(options: {
   const pushRequests = new PushRequestsService({
     pushRequests: new PushRequestRepository(db.prisma),
     jobs: new JobRepository(db.prisma),
+    providerCalls: new ProviderCallRepository(db.prisma),
     temporal: temporal.client,
     taskQueue,
     sealer: testCodec().sealer,
