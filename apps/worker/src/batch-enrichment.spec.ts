@@ -73,7 +73,7 @@ describe('batchEnrichmentWorkflow', () => {
     return { jobId, ...outcome };
   }
 
-  it('resumes a page after its worker dies mid-page: no duplicate result, no skipped row', async () => {
+  it('hands a page over when its worker shuts down mid-page: no duplicate result, no skipped row', async () => {
     const jobId = await createJob(customersCsv({ rows: 60, seed: 4242 }));
     const taskQueue = uniqueTaskQueue('crash');
     const knobs = { latencyMs: 120, jitterMs: 0, notFoundRate: 0 };
@@ -84,7 +84,7 @@ describe('batchEnrichmentWorkflow', () => {
     });
     const first = await startWorker(taskQueue, knobs);
     await first.runUntil(async () => {
-      // Let the one page commit a few chunks, then take its worker away mid-page. The bound is
+      // Let the one page commit a few chunks, then shut its worker down mid-page. The bound is
       // only there to end a broken run: on a loaded host the first chunk took over 6 s to land.
       for (let i = 0; i < 3000; i++) {
         const enriched = await suite.db.prisma.jobRow.count({ where: { jobId, status: 'ENRICHED' } });

@@ -27,13 +27,21 @@ async function main(): Promise<void> {
   });
   const { temporal } = config;
   const connection = await NativeConnection.connect(temporalConnectionOptions(temporal));
-  const prisma = createPrismaClient(config.database);
+  const prisma = createPrismaClient({
+    ...config.database,
+    onConnectionError: (error) => logger.warn({ err: error }, 'a PostgreSQL connection was dropped; the pool opens another'),
+  });
   try {
     // A bundle prebuilt by the bundle-workflows target spares webpack at start.
     const prebuilt = join(__dirname, 'workflow-bundle.js');
     const workflowBundlePath = config.worker.workflowBundlePath ?? (existsSync(prebuilt) ? prebuilt : undefined);
     const codec = createCodecKit(config.codec, { namespace: temporal.namespace });
-    const worker = await createEnrichmentWorker({ config: { ...config, worker: { ...config.worker, workflowBundlePath } }, connection, prisma, codec });
+    const worker = await createEnrichmentWorker({
+      config: { ...config, worker: { ...config.worker, workflowBundlePath } },
+      connection,
+      prisma,
+      codec,
+    });
     logger.info({ taskQueue: temporal.taskQueue, namespace: temporal.namespace, address: temporal.address, workflowBundlePath }, 'worker started');
     // Worker.run returns once SIGINT/SIGTERM (installed by the Runtime) has drained in-flight tasks.
     await worker.run();

@@ -1,9 +1,13 @@
 import type { Activities } from '@enrich/activities';
 import { type ActivityOptions, type ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
 
+// Heartbeat timeouts bound how long a job stalls when its worker dies: the server retries an
+// attempt that stopped heartbeating (the worker throttles heartbeats to one per 2 s). They cost no
+// history event (only an activity's last attempt is recorded), one small call per running activity
+// every 2 s.
 const STAGING_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '1 minute',
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
 };
 
@@ -11,7 +15,7 @@ const STAGING_OPTIONS: ActivityOptions = {
 // Every failure of a page is worth retrying: one whose job is gone finds no pending row and ends.
 const PAGE_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '1 minute',
+  heartbeatTimeout: '6 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 12 },
 };
 
