@@ -16,16 +16,15 @@
  * figure collapsed far below its target: see ./report.ts).
  * Run: bash tools/bench/run-batch-bench.sh (builds, compiles this file, runs it with node).
  */
-import { createCodecKit, FAILURE_CONVERTER_PATH } from '@enrich/codec';
+import { createCodecKit } from '@enrich/codec';
 import { jobWorkflowId, type JobCounts } from '@enrich/domain';
 import { FileBlobStore, JobRepository } from '@enrich/db';
 import { createTestDatabase, customersCsv, testEnv, uniqueTaskQueue, type TestDatabase } from '@enrich/testing';
 import { type BatchEnrichmentInput, type BatchProgress, DEFAULT_PAGE_SIZE, DEFAULT_WINDOW_SIZE } from '@enrich/workflows';
 import { Client, Connection } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { parse } from 'csv-parse/sync';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
@@ -47,6 +46,7 @@ import {
   writeInFlightProbe,
 } from './children';
 import { BenchReport, type ReportLine, strictFromEnv } from './report';
+import { writeWorkflowBundle } from './workflow-bundle';
 
 /** The run script starts the bench from the repository root (the bench itself is compiled elsewhere). */
 const REPO_ROOT = resolve(process.cwd());
@@ -952,15 +952,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   try {
     log(`batch benchmark: node ${process.version}, ${coreCount()} cores, Temporal ${env.temporal.address}, logs in ${dir}`);
-    // The bench's own workflow bundle (as `bundle-workflows` builds it), so the worker starts
-    // without webpack and the shared dist/ is left alone.
-    const bundlePath = join(dir, 'workflow-bundle.js');
-    const { code } = await bundleWorkflowCode({
-      workflowsPath: require.resolve('@enrich/workflows'),
-      failureConverterPath: FAILURE_CONVERTER_PATH,
-      logger: new DefaultLogger('WARN'),
-    });
-    await writeFile(bundlePath, code);
+    const bundlePath = await writeWorkflowBundle(dir);
     const ctx: Context = { client, bundlePath, dir, probePath: await writeInFlightProbe(dir) };
     if (wanted('s1')) {
       const baseRate = await s1Throughput(ctx, s1Rows, s1Settings);

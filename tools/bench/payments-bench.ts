@@ -30,7 +30,7 @@
  * and a collapse floor (platform ≥ 5 % of the offered rate); the targets (≥ 95 % of the offered
  * rate, p99 ≤ 2 s) are printed, never gated. Run: bash tools/bench/run-payments-bench.sh.
  */
-import { createCodecKit, FAILURE_CONVERTER_PATH } from '@enrich/codec';
+import { createCodecKit } from '@enrich/codec';
 import { createPrismaClient, PaymentEventRepository } from '@enrich/db';
 import {
   churnPredictionSchema,
@@ -49,9 +49,8 @@ import { Admin, Consumer, type Message, ProduceAcks, Producer, stringSerializers
 import { Client, Connection } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -60,6 +59,7 @@ import type { z } from 'zod';
 import { type Child, coreCount, hostCpu, type ProcessReading, readProcess, startHttpChild, startUntilOutput } from './children';
 import { databaseActiveMs } from './pg-stats';
 import { BenchReport, type ReportLine, strictFromEnv } from './report';
+import { writeWorkflowBundle } from './workflow-bundle';
 
 /** The run script starts the bench from the repository root (the bench itself is compiled elsewhere). */
 const REPO_ROOT = resolve(process.cwd());
@@ -891,14 +891,7 @@ async function main(): Promise<void> {
       retryDelay: 500,
     });
 
-    // The bench's own workflow bundle (as push-bench does), so the shared dist/ is left alone.
-    const bundlePath = join(dir, 'workflow-bundle.js');
-    const { code } = await bundleWorkflowCode({
-      workflowsPath: require.resolve('@enrich/workflows'),
-      failureConverterPath: FAILURE_CONVERTER_PATH,
-      logger: new DefaultLogger('WARN'),
-    });
-    await writeFile(bundlePath, code);
+    const bundlePath = await writeWorkflowBundle(dir);
 
     const mock = await startHttpChild(
       'mock',

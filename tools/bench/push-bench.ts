@@ -20,15 +20,14 @@
  * targets are printed, never gated.
  * Run: bash tools/bench/run-push-bench.sh (builds, compiles this file, runs it with node).
  */
-import { createCodecKit, FAILURE_CONVERTER_PATH } from '@enrich/codec';
+import { createCodecKit } from '@enrich/codec';
 import { API_SCOPES } from '@enrich/domain';
 import { ApiKeyRepository, TenantRepository } from '@enrich/db';
 import { createTestDatabase, testEnv, uniqueTaskQueue, type TestDatabase } from '@enrich/testing';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import { pushProgressQuery } from '@enrich/workflows';
 import express from 'express';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -37,6 +36,7 @@ import { databaseActiveMs } from './pg-stats';
 import { Agent, request } from 'undici';
 import { type Child, coreCount, CpuWindow, startHttpChild, startUntilOutput, vmKb } from './children';
 import { BenchReport, type ReportLine, strictFromEnv } from './report';
+import { writeWorkflowBundle } from './workflow-bundle';
 
 /** The run script starts the bench from the repository root (the bench itself is compiled elsewhere). */
 const REPO_ROOT = resolve(process.cwd());
@@ -405,14 +405,7 @@ async function main(): Promise<void> {
     const { key } = await new ApiKeyRepository(db.prisma).create(tenant.id, { name: 'push bench', scopes: API_SCOPES });
     const taskQueue = uniqueTaskQueue('bench-push');
 
-    // The bench's own workflow bundle (as batch-bench does), so the shared dist/ is left alone.
-    const bundlePath = join(dir, 'workflow-bundle.js');
-    const { code } = await bundleWorkflowCode({
-      workflowsPath: require.resolve('@enrich/workflows'),
-      failureConverterPath: FAILURE_CONVERTER_PATH,
-      logger: new DefaultLogger('WARN'),
-    });
-    await writeFile(bundlePath, code);
+    const bundlePath = await writeWorkflowBundle(dir);
 
     const temporalEnv = { TEMPORAL_ADDRESS: env.temporal.address, TEMPORAL_NAMESPACE: env.temporal.namespace, TEMPORAL_TASK_QUEUE: taskQueue };
     const mock = await startHttpChild(
