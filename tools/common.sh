@@ -36,3 +36,17 @@ use_test_stack() {
 release_test_stack() {
   if [ -n "$test_stack_started" ] && [ "${KEEP_STACK:-}" != "1" ]; then bash tools/stack/stack.sh down --profile test >/dev/null 2>&1 || true; fi
 }
+
+# compile_tool FILE OUT: compiles one TypeScript tool (FILE, e.g. tools/bench/batch-bench.ts) alone
+# into OUT/js with tools/bench/tsconfig.json — no @enrich/source condition, so it runs against the
+# built libs, and the others tools need not compile — and prints the path of its .js. Run that with
+# NODE_PATH="$root/node_modules": compiled into a temp dir, its bare imports resolve through the
+# repository's node_modules.
+compile_tool() {
+  local file=$1 out=$2
+  printf '{"extends":"%s","include":[],"files":["%s"],"compilerOptions":{"rootDir":"%s","outDir":"%s"}}' \
+    "$root/tools/bench/tsconfig.json" "$root/$file" "$root/tools" "$out/js" >"$out/tsconfig.json"
+  npx tsc -p "$out/tsconfig.json" >&2
+  local relative=${file#tools/}
+  printf '%s\n' "$out/js/${relative%.ts}.js"
+}

@@ -23,14 +23,9 @@ use_test_stack bench_template
 say "building the worker, mock-enrichment and the libs they use"
 npx tsc -b apps/worker/tsconfig.app.json apps/mock-enrichment/tsconfig.app.json libs/testing/tsconfig.lib.json
 
-# Compile this bench alone (the others may need libs not built yet) with tools/bench/tsconfig.json:
-# no @enrich/source condition, so it runs against the built libs.
-printf '{"extends":"%s","include":[],"files":["%s"],"compilerOptions":{"rootDir":"%s","outDir":"%s"}}' \
-  "$root/tools/bench/tsconfig.json" "$root/tools/bench/batch-bench.ts" "$root/tools/bench" "$OUT/js" >"$OUT/tsconfig.json"
-npx tsc -p "$OUT/tsconfig.json"
+bench=$(compile_tool tools/bench/batch-bench.ts "$OUT")
 
 args=(--rows "${BENCH_ROWS:-100000}")
 [ "${BENCH_SCALE:-}" = "1" ] && args+=(--scale)
-# Compiled into a temp dir, so bare imports resolve through the repo's node_modules; the bench
-# starts the worker and the mocks from the repository root (its cwd).
-NODE_PATH="$root/node_modules" node "$OUT/js/batch-bench.js" "${args[@]}" "$@"
+# The bench starts the worker and the mocks from the repository root (its cwd).
+NODE_PATH="$root/node_modules" node "$bench" "${args[@]}" "$@"

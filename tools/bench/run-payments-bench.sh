@@ -31,15 +31,10 @@ use_test_stack bench_template
 say "building the stream-consumer, worker, mock-enrichment and the libs they use"
 npx tsc -b apps/stream-consumer/tsconfig.app.json apps/worker/tsconfig.app.json apps/mock-enrichment/tsconfig.app.json libs/testing/tsconfig.lib.json
 
-# Compile this bench alone with tools/bench/tsconfig.json: no @enrich/source condition, so it runs
-# against the built libs.
-printf '{"extends":"%s","include":[],"files":["%s"],"compilerOptions":{"rootDir":"%s","outDir":"%s"}}' \
-  "$root/tools/bench/tsconfig.json" "$root/tools/bench/payments-bench.ts" "$root/tools/bench" "$OUT/js" >"$OUT/tsconfig.json"
-npx tsc -p "$OUT/tsconfig.json"
+compiled=$(compile_tool tools/bench/payments-bench.ts "$OUT")
 
-# Compiled into a temp dir, so bare imports resolve through the repo's node_modules (the baseline
-# child is this file again and inherits NODE_PATH); the bench starts its children from the root.
-NODE_PATH="$root/node_modules" node "$OUT/js/payments-bench.js" "$@" &
+# The baseline child is this file again and inherits NODE_PATH; the bench starts its children from the root.
+NODE_PATH="$root/node_modules" node "$compiled" "$@" &
 bench=$!
 status=0
 # A signal interrupts `wait` (status > 128) while the bench is still cleaning up: wait again.

@@ -23,12 +23,7 @@ use_test_stack bench_template
 say "building the api-gateway, worker, mock-enrichment and the libs they use"
 npx tsc -b apps/api-gateway/tsconfig.app.json apps/worker/tsconfig.app.json apps/mock-enrichment/tsconfig.app.json libs/testing/tsconfig.lib.json
 
-# Compile this bench alone with tools/bench/tsconfig.json: no @enrich/source condition, so it runs
-# against the built libs.
-printf '{"extends":"%s","include":[],"files":["%s"],"compilerOptions":{"rootDir":"%s","outDir":"%s"}}' \
-  "$root/tools/bench/tsconfig.json" "$root/tools/bench/push-bench.ts" "$root/tools/bench" "$OUT/js" >"$OUT/tsconfig.json"
-npx tsc -p "$OUT/tsconfig.json"
+bench=$(compile_tool tools/bench/push-bench.ts "$OUT")
 
-# Compiled into a temp dir, so bare imports resolve through the repo's node_modules (the bare
-# express child inherits NODE_PATH); the bench starts its children from the repository root.
-NODE_PATH="$root/node_modules" node "$OUT/js/push-bench.js" "$@"
+# The bare express child inherits NODE_PATH; the bench starts its children from the repository root.
+NODE_PATH="$root/node_modules" node "$bench" "$@"

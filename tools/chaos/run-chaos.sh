@@ -22,9 +22,6 @@ use_test_stack chaos_template
 say "building the worker, mock-enrichment and the libs they use"
 npx tsc -b apps/worker/tsconfig.app.json apps/mock-enrichment/tsconfig.app.json libs/testing/tsconfig.lib.json
 
-# Compiled alone with tools/bench/tsconfig.json (against the built libs); rootDir tools/, for ../bench.
-printf '{"extends":"%s","include":[],"files":["%s"],"compilerOptions":{"rootDir":"%s","outDir":"%s"}}' \
-  "$root/tools/bench/tsconfig.json" "$root/tools/chaos/chaos.ts" "$root/tools" "$OUT/js" >"$OUT/tsconfig.json"
-npx tsc -p "$OUT/tsconfig.json"
+chaos=$(compile_tool tools/chaos/chaos.ts "$OUT")
 
-NODE_PATH="$root/node_modules" node "$OUT/js/chaos/chaos.js" "$@"
+NODE_PATH="$root/node_modules" node "$chaos" "$@"
