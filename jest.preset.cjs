@@ -12,7 +12,11 @@ const swc = [
   },
 ];
 
-exports.project = (dir) => ({
+/**
+ * `stack: true` for a project whose suites run on real services: its jest global setup brings up
+ * the test stack and mock-enrichment when the run was not given them (tools/jest/global-setup.cjs).
+ */
+exports.project = (dir, { stack = false } = {}) => ({
   displayName: require(path.join(dir, 'package.json')).name,
   rootDir: dir,
   testEnvironment: 'node',
@@ -25,6 +29,8 @@ exports.project = (dir) => ({
   // Sources written for Node's ESM-style resolution import './x.js' for './x.ts'.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   coverageDirectory: path.join(__dirname, 'coverage', path.relative(__dirname, dir)),
-  // Integration suites share one Temporal dev server and one PostgreSQL started by tools/test.sh.
+  // Integration suites share one Temporal dev server and one PostgreSQL started by tools/test.sh,
+  // or by the global setup when the project is tested on its own.
+  ...(stack ? { globalSetup: path.join(__dirname, 'tools/jest/global-setup.cjs') } : {}),
   testTimeout: 60_000,
 });

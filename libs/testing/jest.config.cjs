@@ -1,1 +1,1 @@
-module.exports = require('../../jest.preset.cjs').project(__dirname);
+module.exports = require('../../jest.preset.cjs').project(__dirname, { stack: true });
