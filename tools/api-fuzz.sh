@@ -88,7 +88,7 @@ api_key=$(enrich admin keys create --tenant api-fuzz --name api-fuzz --scopes re
   || { cat "$work/keys-create.err" >&2; die "could not create the API key"; }
 
 # The apps' shared settings: the cloned database, a task queue and blob store of their own.
-export DATABASE_URL=$db_url TEMPORAL_TASK_QUEUE=$queue BLOB_DIR="$work/blobs" LOG_LEVEL=warn
+export DATABASE_URL=$db_url TEMPORAL_TASK_QUEUE=$queue BLOB_DIR="$work/blobs" LOG_LEVEL=warn OPS_PORT=0
 mkdir -p "$BLOB_DIR"
 
 # start NAME READY COMMAND...: the app in the background, its log in $logs; READY is a /health

@@ -178,6 +178,8 @@ async function startWorker(options: {
       TEMPORAL_ADDRESS: env.temporal.address,
       TEMPORAL_NAMESPACE: env.temporal.namespace,
       TEMPORAL_TASK_QUEUE: taskQueue,
+      // The operations endpoint on a free port: several workers may run here at once.
+      OPS_PORT: '0',
       DATABASE_URL: options.databaseUrl,
       MOCK_ENRICHMENT_URL: options.mockUrl,
       BLOB_DIR: options.blobDir,

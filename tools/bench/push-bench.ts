@@ -407,7 +407,8 @@ async function main(): Promise<void> {
 
     const bundlePath = await writeWorkflowBundle(dir);
 
-    const temporalEnv = { TEMPORAL_ADDRESS: env.temporal.address, TEMPORAL_NAMESPACE: env.temporal.namespace, TEMPORAL_TASK_QUEUE: taskQueue };
+    // OPS_PORT 0: the worker's operations endpoint on a free port, whatever else runs here.
+    const temporalEnv = { TEMPORAL_ADDRESS: env.temporal.address, TEMPORAL_NAMESPACE: env.temporal.namespace, TEMPORAL_TASK_QUEUE: taskQueue, OPS_PORT: '0' };
     const mock = await startHttpChild(
       'mock',
       process.execPath,

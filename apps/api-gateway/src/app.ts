@@ -1,6 +1,7 @@
 import type { FieldSealer } from '@enrich/codec';
 import type { ApiKeyRepository, IdempotencyRepository, IdempotencyWindow, RateLimitRepository } from '@enrich/db';
-import { authenticate, type BearerAuthenticator, requestLogging } from '@enrich/http';
+import { authenticate, type BearerAuthenticator, healthRoutes, httpMetrics, metricsRoute, type ReadinessCheck, requestLogging } from '@enrich/http';
+import type { Registry } from '@enrich/http';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
@@ -38,6 +39,10 @@ export interface GatewayAppDeps {
   defaultRateLimit: number;
   logger: Logger;
   maxUploadBytes: number;
+  /** Where the HTTP metrics go, served at /metrics; none: no metrics. */
+  metrics?: Registry;
+  /** What /ready asks (PostgreSQL, Temporal, the key provider); /health asks nothing. */
+  readiness?: Readonly<Record<string, ReadinessCheck>>;
 }
 
 /** Largest JSON body of a /v1 request: a push request of 1,000 contacts fits with room to spare. */
@@ -61,18 +66,21 @@ export function gatewayRoutes({
   ];
 }
 
-/** The gateway's express app: /v1 behind credentials; health, the OpenAPI document and its docs page open; one error middleware. */
+/**
+ * The gateway's express app: /v1 behind credentials; /health, /ready, /metrics, the OpenAPI document
+ * and its docs page open (route only /v1, /docs and /openapi.json from the internet); one error middleware.
+ */
 export function createGatewayApp(deps: GatewayAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(helmet());
+  if (deps.metrics) app.use(httpMetrics(deps.metrics));
   // Any caller-given x-request-id is kept as is.
   app.use(requestLogging({ logger: deps.logger, requestIds: { accept: () => true } }));
   const routes = gatewayRoutes(deps);
   const document = openApiDocument(routes);
-  app.get('/health', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
+  app.use(healthRoutes({ checks: deps.readiness }));
+  if (deps.metrics) app.get('/metrics', metricsRoute(deps.metrics));
   app.get('/openapi.json', (_req, res) => {
     res.json(document);
   });

@@ -15,8 +15,7 @@ import {
   ProviderCallRepository,
 } from '@enrich/db';
 import { Client, Connection } from '@temporalio/client';
-import { BearerAuthenticator, closeServer, listen, nextShutdownSignal } from '@enrich/http';
-import pino from 'pino';
+import { BearerAuthenticator, closeServer, createLogger, createMetricsRegistry, listen, nextShutdownSignal } from '@enrich/http';
 import { createGatewayApp } from './app';
 import { ApiKeyVerifier } from './auth/api-key.verifier';
 import { jwtPrincipals } from './auth/jwt.verifier';
@@ -37,7 +36,7 @@ async function main(): Promise<void> {
     gatewayEnvSchema,
   );
   const config = loadGatewayConfig();
-  const logger = pino({ level: config.logLevel, base: { service: 'api-gateway' } });
+  const logger = createLogger({ service: 'api-gateway', level: config.logLevel });
   const { temporal } = config;
   const connection = await Connection.connect(temporalConnectionOptions(temporal));
   const prisma = createPrismaClient({
@@ -106,6 +105,12 @@ async function main(): Promise<void> {
       defaultRateLimit: config.auth.defaultRateLimit,
       logger,
       maxUploadBytes: config.maxUploadBytes,
+      metrics: createMetricsRegistry('api-gateway'),
+      readiness: {
+        postgres: () => prisma.$queryRaw`SELECT 1`,
+        temporal: () => connection.healthService.check({}),
+        keys: async () => codec.keys.provider.check?.(),
+      },
     });
     const server = await listen(app, config.http.port, config.http.host, config.http.timeouts);
     logger.info({ url: `http://${config.http.host}:${config.http.port}`, openapi: '/openapi.json' }, 'api-gateway listening');

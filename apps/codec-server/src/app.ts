@@ -1,4 +1,14 @@
-import { errorMiddleware, HttpError, requestLogging, unknownRoute } from '@enrich/http';
+import {
+  errorMiddleware,
+  healthRoutes,
+  HttpError,
+  httpMetrics,
+  metricsRoute,
+  type ReadinessCheck,
+  type Registry,
+  requestLogging,
+  unknownRoute,
+} from '@enrich/http';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
@@ -17,6 +27,10 @@ export interface CodecServerAppDeps {
   maxBodyBytes: number;
   /** Request logs go here; silent when omitted. */
   logger?: Logger;
+  /** HTTP metrics, served at /metrics; none: no metrics. */
+  metrics?: Registry;
+  /** What /ready asks (the key provider). */
+  readiness?: Readonly<Record<string, ReadinessCheck>>;
 }
 
 /**
@@ -24,10 +38,11 @@ export interface CodecServerAppDeps {
  * bearer auth and a CORS allowlist. It does not listen: `main.ts` binds the configured port, tests
  * port 0.
  */
-export function createCodecServerApp({ authenticator, codecs, corsOrigins, maxBodyBytes, logger }: CodecServerAppDeps): Express {
+export function createCodecServerApp({ authenticator, codecs, corsOrigins, maxBodyBytes, logger, metrics, readiness }: CodecServerAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(helmet());
+  if (metrics) app.use(httpMetrics(metrics));
   app.use(
     // A caller's x-request-id is kept only when safe to log (letters, digits, `_.-`, at most 128).
     requestLogging({
@@ -47,9 +62,8 @@ export function createCodecServerApp({ authenticator, codecs, corsOrigins, maxBo
     }),
   );
   app.use(corsPolicy({ origins: corsOrigins }));
-  app.get('/health', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
+  app.use(healthRoutes({ checks: readiness }));
+  if (metrics) app.get('/metrics', metricsRoute(metrics));
   app.use(codecRoutes({ authenticator, codecs, maxBodyBytes }));
   app.use(
     unknownRoute(

@@ -1,7 +1,6 @@
 import { createDataKeyCache } from '@enrich/codec';
 import { exitWithHelpIfAsked } from '@enrich/config';
-import { closeServer, listen, nextShutdownSignal, SMALL_REQUEST_TIMEOUTS } from '@enrich/http';
-import pino from 'pino';
+import { closeServer, createLogger, createMetricsRegistry, listen, nextShutdownSignal, SMALL_REQUEST_TIMEOUTS } from '@enrich/http';
 import { createCodecServerApp } from './app';
 import { codecAuthenticator } from './auth/authenticator';
 import { NamespaceCodecs } from './codec/namespace-codecs';
@@ -14,7 +13,7 @@ async function main(): Promise<void> {
     codecServerEnvSchema,
   );
   const config = loadCodecServerConfig();
-  const logger = pino({ name: 'codec-server', level: config.logLevel });
+  const logger = createLogger({ service: 'codec-server', level: config.logLevel });
   const keys = createDataKeyCache(config.codec);
   try {
     const app = createCodecServerApp({
@@ -23,6 +22,8 @@ async function main(): Promise<void> {
       corsOrigins: config.cors.origins,
       maxBodyBytes: config.maxBodyBytes,
       logger,
+      metrics: createMetricsRegistry('codec-server'),
+      readiness: { keys: async () => keys.provider.check?.() },
     });
     // Small JSON requests only: seconds are plenty for any of them.
     const server = await listen(app, config.http.port, config.http.host, SMALL_REQUEST_TIMEOUTS);

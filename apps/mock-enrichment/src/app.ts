@@ -1,4 +1,4 @@
-import { requestLogging } from '@enrich/http';
+import { httpMetrics, metricsRoute, type Registry, requestLogging } from '@enrich/http';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { errorHandler, routeNotFound } from './errors';
@@ -25,6 +25,8 @@ export interface MockEnrichmentAppOptions {
   providerKnobs?: Readonly<Record<string, KnobsOverride>>;
   /** Request logs go here; silent when omitted. */
   logger?: Logger;
+  /** HTTP metrics (calls per route and status), served at /metrics; none: no metrics. */
+  metrics?: Registry;
   /** Defaults to {@link builtInProviders}. */
   providers?: readonly MockProvider[];
   /** Simulated real vendors at their own paths; defaults to {@link builtInVendors}. */
@@ -89,6 +91,10 @@ export function createMockEnrichmentApp(options: MockEnrichmentAppOptions): Mock
 
   const app = express();
   app.disable('x-powered-by');
+  if (options.metrics) {
+    app.use(httpMetrics(options.metrics));
+    app.get('/metrics', metricsRoute(options.metrics));
+  }
   app.use(
     requestLogging({
       logger: options.logger,

@@ -1,6 +1,5 @@
 import { exitWithHelpIfAsked } from '@enrich/config';
-import { closeServer, listen, nextShutdownSignal, SMALL_REQUEST_TIMEOUTS } from '@enrich/http';
-import pino from 'pino';
+import { closeServer, createLogger, createMetricsRegistry, listen, nextShutdownSignal, SMALL_REQUEST_TIMEOUTS } from '@enrich/http';
 import { createMockEnrichmentApp } from './app';
 import { loadMockEnrichmentConfig, mockEnrichmentEnvSchema } from './config';
 
@@ -11,13 +10,14 @@ async function main(): Promise<void> {
     mockEnrichmentEnvSchema,
   );
   const config = loadMockEnrichmentConfig();
-  const logger = pino({ name: 'mock-enrichment', level: config.logLevel });
+  const logger = createLogger({ service: 'mock-enrichment', level: config.logLevel });
   const { app } = createMockEnrichmentApp({
     seed: config.seed,
     defaultKnobs: config.defaultKnobs,
     providerKnobs: config.providerKnobs,
     vendorApiKey: config.vendorApiKey,
     logger,
+    metrics: createMetricsRegistry('mock-enrichment'),
   });
 
   // Small JSON requests only: seconds are plenty for any of them.
@@ -33,6 +33,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  pino({ name: 'mock-enrichment' }).fatal({ err: error }, 'mock-enrichment failed');
+  createLogger({ service: 'mock-enrichment', level: 'info' }).fatal({ err: error }, 'mock-enrichment failed');
   process.exitCode = 1;
 });

@@ -154,6 +154,7 @@ describe('payment stream under failures', () => {
       MOCK_ENRICHMENT_URL: env.mockEnrichmentUrl,
       TEMPORAL_TASK_QUEUE: s.taskQueue,
       BLOB_DIR: '/tmp',
+      OPS_PORT: '0',
     };
     const consumer = new PaymentStreamConsumer({
       brokers: env.kafkaBrokers,

@@ -1,4 +1,5 @@
 import {
+  opsEnv,
   bool,
   checkCodecEnv,
   codecEnv,
@@ -72,6 +73,16 @@ export const workerEnvSchema = z
     WEBHOOK_ALLOW_PRIVATE_URLS: bool(false).describe(
       'Let webhooks go to loopback, private, link-local and CGNAT addresses (development and tests only: in production this opens the private network to tenants).',
     ),
+    ...opsEnv(9464),
+    SDK_METRICS_PORT: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(65_535)
+      .optional()
+      .describe(
+        "Port of the Temporal SDK's own Prometheus exporter (task slots, poll and schedule-to-start latencies, sticky cache), on OPS_HOST; unset = off.",
+      ),
     LOG_LEVEL: logLevel,
   })
   .refine(tlsPathsTogether, { message: 'set both or neither', path: ['TEMPORAL_TLS_CERT_PATH'] })
@@ -111,6 +122,7 @@ export const workerEnvSchema = z
       workflowBundlePath: env.WORKFLOW_BUNDLE_PATH,
     },
     webhooks: { allowPrivateUrls: env.WEBHOOK_ALLOW_PRIVATE_URLS },
+    ops: { host: env.OPS_HOST, port: env.OPS_PORT, sdkMetricsPort: env.SDK_METRICS_PORT },
     logLevel: env.LOG_LEVEL,
   }));
 

@@ -4,9 +4,11 @@ import { createPrismaClient } from '@enrich/db';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import pino from 'pino';
+import { closeServer, createLogger, createMetricsRegistry, startOpsServer } from '@enrich/http';
+import type pino from 'pino';
 import { loadWorkerConfig, workerEnvSchema } from './config';
 import { currentMemorySettings, memorySettingsWarnings } from './memory-settings';
+import { workerMetrics } from './metrics';
 import { createEnrichmentWorker } from './worker';
 
 const PINO_LEVEL: Record<LogLevel, pino.Level> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
@@ -18,12 +20,16 @@ async function main(): Promise<void> {
     workerEnvSchema,
   );
   const config = loadWorkerConfig();
-  const logger = pino({ level: config.logLevel, base: { service: 'worker' } });
+  const logger = createLogger({ service: 'worker', level: config.logLevel });
   for (const warning of memorySettingsWarnings(config.worker, currentMemorySettings(config.worker.glibcTunables))) logger.warn(warning);
   Runtime.install({
     logger: new DefaultLogger('INFO', ({ level, message, meta }) => logger[PINO_LEVEL[level]]({ ...meta }, message)),
     // Core's own (Rust) logs go through the same structured logger instead of straight to stdout.
-    telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
+    telemetryOptions: {
+      logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
+      // Temporal's own worker metrics (slots, polls, latencies), on a port of their own when asked for.
+      ...(config.ops.sdkMetricsPort ? { metrics: { prometheus: { bindAddress: `${config.ops.host}:${config.ops.sdkMetricsPort}` } } } : {}),
+    },
   });
   const { temporal } = config;
   const connection = await NativeConnection.connect(temporalConnectionOptions(temporal));
@@ -36,15 +42,33 @@ async function main(): Promise<void> {
     const prebuilt = join(__dirname, 'workflow-bundle.js');
     const workflowBundlePath = config.worker.workflowBundlePath ?? (existsSync(prebuilt) ? prebuilt : undefined);
     const codec = createCodecKit(config.codec, { namespace: temporal.namespace });
+    const registry = createMetricsRegistry('worker');
+    const ops = await startOpsServer({
+      ...config.ops,
+      registry,
+      checks: {
+        postgres: () => prisma.$queryRaw`SELECT 1`,
+        temporal: () => connection.healthService.check({}),
+        keys: async () => codec.keys.provider.check?.(),
+      },
+    });
     const worker = await createEnrichmentWorker({
       config: { ...config, worker: { ...config.worker, workflowBundlePath } },
       connection,
       prisma,
       codec,
+      observers: workerMetrics(registry),
     });
-    logger.info({ taskQueue: temporal.taskQueue, namespace: temporal.namespace, address: temporal.address, workflowBundlePath }, 'worker started');
-    // Worker.run returns once SIGINT/SIGTERM (installed by the Runtime) has drained in-flight tasks.
-    await worker.run();
+    logger.info(
+      { taskQueue: temporal.taskQueue, namespace: temporal.namespace, address: temporal.address, workflowBundlePath, ops: ops.address() },
+      'worker started',
+    );
+    try {
+      // Worker.run returns once SIGINT/SIGTERM (installed by the Runtime) has drained in-flight tasks.
+      await worker.run();
+    } finally {
+      await closeServer(ops);
+    }
     logger.info('worker stopped');
   } finally {
     await prisma.$disconnect();

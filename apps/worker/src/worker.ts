@@ -1,4 +1,4 @@
-import { createActivitiesForDatabase } from '@enrich/activities';
+import { createActivitiesForDatabase, type ActivitiesForDatabaseOptions } from '@enrich/activities';
 import type { CodecKit } from '@enrich/codec';
 import type { PrismaClient } from '@enrich/db';
 import { Client } from '@temporalio/client';
@@ -20,6 +20,8 @@ export interface EnrichmentWorkerOptions {
   providerHeaders?: Record<string, string>;
   /** Payload codec (data converter) and field sealer, sharing one key cache. */
   codec: Pick<CodecKit, 'dataConverter' | 'sealer'>;
+  /** Told of provider calls, cache lookups, budgets and rows written (the process's metrics). */
+  observers?: ActivitiesForDatabaseOptions['observers'];
   /** Overrides for tests (e.g. bundling workflows from TypeScript sources). */
   overrides?: Partial<WorkerOptions>;
 }
@@ -42,6 +44,7 @@ export async function createEnrichmentWorker(options: EnrichmentWorkerOptions): 
     sealer: options.codec.sealer,
     blobDir: config.blobDir,
     draining: draining.signal,
+    observers: options.observers,
     stagingBatchRows: config.staging.batchRows,
     webhooks: { dispatcher: { client, taskQueue: config.temporal.taskQueue }, allowPrivateUrls: config.webhooks?.allowPrivateUrls ?? false },
     providers: {

@@ -10,7 +10,8 @@ import {
   WebhookRepository,
   type PrismaClient,
 } from '@enrich/db';
-import { type BudgetSettings, createLookupServices, defaultVendorsConfig, type VendorsConfig } from '@enrich/providers';
+import { type BudgetSettings, createLookupServices, defaultVendorsConfig, type LookupObserver, type VendorsConfig } from '@enrich/providers';
+import type { PageObserver } from './enrichment.activities';
 import { JobCallLedgers } from './call-ledgers';
 import { createActivities } from './create-activities';
 import type { WebhookOptions } from './webhooks.activities';
@@ -26,6 +27,8 @@ export interface ActivitiesForDatabaseOptions {
   webhooks: WebhookOptions;
   /** Aborted when the worker starts shutting down: pages finish their rows in flight and hand the rest over. */
   draining?: AbortSignal;
+  /** Told of provider calls, cache lookups, budgets, rows written (the process's metrics). */
+  observers?: { lookups?: LookupObserver; pages?: PageObserver };
   providers: {
     /** Base URL of the platform's own providers (mock-enrichment): web research, and lookups without a vendors config. */
     baseUrl: string;
@@ -51,7 +54,16 @@ export interface ActivitiesForDatabaseOptions {
  * The platform's activities over PostgreSQL, a file blob store and the vendors. Call it once per
  * process: each vendor's rate budget is shared by every activity it returns.
  */
-export function createActivitiesForDatabase({ prisma, sealer, blobDir, stagingBatchRows, webhooks, providers, draining }: ActivitiesForDatabaseOptions) {
+export function createActivitiesForDatabase({
+  prisma,
+  sealer,
+  blobDir,
+  stagingBatchRows,
+  webhooks,
+  providers,
+  draining,
+  observers,
+}: ActivitiesForDatabaseOptions) {
   const cacheTtlMs = providers.cacheTtlMs ?? 30 * 24 * 3_600_000;
   const http = { baseUrl: providers.baseUrl, timeoutMs: providers.timeoutMs, headers: providers.headers };
   const vendors = providers.vendors ?? defaultVendorsConfig(providers.baseUrl);
@@ -64,6 +76,7 @@ export function createActivitiesForDatabase({ prisma, sealer, blobDir, stagingBa
     defaultBudget: { requestsPerSecond: providers.rateLimitPerSecond ?? 0, maxInFlight: providers.maxInFlight ?? 64 },
     budgets: providers.budgets,
     headers: providers.headers,
+    observer: observers?.lookups,
   });
   const providerCalls = new ProviderCallRepository(prisma);
   return createActivities({
@@ -86,6 +99,7 @@ export function createActivitiesForDatabase({ prisma, sealer, blobDir, stagingBa
     providerCalls,
     ledgers: new JobCallLedgers(providerCalls),
     draining,
+    pageObserver: observers?.pages,
   });
 }
 

@@ -10,7 +10,7 @@ import type {
 } from '@enrich/db';
 import type { JobCallLedgers } from './call-ledgers';
 import { createCustomerActivities } from './customers.activities';
-import { createEnrichmentActivities } from './enrichment.activities';
+import { createEnrichmentActivities, type PageObserver } from './enrichment.activities';
 import { createJobActivities } from './jobs.activities';
 import { createPaymentActivities } from './payments.activities';
 import { createPushActivities } from './push.activities';
@@ -48,6 +48,8 @@ export interface ActivityDeps {
   ledgers: Pick<JobCallLedgers, 'forJob'>;
   /** Aborted when the worker starts shutting down (pages hand their unstarted rows over). */
   draining?: AbortSignal;
+  /** Told of rows written and handed over (metrics). */
+  pageObserver?: PageObserver;
   /** Rows per multi-row insert while staging. */
   stagingBatchRows?: number;
 }
@@ -63,6 +65,7 @@ export function createActivities(deps: ActivityDeps) {
       rowsInFlight: deps.rowsInFlight,
       ledgers: deps.ledgers,
       draining: deps.draining,
+      observer: deps.pageObserver,
     }),
     ...createJobActivities({ ...deps, events: createJobEvents({ webhooks: deps.webhooks, options: deps.webhookOptions }) }),
     ...createPushActivities(deps),

@@ -40,9 +40,19 @@ export interface EnrichmentDeps {
    * (their calls are paid for), write them, and hand the rest of the page to the next attempt.
    */
   draining?: AbortSignal;
+  /** Told of rows written and handed over (metrics). */
+  observer?: PageObserver;
   /** Finished rows written together: this many, or whatever finished within `writeDelayMs`. */
   writeBatchRows?: number;
   writeDelayMs?: number;
+}
+
+/** What pages tell the process's metrics, as it happens. */
+export interface PageObserver {
+  /** Rows written (one transaction), by their final status. */
+  rowsWritten(statuses: readonly RowResult['status'][]): void;
+  /** Rows a page handed to another worker because this one is shutting down. */
+  handedOver(rows: number): void;
 }
 
 /** What a page reports: its rows' counts, and how its lookups were served. */
@@ -69,6 +79,7 @@ export function createEnrichmentActivities({
   rowsInFlight,
   ledgers,
   draining,
+  observer,
   writeBatchRows = 50,
   writeDelayMs = 250,
 }: EnrichmentDeps) {
@@ -106,6 +117,7 @@ export function createEnrichmentActivities({
         maxDelayMs: writeDelayMs,
         onWritten: (batch) => {
           written += batch.length;
+          observer?.rowsWritten(batch.map((row) => row.status));
           lastRow = Math.max(lastRow ?? 0, ...batch.map((row) => row.rowNumber));
           beat();
         },
@@ -134,6 +146,7 @@ export function createEnrichmentActivities({
       if (started < rows.length) {
         // The worker is draining: what finished is written; another worker takes the rest at once.
         log.info('page handed over: the worker is shutting down', { jobId, range, written, left: rows.length - started });
+        observer?.handedOver(rows.length - started);
         throw ApplicationFailure.create({
           message: `the worker shut down: ${rows.length - started} row(s) of rows ${range.from}-${range.to - 1} left pending for the next attempt`,
           type: FAILURE_TYPES.WORKER_SHUTDOWN,

@@ -9,7 +9,7 @@
 export { createActivities, type ActivityDeps, type Activities } from './create-activities';
 export type { StageJobInput, StageJobResult } from './staging.activities';
 export type { RefreshCustomersInput, RefreshCustomersResult } from './customers.activities';
-export type { EnrichPageInput, EnrichPageResult } from './enrichment.activities';
+export type { EnrichPageInput, EnrichPageResult, PageObserver } from './enrichment.activities';
 export { createActivitiesForDatabase, type ActivitiesForDatabaseOptions } from './activities-for-database';
 export type { SearchResult, PageFinding } from './research.activities';
 export type { ClosePushRequestInput } from './push.activities';

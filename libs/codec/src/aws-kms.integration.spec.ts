@@ -1,6 +1,7 @@
 import {
   CreateAliasCommand,
   CreateKeyCommand,
+  DisableKeyCommand,
   EnableKeyRotationCommand,
   GetKeyRotationStatusCommand,
   KMSClient,
@@ -96,6 +97,15 @@ describe('AwsKmsKeyProvider against the KMS emulator', () => {
     const decoded = await new EncryptionCodec({ keys: reader, namespace: 'default' }).decode(encoded);
     expect(decoded.map(fromPayload)).toEqual(Array.from({ length: 1_000 }, (_, i) => ({ i })));
     expect(reader.calls.unwrap).toBe(1);
+  });
+
+  it('answers a readiness check with DescribeKey only (no key used), and fails it once the key is disabled', async () => {
+    const key = await createKey();
+    const provider = new CountingKeyProvider(kmsProvider(await createAlias(key.id)));
+    await expect(provider.check()).resolves.toBeUndefined();
+    expect(provider.total).toBe(0);
+    await admin.send(new DisableKeyCommand({ KeyId: key.id }));
+    await expect(provider.check()).rejects.toThrow(/is Disabled, not Enabled/);
   });
 
   it('binds the encryption context: another namespace cannot unwrap', async () => {

@@ -143,6 +143,12 @@ export class AwsKmsKeyProvider implements KeyProvider {
     return matches(await this.resolveAllowlist(), keyId);
   }
 
+  /** DescribeKey of the current key: KMS answers and the key is enabled (no data key is made). */
+  async check(): Promise<void> {
+    const { KeyMetadata } = await this.client.send(new DescribeKeyCommand({ KeyId: this.keyId }));
+    if (KeyMetadata?.KeyState !== 'Enabled') throw new Error(`KMS key ${this.keyId} is ${KeyMetadata?.KeyState ?? 'unknown'}, not Enabled`);
+  }
+
   /** Destroys the KMS client if this provider created it. */
   destroy(): void {
     if (this.ownsClient) this.client.destroy();

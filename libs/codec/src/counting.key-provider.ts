@@ -33,6 +33,11 @@ export class CountingKeyProvider implements KeyProvider {
     this.calls.rewrap = 0;
   }
 
+  /** Delegates, uncounted: a readiness check uses no key. */
+  async check(): Promise<void> {
+    await this.inner.check?.();
+  }
+
   /** Counts, then delegates. */
   generateDataKey(context: EncryptionContext): Promise<GeneratedDataKey> {
     this.calls.generateDataKey += 1;

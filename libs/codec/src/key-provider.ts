@@ -38,4 +38,9 @@ export interface KeyProvider {
    * data key leaving the provider where it can help it; the context stays the same.
    */
   rewrap(wrapped: Uint8Array, keyId: string, context: EncryptionContext, targetKeyId?: string): Promise<WrappedDataKey>;
+  /**
+   * Resolves when the provider answers and its current key can be used, without using it (no data
+   * key made or opened): what a readiness probe asks. Absent: nothing to ask.
+   */
+  check?(): Promise<void>;
 }

@@ -30,6 +30,13 @@ describe('LocalKeyProvider', () => {
     expect(key.plaintext).toHaveLength(32);
   });
 
+  it('passes its readiness check once the key file names a current key, and fails it on a broken file', async () => {
+    await expect(new LocalKeyProvider({ keyFile }).check()).resolves.toBeUndefined();
+    const broken = join(dir, 'broken.json');
+    await writeFile(broken, '{not json');
+    await expect(new LocalKeyProvider({ keyFile: broken }).check()).rejects.toThrow();
+  });
+
   it('creates a single key when many first calls race, across instances too', async () => {
     const providers = [new LocalKeyProvider({ keyFile }), new LocalKeyProvider({ keyFile })];
     const keys = await Promise.all(Array.from({ length: 20 }, (_, i) => providers[i % 2].generateDataKey(context)));

@@ -55,6 +55,11 @@ export class LocalKeyProvider implements KeyProvider {
     this.keyFile = resolve(options.keyFile);
   }
 
+  /** The key file can be read and names a current key. */
+  async check(): Promise<void> {
+    await this.currentKeyId();
+  }
+
   /** The id of the key new data keys are wrapped under (creating the key file if needed). */
   async currentKeyId(): Promise<string> {
     return (await this.load(true)).current;

@@ -102,3 +102,14 @@ export function toTemporalConfig(env: {
 export function tlsPathsTogether(env: { TEMPORAL_TLS_CERT_PATH?: string; TEMPORAL_TLS_KEY_PATH?: string }): boolean {
   return Boolean(env.TEMPORAL_TLS_CERT_PATH) === Boolean(env.TEMPORAL_TLS_KEY_PATH);
 }
+
+/**
+ * The operations endpoint of a process that serves no HTTP of its own (the worker, the stream
+ * consumer): `/health`, `/ready` and `/metrics` on `OPS_HOST:OPS_PORT`.
+ */
+export const opsEnv = (defaultPort: number) => ({
+  OPS_PORT: port(defaultPort).describe(
+    'Port of the operations endpoint: /health, /ready (its dependencies answer) and /metrics (Prometheus); 0 = any free port (logged).',
+  ),
+  OPS_HOST: z.string().default('127.0.0.1').describe('Address the operations endpoint listens on (0.0.0.0 for probes and scrapes from outside the host).'),
+});

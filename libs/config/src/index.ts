@@ -31,6 +31,7 @@ export {
   postgresUrl,
   bool,
   kafkaBrokers,
+  opsEnv,
   temporalEnv,
   toTemporalConfig,
   tlsPathsTogether,

@@ -4,6 +4,11 @@
  * the JSON 404 for unknown routes, pino-http request logging with `x-request-id`, servers started
  * with deliberate timeouts, and graceful shutdown (a signal, then close with a grace period).
  *
+ * What every app shows its operators lives here too (`ops/`): {@link createLogger} (one JSON log
+ * format, personal fields redacted), Prometheus metrics ({@link createMetricsRegistry},
+ * {@link httpMetrics}), `/health` and `/ready` ({@link healthRoutes}), and {@link startOpsServer}
+ * for processes with no HTTP server of their own.
+ *
  * Apps keep their own errors (subclasses of {@link HttpError}) and choose messages through options.
  *
  * @module
@@ -32,3 +37,8 @@ export {
   type BearerAuthenticatorOptions,
 } from './auth/bearer-authenticator';
 export { JwtVerifier, InvalidTokenError, JwksUnavailableError, type JwtVerifierOptions, type JwtClaims } from './auth/jwt-verifier';
+export { createLogger, REDACTED_FIELDS, type LoggerOptions } from './ops/logger';
+export { createMetricsRegistry, httpMetrics, metricsRoute, LATENCY_BUCKETS } from './ops/metrics';
+export type { Registry } from 'prom-client';
+export { healthRoutes, runChecks, type ReadinessCheck, type HealthOptions, type CheckResult } from './ops/health';
+export { startOpsServer, type OpsServerOptions } from './ops/ops-server';

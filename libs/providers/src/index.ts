@@ -23,7 +23,15 @@ export {
 } from './errors';
 export { type HttpProviderOptions, postLookup, retryAfterMs, sendVendorRequest, type VendorReply } from './http';
 export { lookupKey } from './lookup-key';
-export { LookupService, type CallLedger, type LookupOutcome, type LookupServiceOptions, type ProviderClient } from './lookup-service';
+export {
+  LookupService,
+  type CallLedger,
+  type CallOutcome,
+  type LookupObserver,
+  type LookupOutcome,
+  type LookupServiceOptions,
+  type ProviderClient,
+} from './lookup-service';
 export { createLookupServices, type LookupServicesOptions } from './lookup-services';
 export { RateBudget, type RateBudgetOptions } from './rate-budget';
 export { DEFAULT_OUT_OF_CREDITS_PAUSE_MS, type ProviderLookup, VendorClient, type VendorClientOptions } from './vendor-client';

@@ -205,6 +205,47 @@ describe('LookupService', () => {
     expect(stats.vendors).toEqual({ demographics: { calls: 4, matches: 1, credits: 2 } });
   });
 
+  it('tells its observer how each request ended, with its latency, every cache hit and miss, and the budget in use', async () => {
+    const calls: Array<[string, string]> = [];
+    const cacheResults: boolean[] = [];
+    const budgets: number[] = [];
+    const client = provider((r) => {
+      if (r.email === 'busy@x.io') return new ProviderRateLimitedError('429', 'demographics', 1);
+      if (r.email === 'gone@x.io') return { kind: 'not_found', provider: 'demographics' };
+      return found(String(r.email));
+    });
+    const cache = new MemoryCache();
+    const service = new LookupService({
+      provider: client,
+      budget: new RateBudget({ requestsPerSecond: 0, maxInFlight: 4 }),
+      cache,
+      cacheTtlMs: 60_000,
+      callAttempts: 1,
+      sealer,
+      observer: {
+        called: (vendor, outcome, seconds) => {
+          expect(seconds).toBeGreaterThanOrEqual(0);
+          calls.push([vendor, outcome]);
+        },
+        cached: (_vendor, hit) => cacheResults.push(hit),
+        budget: (_vendor, usage) => {
+          expect(usage.maxInFlight).toBe(4);
+          budgets.push(usage.inFlight);
+        },
+      },
+    });
+    await service.lookupMany([record('a@x.io'), record('gone@x.io'), record('busy@x.io')], signal);
+    await service.lookupMany([record('a@x.io')], signal);
+    expect(calls.sort()).toEqual([
+      ['demographics', 'found'],
+      ['demographics', 'not_found'],
+      ['demographics', 'rate_limited'],
+    ]);
+    expect(cacheResults).toEqual([false, false, false, true]);
+    expect(Math.max(...budgets)).toBeGreaterThan(0);
+    expect(budgets.at(-1)).toBe(0);
+  });
+
   it('shares one call between concurrent batches asking for the same contact', async () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));

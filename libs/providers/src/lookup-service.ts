@@ -25,6 +25,19 @@ export interface CallLedger {
   record(vendor: string, usage: { calls?: number; lookups?: number; matches?: number; credits?: number }): Promise<void>;
 }
 
+/** How a request to a vendor ended, as metrics name it. */
+export type CallOutcome = 'found' | 'not_found' | 'rate_limited' | 'out_of_credits' | 'refused' | 'malformed' | 'rejected' | 'unavailable' | 'aborted';
+
+/** What a lookup service tells the process's metrics, as it happens (every method is cheap and synchronous). */
+export interface LookupObserver {
+  /** A request to `vendor` ended after `seconds`. */
+  called(vendor: string, outcome: CallOutcome, seconds: number): void;
+  /** A lookup was served from the cache (`true`) or had to go to the vendor (`false`). */
+  cached(vendor: string, hit: boolean): void;
+  /** The vendor's budget now: calls holding a slot, the most that may, calls waiting for one. */
+  budget(vendor: string, usage: { inFlight: number; maxInFlight: number; waiting: number }): void;
+}
+
 /** What a provider client must offer to be looked up through {@link LookupService}. */
 export interface ProviderClient {
   readonly name: string;
@@ -65,6 +78,8 @@ export interface LookupServiceOptions {
   callBackoffMs?: number;
   /** What the vendor charges; counted per vendor in the stats as calls are answered. */
   cost?: VendorCost;
+  /** Told of every request, cache lookup and budget change (metrics); none: nobody. */
+  observer?: LookupObserver;
   now?: () => number;
 }
 
@@ -125,6 +140,7 @@ export class LookupService {
         // Nothing to ask this provider with: no call, no cost, nothing cached.
         if (key === undefined) return Promise.resolve<LookupOutcome>({ kind: 'not_found', provider: provider.name, fromCache: false });
         const hit = cached[index];
+        if (this.cacheReads) this.options.observer?.cached(provider.name, hit !== undefined);
         if (hit) {
           if (stats) stats.cacheHits++;
           return fromCache(provider.name, hit, sealer);
@@ -177,14 +193,16 @@ export class LookupService {
           const held = this.held();
           if (held) return held;
           await ledger?.record(provider.name, { calls: 1, lookups: attempt === 1 ? 1 : 0 });
-          return provider.lookup(record, signal);
+          return this.observed(() => provider.lookup(record, signal));
         }, signal);
+        this.reportBudget();
         if (answer.kind === 'rejected' || answer.kind === 'unavailable') return answer;
         await this.count(stats, ledger, { calls: 1, answered: 1, matches: answer.kind === 'found' ? 1 : 0 });
         return answer.kind === 'found'
           ? { kind: 'found', fields: answer.fields, fromCache: false }
           : { kind: 'not_found', provider: answer.provider, fromCache: false };
       } catch (error) {
+        this.reportBudget();
         // An abort, or a bug: not the vendor's answer.
         if (!(error instanceof ProviderError)) throw error;
         await this.count(stats, ledger, { calls: 1, answered: error instanceof ProviderMalformedAnswerError ? 1 : 0, matches: 0 });
@@ -205,6 +223,31 @@ export class LookupService {
     }
   }
 
+  /** Runs one request, telling the observer how it ended and how long it took, and how full the budget is. */
+  private async observed(request: () => Promise<ProviderLookup>): Promise<ProviderLookup> {
+    const { observer, provider } = this.options;
+    if (!observer) return request();
+    const started = performance.now();
+    this.reportBudget();
+    let outcome: CallOutcome = 'aborted';
+    try {
+      const answer = await request();
+      outcome = answer.kind;
+      return answer;
+    } catch (error) {
+      outcome = callOutcome(error);
+      throw error;
+    } finally {
+      observer.called(provider.name, outcome, (performance.now() - started) / 1000);
+    }
+  }
+
+  /** How full the vendor's budget is now, for the observer. */
+  private reportBudget(): void {
+    const { observer, provider, budget } = this.options;
+    observer?.budget(provider.name, { ...budget.usage, waiting: budget.pending });
+  }
+
   /** Adds one call's usage and cost to the vendor's figures, and its matches and credits to the ledger (its call is there already). */
   private async count(
     stats: LookupStats | undefined,
@@ -216,6 +259,16 @@ export class LookupService {
     if (stats) addVendorUsage(stats, this.options.provider.name, { calls, matches, credits });
     if (ledger && (matches > 0 || credits > 0)) await ledger.record(this.options.provider.name, { matches, credits });
   }
+}
+
+/** How a failed request ended, as metrics name it. */
+function callOutcome(error: unknown): CallOutcome {
+  if (error instanceof ProviderRateLimitedError) return 'rate_limited';
+  if (error instanceof ProviderOutOfCreditsError) return 'out_of_credits';
+  if (error instanceof ProviderConfigurationError) return 'refused';
+  if (error instanceof ProviderMalformedAnswerError) return 'malformed';
+  if (error instanceof ProviderError) return isRetryable(error) ? 'unavailable' : 'rejected';
+  return 'aborted';
 }
 
 /**

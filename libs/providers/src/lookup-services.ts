@@ -1,7 +1,7 @@
 import type { FieldSealer } from '@enrich/codec';
 import type { LookupCacheRepository } from '@enrich/db';
 import { type BudgetSettings, providerBudgets } from './budgets';
-import { LookupService } from './lookup-service';
+import { type LookupObserver, LookupService } from './lookup-service';
 import { RateBudget } from './rate-budget';
 import { VendorClient } from './vendor-client';
 import type { VendorsConfig } from './vendors-config';
@@ -21,13 +21,15 @@ export interface LookupServicesOptions {
   budgets?: Readonly<Record<string, BudgetSettings>>;
   /** Headers on every vendor call (`x-mock-knobs` in tests). */
   headers?: Record<string, string>;
+  /** Told of every request, cache lookup and budget change (metrics). */
+  observer?: LookupObserver;
 }
 
 /**
  * One lookup service per vendor for the whole process (one rate budget each, shared by every
  * activity), and the waterfall over them.
  */
-export function createLookupServices({ vendors, sealer, cache, cacheTtlMs, timeoutMs, defaultBudget, budgets, headers }: LookupServicesOptions): {
+export function createLookupServices({ vendors, sealer, cache, cacheTtlMs, timeoutMs, defaultBudget, budgets, headers, observer }: LookupServicesOptions): {
   services: Record<string, LookupService>;
   waterfall: WaterfallOptions;
 } {
@@ -54,6 +56,7 @@ export function createLookupServices({ vendors, sealer, cache, cacheTtlMs, timeo
         cacheTtlMs,
         sealer,
         cost: vendor.cost,
+        observer,
       }),
     ]),
   );

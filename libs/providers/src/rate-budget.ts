@@ -51,6 +51,11 @@ export class RateBudget {
     return this.waiters.length;
   }
 
+  /** Calls holding a slot now, and the most that may. */
+  get usage(): { inFlight: number; maxInFlight: number } {
+    return { inFlight: this.inFlight, maxInFlight: this.options.maxInFlight };
+  }
+
   private async acquireSlot(signal?: AbortSignal): Promise<void> {
     if (this.inFlight < this.options.maxInFlight) {
       this.inFlight++;

@@ -146,8 +146,16 @@ describe('authentication, scopes and tenancy on every /v1 route', () => {
     expect(refused).toEqual([]);
   });
 
-  it('serves /health, /openapi.json and the /docs page without credentials, and the document states each route’s scopes', async () => {
-    await request(fixture.server).get('/health').expect(200);
+  it('serves /health, /ready, /metrics, /openapi.json and the /docs page without credentials, and the document states each route’s scopes', async () => {
+    await request(fixture.server).get('/health').expect(200, { status: 'ok' });
+    const ready = await request(fixture.server).get('/ready').expect(200);
+    expect(ready.body).toMatchObject({ status: 'ready', checks: { postgres: { ok: true }, temporal: { ok: true }, keys: { ok: true } } });
+    await request(fixture.server).get('/v1/jobs').expect(401);
+    const metrics = (await request(fixture.server).get('/metrics').expect(200)).text;
+    // By route pattern and status, never by id or key.
+    expect(metrics).toMatch(/http_requests_total\{method="GET",route="\/ready",status="200",service="api-gateway"\} \d+/);
+    expect(metrics).toMatch(/http_requests_total\{method="GET",route="unmatched",status="401",service="api-gateway"\} \d+/);
+    expect(metrics).not.toContain(fixture.apiKey);
     const { body } = await request(fixture.server).get('/openapi.json').expect(200);
     for (const route of routes) {
       const operation = body.paths[`/v1${route.path.replace(/:([A-Za-z]+)/g, '{$1}')}`]?.[route.method];

@@ -12,7 +12,7 @@ import {
   type Tenant,
   ProviderCallRepository,
 } from '@enrich/db';
-import { BearerAuthenticator, listen } from '@enrich/http';
+import { BearerAuthenticator, createMetricsRegistry, listen } from '@enrich/http';
 import { connectTemporal, createTestDatabase, createTestWorker, testCodec, testEnv, uniqueTaskQueue, type TestDatabase } from '@enrich/testing';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -118,6 +118,12 @@ export async function startGateway(options: {
     defaultRateLimit: options.rateLimit ?? 100_000,
     logger: pino({ level: 'silent' }),
     maxUploadBytes: options.maxUploadBytes,
+    metrics: createMetricsRegistry('api-gateway'),
+    readiness: {
+      postgres: () => db.prisma.$queryRaw`SELECT 1`,
+      temporal: () => temporal.connection.healthService.check({}),
+      keys: async () => testCodec().keys.provider.check?.(),
+    },
   };
   const app = createGatewayApp(appDeps);
   // The production defaults of the timeouts (HTTP_*_TIMEOUT_S).
