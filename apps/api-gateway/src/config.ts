@@ -1,4 +1,6 @@
 import {
+  blobStoreEnv,
+  toBlobStoreConfig,
   bool,
   checkCodecEnv,
   codecEnv,
@@ -30,7 +32,7 @@ export const gatewayEnvSchema = z
     HOST: z.string().default('127.0.0.1').describe('Address the REST API listens on.'),
     DATABASE_URL: postgresUrl.describe('PostgreSQL connection URL (migrated database).'),
     DATABASE_POOL_SIZE: positiveInt(10).describe('PostgreSQL connections in the pool.'),
-    BLOB_DIR: z.string().min(1).default(DEV_DEFAULTS.blobDir).describe('Where uploaded files are kept (shared with the worker).'),
+    ...blobStoreEnv,
     MAX_UPLOAD_MB: positiveInt(1024).describe('Largest accepted upload, in megabytes.'),
     HTTP_HEADERS_TIMEOUT_S: positiveInt(20).describe("Seconds a client may take to send a request's headers (slow clients are cut off)."),
     HTTP_REQUEST_TIMEOUT_S: positiveInt(1800).describe(
@@ -97,6 +99,7 @@ export const gatewayEnvSchema = z
     codec: toCodecConfig(env),
     database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
     blobDir: env.BLOB_DIR,
+    blobStore: toBlobStoreConfig(env),
     maxUploadBytes: env.MAX_UPLOAD_MB * 1024 * 1024,
     logLevel: env.LOG_LEVEL,
     pushIdleCloseSeconds: env.PUSH_IDLE_CLOSE_S,

@@ -3,7 +3,7 @@ import { createCodecKit } from '@enrich/codec';
 import {
   ApiKeyRepository,
   createPrismaClient,
-  FileBlobStore,
+  createBlobStore,
   JobExportRepository,
   JobRepository,
   PaymentEventRepository,
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
       jobs: new JobRepository(prisma),
       providerCalls: new ProviderCallRepository(prisma),
       exports: new JobExportRepository(prisma),
-      blobs: new FileBlobStore(config.blobDir),
+      blobs: createBlobStore(config.blobStore),
       temporal: temporalClient,
       sealer: codec.sealer,
       taskQueue: temporal.taskQueue,

@@ -1,4 +1,6 @@
 import {
+  blobStoreEnv,
+  toBlobStoreConfig,
   opsEnv,
   bool,
   checkCodecEnv,
@@ -32,7 +34,7 @@ export const workerEnvSchema = z
     DATABASE_URL: postgresUrl.describe('PostgreSQL connection URL (migrated database).'),
     DATABASE_POOL_SIZE: positiveInt(10).describe('PostgreSQL connections in the pool.'),
     MOCK_ENRICHMENT_URL: httpUrl(DEV_DEFAULTS.mockEnrichmentUrl).describe('Base URL of the data providers (mock-enrichment in dev and tests).'),
-    BLOB_DIR: z.string().min(1).default(DEV_DEFAULTS.blobDir).describe('Where uploaded files are kept until staged (shared with the gateway).'),
+    ...blobStoreEnv,
     VENDORS_CONFIG_FILE: z
       .string()
       .optional()
@@ -112,6 +114,7 @@ export const workerEnvSchema = z
       cacheTtlMs: env.LOOKUP_CACHE_TTL_HOURS * 3_600_000,
     },
     blobDir: env.BLOB_DIR,
+    blobStore: toBlobStoreConfig(env),
     staging: { batchRows: env.STAGING_BATCH_ROWS },
     worker: {
       maxConcurrentActivities: env.MAX_CONCURRENT_ACTIVITIES,

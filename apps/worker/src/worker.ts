@@ -6,14 +6,15 @@ import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/w
 import type { WorkerConfig } from './config';
 
 export interface EnrichmentWorkerOptions {
-  config: Pick<WorkerConfig, 'temporal' | 'blobDir' | 'staging' | 'vendors'> & {
-    /** The file's path is the config loader's concern; `vendors` is what it read. */
-    providers: Omit<WorkerConfig['providers'], 'vendorsFile'>;
-    /** The process-level memory settings (heap limit, malloc) are main.ts's concern, not the worker's. */
-    worker: Pick<WorkerConfig['worker'], 'maxConcurrentActivities' | 'maxConcurrentWorkflowTasks' | 'maxCachedWorkflows' | 'workflowBundlePath'>;
-    /** Absent: webhooks go to public addresses only. */
-    webhooks?: WorkerConfig['webhooks'];
-  };
+  config: Pick<WorkerConfig, 'temporal' | 'blobDir' | 'staging' | 'vendors'> &
+    Partial<Pick<WorkerConfig, 'blobStore'>> & {
+      /** The file's path is the config loader's concern; `vendors` is what it read. */
+      providers: Omit<WorkerConfig['providers'], 'vendorsFile'>;
+      /** The process-level memory settings (heap limit, malloc) are main.ts's concern, not the worker's. */
+      worker: Pick<WorkerConfig['worker'], 'maxConcurrentActivities' | 'maxConcurrentWorkflowTasks' | 'maxCachedWorkflows' | 'workflowBundlePath'>;
+      /** Absent: webhooks go to public addresses only. */
+      webhooks?: WorkerConfig['webhooks'];
+    };
   connection: NativeConnection;
   prisma: PrismaClient;
   /** Headers added to every provider call (API keys; `x-mock-knobs` in tests). */
@@ -43,6 +44,7 @@ export async function createEnrichmentWorker(options: EnrichmentWorkerOptions): 
     prisma,
     sealer: options.codec.sealer,
     blobDir: config.blobDir,
+    blobStore: config.blobStore,
     draining: draining.signal,
     observers: options.observers,
     stagingBatchRows: config.staging.batchRows,

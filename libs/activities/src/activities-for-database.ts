@@ -1,7 +1,8 @@
 import type { FieldSealer } from '@enrich/codec';
 import {
+  type BlobStoreSettings,
+  createBlobStore,
   CustomerRepository,
-  FileBlobStore,
   JobRepository,
   LookupCacheRepository,
   PaymentEventRepository,
@@ -21,6 +22,8 @@ export interface ActivitiesForDatabaseOptions {
   sealer: FieldSealer;
   /** Directory of the blob store holding uploads (shared with the gateway). */
   blobDir: string;
+  /** Where uploads are kept when not (only) `blobDir`: an S3 bucket shared with the gateways. */
+  blobStore?: BlobStoreSettings;
   /** Rows per multi-row insert while staging (default 1,000). */
   stagingBatchRows?: number;
   /** Where job events go: the client that starts delivery workflows, and which URLs they may reach. */
@@ -58,6 +61,7 @@ export function createActivitiesForDatabase({
   prisma,
   sealer,
   blobDir,
+  blobStore,
   stagingBatchRows,
   webhooks,
   providers,
@@ -83,7 +87,7 @@ export function createActivitiesForDatabase({
     jobs: new JobRepository(prisma),
     customers: new CustomerRepository(prisma),
     pushRequests: new PushRequestRepository(prisma),
-    blobs: new FileBlobStore(blobDir),
+    blobs: createBlobStore(blobStore ?? { dir: blobDir }),
     webhooks: new WebhookRepository(prisma),
     webhookOptions: webhooks,
     sealer,

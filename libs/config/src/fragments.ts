@@ -113,3 +113,40 @@ export const opsEnv = (defaultPort: number) => ({
   ),
   OPS_HOST: z.string().default('127.0.0.1').describe('Address the operations endpoint listens on (0.0.0.0 for probes and scrapes from outside the host).'),
 });
+
+/**
+ * Where uploads are kept: `BLOB_DIR` (a directory the gateway and the workers share: the embedded
+ * default) unless `BLOB_S3_BUCKET` names an S3 bucket, which gateways and workers on any host reach.
+ */
+export const blobStoreEnv = {
+  BLOB_DIR: z
+    .string()
+    .min(1)
+    .default(DEV_DEFAULTS.blobDir)
+    .describe('Where uploaded files are kept until staged, shared by the gateway and the workers (unless BLOB_S3_BUCKET is set).'),
+  BLOB_S3_BUCKET: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "S3 bucket of uploaded files, shared by gateways and workers on any host; unset = BLOB_DIR. Credentials and region: the AWS SDK's usual sources (AWS_REGION, AWS_ACCESS_KEY_ID, an instance role, ...).",
+    ),
+  BLOB_S3_PREFIX: z.string().default('').describe("Prefix of the uploads' object keys in BLOB_S3_BUCKET, e.g. enrich/."),
+  BLOB_S3_ENDPOINT: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:4566' })
+    .optional()
+    .describe("S3-compatible endpoint (MinIO, the dev stack's emulator), addressed path-style; unset = AWS S3."),
+};
+
+/** Where uploads are kept, as {@link toBlobStoreConfig} reads it: a directory, or an S3 bucket. */
+export interface BlobStoreConfig {
+  dir: string;
+  s3?: { bucket: string; prefix: string; endpoint?: string };
+}
+
+export function toBlobStoreConfig(env: { BLOB_DIR: string; BLOB_S3_BUCKET?: string; BLOB_S3_PREFIX: string; BLOB_S3_ENDPOINT?: string }): BlobStoreConfig {
+  return {
+    dir: env.BLOB_DIR,
+    ...(env.BLOB_S3_BUCKET ? { s3: { bucket: env.BLOB_S3_BUCKET, prefix: env.BLOB_S3_PREFIX, endpoint: env.BLOB_S3_ENDPOINT } } : {}),
+  };
+}

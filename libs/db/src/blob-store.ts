@@ -10,8 +10,9 @@ export class BlobNotFoundError extends Error {
 }
 
 /**
- * Uploaded files, kept until staged. A directory shared by the gateway and the workers; an S3 or
- * GCS store would implement the same three methods.
+ * Uploaded files, kept until staged: a directory shared by the gateway and the workers
+ * ({@link FileBlobStore}, the embedded default), or an S3 bucket they reach from any host
+ * (`S3BlobStore`).
  */
 export interface BlobStore {
   /** Streams `content` to `key`; the blob appears whole or not at all. Returns its size in bytes. */
@@ -21,6 +22,12 @@ export interface BlobStore {
 }
 
 const KEY = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;
+
+/** Throws {@link BlobNotFoundError} for a key no store accepts (empty parts, `..`, odd characters). */
+export function checkBlobKey(key: string): string {
+  if (!KEY.test(key) || key.includes('..')) throw new BlobNotFoundError(`invalid blob key: ${JSON.stringify(key)}`);
+  return key;
+}
 
 export class FileBlobStore implements BlobStore {
   private readonly root: string;
@@ -58,7 +65,6 @@ export class FileBlobStore implements BlobStore {
   }
 
   private pathOf(key: string): string {
-    if (!KEY.test(key) || key.includes('..')) throw new BlobNotFoundError(`invalid blob key: ${JSON.stringify(key)}`);
-    return join(this.root, key);
+    return join(this.root, checkBlobKey(key));
   }
 }

@@ -6,7 +6,9 @@
  */
 export { createPrismaClient, PrismaClient, Prisma, type DatabaseOptions } from './prisma-client';
 export { JobRepository, type NewJob, type JobSummary, type StagedRow, type PendingRow, type RowResult, type ResultRow } from './job.repository';
-export { FileBlobStore, BlobNotFoundError, type BlobStore } from './blob-store';
+export { FileBlobStore, BlobNotFoundError, checkBlobKey, type BlobStore } from './blob-store';
+export { S3BlobStore, type S3BlobStoreOptions } from './s3-blob-store';
+export { createBlobStore, type BlobStoreSettings } from './create-blob-store';
 export { CustomerRepository, type CustomerInput, type StaleCustomer, type CustomerRefresh } from './customer.repository';
 export { LookupCacheRepository, type CachedAnswer } from './lookup-cache.repository';
 export { ProviderCallRepository, type ProviderCallEntry, type BilledUsage } from './provider-call.repository';

@@ -35,6 +35,8 @@ export function startEnrichmentWorker(options: {
   stagingBatchRows?: number;
   /** Lookup vendors and their waterfall; default: the platform providers of the mock. */
   vendors?: VendorsConfig;
+  /** Uploads in an S3 bucket instead of `blobDir`. */
+  blobS3?: { bucket: string; prefix: string; endpoint?: string };
 }) {
   const env = testEnv();
   return createEnrichmentWorker({
@@ -51,6 +53,7 @@ export function startEnrichmentWorker(options: {
       },
       vendors: options.vendors,
       blobDir: options.blobDir ?? '/nonexistent',
+      ...(options.blobS3 ? { blobStore: { dir: options.blobDir ?? '/nonexistent', s3: options.blobS3 } } : {}),
       staging: { batchRows: options.stagingBatchRows ?? 1_000 },
       worker: { maxConcurrentActivities: 10, maxConcurrentWorkflowTasks: 10, maxCachedWorkflows: 50, workflowBundlePath: undefined },
     },
