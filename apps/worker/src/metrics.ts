@@ -7,7 +7,7 @@ import { Counter, Gauge, Histogram } from 'prom-client';
  * The worker's own metrics, on `registry` (served at the ops endpoint's /metrics): provider calls
  * by vendor and outcome with their latency, lookup-cache hits and misses, each vendor's budget in
  * use, rows written by status, rows handed over on shutdown. Temporal's own worker metrics (task
- * slots, poll latency, sticky cache) come from the SDK's Prometheus exporter (WORKER_SDK_METRICS_PORT).
+ * slots, poll latency, sticky cache) come from the SDK's Prometheus exporter (SDK_METRICS_PORT).
  */
 export function workerMetrics(registry: Registry): { lookups: LookupObserver; pages: PageObserver } {
   const registers = [registry];
