@@ -189,7 +189,7 @@ describe('payment stream under failures', () => {
     const stopWorker = await inProcessWorker(s.taskQueue, s.db);
     const stack = (command: string) =>
       promisify(execFile)('bash', ['tools/stack/stack.sh', command, '--profile', 'test'], { cwd: root, env: process.env, timeout: 180_000 });
-    const consumer = spawnApp(['node', 'apps/stream-consumer/dist/main.js'], s.consumerEnv);
+    const consumer = spawnApp(['node', 'apps/stream-consumer/dist/main.js'], { ...s.consumerEnv, LOG_LEVEL: 'info' });
     children.push(consumer);
     try {
       await eventually('some events stored', s.stored, (n) => n >= 150);
@@ -206,6 +206,9 @@ describe('payment stream under failures', () => {
       await stack('up');
       await s.settledExactly();
       expect(consumer.exitCode).toBeNull();
+    } catch (error) {
+      // What the consumer logged says whether it lost the group, the stream or its process.
+      throw new Error(`${String(error)}\nconsumer (exit ${consumer.exitCode ?? consumer.signalCode ?? 'none'}) logged:\n${consumer.output.join('')}`);
     } finally {
       await kill9(consumer);
       await stopWorker();

@@ -75,7 +75,19 @@ export class PaymentStreamConsumer {
 
   constructor(private readonly options: PaymentStreamOptions) {
     const { brokers, clientId, groupId } = options;
-    this.consumer = new Consumer({ clientId, groupId, bootstrapBrokers: brokers, sessionTimeout: 20_000, heartbeatInterval: 3_000 });
+    this.consumer = new Consumer({
+      clientId,
+      groupId,
+      bootstrapBrokers: brokers,
+      sessionTimeout: 20_000,
+      heartbeatInterval: 3_000,
+      // A broker restart or a leader change fails fetches for a while (connection refused, then
+      // FENCED_LEADER_EPOCH until the metadata is fresh): the client's default of 3 retries a second
+      // apart ended the stream, and the process, after 4 s. Retriable errors are retried for as long
+      // as they last, backing off to 10 s; a fatal one still ends the stream.
+      retries: true,
+      retryDelay: (_client, _operation, attempt) => Math.min(10_000, 250 * 2 ** Math.min(attempt, 6)),
+    });
     this.producer = new Producer({
       clientId: `${clientId}-dlq`,
       bootstrapBrokers: brokers,
