@@ -959,7 +959,7 @@ async function main(): Promise<void> {
     // ----- Platform.
     const platDb = await createTestDatabase(env.databaseUrl, env.templateDatabase);
     databases.push(platDb);
-    // OPS_PORT 0: the worker's operations endpoint on a free port, whatever else runs here.
+    // OPS_PORT 0: the worker's and consumer's operations endpoints on free ports, whatever else runs here.
     const temporalEnv = { TEMPORAL_ADDRESS: env.temporal.address, TEMPORAL_NAMESPACE: env.temporal.namespace, TEMPORAL_TASK_QUEUE: taskQueue, OPS_PORT: '0' };
     // start.sh passes its arguments to node. BENCH_WORKER_NODE_ARGS: extra node flags (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
     const worker = await startUntilOutput(

@@ -104,6 +104,7 @@ describe('payment stream under failures', () => {
       KAFKA_GROUP_ID: taskQueue,
       TEMPORAL_TASK_QUEUE: taskQueue,
       STREAM_MAX_IN_FLIGHT: '16',
+      OPS_PORT: '0',
     };
     return { taskQueue, topic, dlqTopic, db, stored, settledExactly, consumerEnv, size: valid.size };
   }

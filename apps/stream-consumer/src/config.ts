@@ -4,6 +4,7 @@ import {
   kafkaBrokers,
   loadConfig,
   logLevel,
+  opsEnv,
   positiveInt,
   temporalEnv,
   tlsPathsTogether,
@@ -37,6 +38,7 @@ export const streamConsumerEnvSchema = z
     STREAM_DRAIN_TIMEOUT_MS: positiveInt(30_000).describe(
       'On SIGTERM, how long the starts in flight may take before the consumer leaves them to be read again.',
     ),
+    ...opsEnv(9465),
     LOG_LEVEL: logLevel,
   })
   .refine(tlsPathsTogether, { message: 'set both or neither', path: ['TEMPORAL_TLS_CERT_PATH'] })
@@ -54,6 +56,7 @@ export const streamConsumerEnvSchema = z
     maxInFlight: env.STREAM_MAX_IN_FLIGHT,
     maxRunning: env.STREAM_MAX_RUNNING,
     drainTimeoutMs: env.STREAM_DRAIN_TIMEOUT_MS,
+    ops: { host: env.OPS_HOST, port: env.OPS_PORT },
     logLevel: env.LOG_LEVEL,
   }));
 

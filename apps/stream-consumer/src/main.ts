@@ -1,7 +1,8 @@
 import { createCodecKit } from '@enrich/codec';
 import { exitWithHelpIfAsked, temporalConnectionOptions } from '@enrich/config';
 import { Client, Connection } from '@temporalio/client';
-import pino from 'pino';
+import { closeServer, createLogger, createMetricsRegistry, startOpsServer } from '@enrich/http';
+import { Counter } from 'prom-client';
 import { loadStreamConsumerConfig, streamConsumerEnvSchema } from './config';
 import { PaymentStreamConsumer } from './payment-stream';
 
@@ -13,10 +14,10 @@ async function main(): Promise<void> {
     streamConsumerEnvSchema,
   );
   const config = loadStreamConsumerConfig();
-  const logger = pino({ level: config.logLevel, base: { service: 'stream-consumer' } });
+  const logger = createLogger({ service: 'stream-consumer', level: config.logLevel });
   const { temporal } = config;
   const connection = await Connection.connect(temporalConnectionOptions(temporal));
-  const { dataConverter, sealer } = createCodecKit(config.codec, { namespace: temporal.namespace });
+  const { dataConverter, sealer, keys } = createCodecKit(config.codec, { namespace: temporal.namespace });
   const client = new Client({ connection, namespace: temporal.namespace, dataConverter });
   const consumer = new PaymentStreamConsumer({
     ...config.kafka,
@@ -35,9 +36,31 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+  const registry = createMetricsRegistry('stream-consumer');
+  // The consumer's running totals, read at each scrape.
+  new Counter({
+    name: 'enrich_stream_messages_total',
+    help: 'Payment messages by what became of them: read, workflow started, duplicate (already started), dead-lettered; and offset commits.',
+    labelNames: ['result'],
+    registers: [registry],
+    collect() {
+      const { read, started, duplicates, deadLettered, commits } = consumer.stats;
+      this.reset();
+      this.inc({ result: 'read' }, read);
+      this.inc({ result: 'started' }, started);
+      this.inc({ result: 'duplicate' }, duplicates);
+      this.inc({ result: 'dead_lettered' }, deadLettered);
+      this.inc({ result: 'committed' }, commits);
+    },
+  });
+  const ops = await startOpsServer({
+    ...config.ops,
+    registry,
+    checks: { temporal: () => connection.healthService.check({}), keys: async () => keys.provider.check?.() },
+  });
   await consumer.start();
   logger.info(
-    { brokers: config.kafka.brokers, topic: config.kafka.topic, groupId: config.kafka.groupId, taskQueue: temporal.taskQueue },
+    { brokers: config.kafka.brokers, topic: config.kafka.topic, groupId: config.kafka.groupId, taskQueue: temporal.taskQueue, ops: ops.address() },
     'consuming payment events',
   );
   const progress = setInterval(() => logger.info(consumer.stats, 'progress'), 10_000);
@@ -45,6 +68,7 @@ async function main(): Promise<void> {
   await consumer.done();
   await stopping;
   clearInterval(progress);
+  await closeServer(ops);
   await connection.close();
 }
 
