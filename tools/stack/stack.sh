@@ -16,8 +16,10 @@ STACK_HOME="$REPO_ROOT/.stack"
 BIN_DIR="$STACK_HOME/bin"
 TEMPORAL_PY_DIR="$STACK_HOME/py/temporal"
 KMS_PY_DIR="$STACK_HOME/py/moto"
+DEPLOY_PY_DIR="$STACK_HOME/py/deploy"
 TEMPORAL_REQS="$SCRIPT_DIR/requirements-temporal.txt"
 KMS_REQS="$SCRIPT_DIR/requirements-kms.txt"
+DEPLOY_REQS="$SCRIPT_DIR/requirements-deploy.txt"
 TEMPORAL_BIN="$BIN_DIR/temporal"
 TEST_SERVER_BIN="$BIN_DIR/temporal-test-server"
 KAFKA_POM="$SCRIPT_DIR/kafka/pom.xml"
@@ -49,7 +51,8 @@ usage() {
 usage: bash tools/stack/stack.sh <command> [--profile demo|test]
 
 commands:
-  install   install Temporal CLI + test server, moto (KMS emulator), PostgreSQL, Kafka into .stack/
+  install   install Temporal CLI + test server, moto (KMS emulator), PostgreSQL, Kafka, and the
+            deploy checks' tools (Helm, kubernetes-validate, check-jsonschema) into .stack/
   up        install if needed, start Temporal, PostgreSQL, the KMS emulator and Kafka, wait for
             health, create the Kafka topics
   down      stop every service of the profile
@@ -330,6 +333,33 @@ python=$PYTHON_ID"
   log "kms (moto): $state: moto $(grep -o '^moto==.*' <<<"$want" | cut -d= -f3) on Python ${PYTHON_ID#* } -> $KMS_PY_DIR"
 }
 
+# Helm, kubernetes-validate and check-jsonschema for the static checks of deploy/ (no cluster, no
+# container engine): .stack/bin/helm, .stack/bin/kubernetes-validate, .stack/bin/check-jsonschema.
+install_deploy_tools() {
+  local want have_marker=""
+  want="$(pins_of "$DEPLOY_REQS")
+python=$PYTHON_ID"
+  [[ -r $DEPLOY_PY_DIR/$MARKER_NAME ]] && have_marker=$(<"$DEPLOY_PY_DIR/$MARKER_NAME")
+  local state="already present"
+  if [[ $have_marker != "$want" || ! -x $DEPLOY_PY_DIR/bin/helm || ! -d $DEPLOY_PY_DIR/kubernetes_validate || ! -d $DEPLOY_PY_DIR/check_jsonschema ]]; then
+    pip_install_target "$DEPLOY_PY_DIR" "$DEPLOY_REQS" "$want" "$PYTHON_EXE"
+    state="installed"
+  fi
+  mkdir -p "$BIN_DIR"
+  ln -sfn ../py/deploy/bin/helm "$BIN_DIR/helm"
+  # Wrappers, so each module runs on the Python it was installed for with its own packages only.
+  local tool module
+  for tool in kubernetes-validate check-jsonschema; do
+    module=${tool//-/_}
+    cat >"$BIN_DIR/$tool" <<WRAPPER
+#!/usr/bin/env bash
+PYTHONPATH="\$(cd "\$(dirname "\${BASH_SOURCE[0]}")/../py/deploy" && pwd)" exec "$PYTHON_EXE" -m $module "\$@"
+WRAPPER
+    chmod +x "$BIN_DIR/$tool"
+  done
+  log "deploy checks: $state: helm $("$BIN_DIR/helm" version --short 2>/dev/null), kubernetes-validate $(grep -o '^kubernetes-validate==.*' <<<"$want" | cut -d= -f3), check-jsonschema $(grep -o '^check-jsonschema==.*' <<<"$want" | cut -d= -f3) -> $BIN_DIR"
+}
+
 # Newest /usr/lib/postgresql/N/bin that has the server tools.
 find_pg_bin() {
   local dir
@@ -413,6 +443,7 @@ cmd_install() {
   PYTHON_EXE=${PYTHON_ID% *}
   install_temporal
   install_kms
+  install_deploy_tools
   install_postgres
   install_kafka
 }
