@@ -15,7 +15,7 @@ import {
   ProviderCallRepository,
 } from '@enrich/db';
 import { Client, Connection } from '@temporalio/client';
-import { BearerAuthenticator, closeServer, createLogger, createMetricsRegistry, listen, nextShutdownSignal } from '@enrich/http';
+import { BearerAuthenticator, closeServer, createLogger, createMetricsRegistry, keyProviderCallsMetric, listen, nextShutdownSignal } from '@enrich/http';
 import { createGatewayApp } from './app';
 import { ApiKeyVerifier } from './auth/api-key.verifier';
 import { jwtPrincipals } from './auth/jwt.verifier';
@@ -45,6 +45,8 @@ async function main(): Promise<void> {
   });
   try {
     const codec = createCodecKit(config.codec, { namespace: temporal.namespace });
+    const metrics = createMetricsRegistry('api-gateway');
+    keyProviderCallsMetric(metrics, codec.keys.providerCalls);
     const temporalClient = new Client({ connection, namespace: temporal.namespace, dataConverter: codec.dataConverter });
     const jobs = new JobsService({
       jobs: new JobRepository(prisma),
@@ -105,7 +107,7 @@ async function main(): Promise<void> {
       defaultRateLimit: config.auth.defaultRateLimit,
       logger,
       maxUploadBytes: config.maxUploadBytes,
-      metrics: createMetricsRegistry('api-gateway'),
+      metrics,
       readiness: {
         postgres: () => prisma.$queryRaw`SELECT 1`,
         temporal: () => connection.healthService.check({}),

@@ -1,6 +1,6 @@
 import { createDataKeyCache } from '@enrich/codec';
 import { exitWithHelpIfAsked } from '@enrich/config';
-import { closeServer, createLogger, createMetricsRegistry, listen, nextShutdownSignal, SMALL_REQUEST_TIMEOUTS } from '@enrich/http';
+import { closeServer, createLogger, createMetricsRegistry, keyProviderCallsMetric, listen, nextShutdownSignal, SMALL_REQUEST_TIMEOUTS } from '@enrich/http';
 import { createCodecServerApp } from './app';
 import { codecAuthenticator } from './auth/authenticator';
 import { NamespaceCodecs } from './codec/namespace-codecs';
@@ -15,6 +15,8 @@ async function main(): Promise<void> {
   const config = loadCodecServerConfig();
   const logger = createLogger({ service: 'codec-server', level: config.logLevel });
   const keys = createDataKeyCache(config.codec);
+  const metrics = createMetricsRegistry('codec-server');
+  keyProviderCallsMetric(metrics, keys.providerCalls);
   try {
     const app = createCodecServerApp({
       authenticator: codecAuthenticator(config.auth),
@@ -22,7 +24,7 @@ async function main(): Promise<void> {
       corsOrigins: config.cors.origins,
       maxBodyBytes: config.maxBodyBytes,
       logger,
-      metrics: createMetricsRegistry('codec-server'),
+      metrics,
       readiness: { keys: async () => keys.provider.check?.() },
     });
     // Small JSON requests only: seconds are plenty for any of them.

@@ -1,8 +1,7 @@
 import { createCodecKit } from '@enrich/codec';
 import { exitWithHelpIfAsked, temporalConnectionOptions } from '@enrich/config';
 import { Client, Connection } from '@temporalio/client';
-import { closeServer, createLogger, createMetricsRegistry, startOpsServer } from '@enrich/http';
-import { Counter } from 'prom-client';
+import { closeServer, createLogger, createMetricsRegistry, keyProviderCallsMetric, startOpsServer, totalsCounter } from '@enrich/http';
 import { loadStreamConsumerConfig, streamConsumerEnvSchema } from './config';
 import { PaymentStreamConsumer } from './payment-stream';
 
@@ -38,21 +37,22 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => stop('SIGINT'));
   const registry = createMetricsRegistry('stream-consumer');
   // The consumer's running totals, read at each scrape.
-  new Counter({
+  totalsCounter(registry, {
     name: 'enrich_stream_messages_total',
     help: 'Payment messages by what became of them: read, workflow started, duplicate (already started), dead-lettered; and offset commits.',
     labelNames: ['result'],
-    registers: [registry],
-    collect() {
+    read: () => {
       const { read, started, duplicates, deadLettered, commits } = consumer.stats;
-      this.reset();
-      this.inc({ result: 'read' }, read);
-      this.inc({ result: 'started' }, started);
-      this.inc({ result: 'duplicate' }, duplicates);
-      this.inc({ result: 'dead_lettered' }, deadLettered);
-      this.inc({ result: 'committed' }, commits);
+      return [
+        [{ result: 'read' }, read],
+        [{ result: 'started' }, started],
+        [{ result: 'duplicate' }, duplicates],
+        [{ result: 'dead_lettered' }, deadLettered],
+        [{ result: 'committed' }, commits],
+      ];
     },
   });
+  keyProviderCallsMetric(registry, keys.providerCalls);
   const ops = await startOpsServer({
     ...config.ops,
     registry,

@@ -4,7 +4,7 @@ import { createPrismaClient } from '@enrich/db';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { closeServer, createLogger, createMetricsRegistry, startOpsServer } from '@enrich/http';
+import { closeServer, createLogger, createMetricsRegistry, keyProviderCallsMetric, startOpsServer } from '@enrich/http';
 import type pino from 'pino';
 import { loadWorkerConfig, workerEnvSchema } from './config';
 import { currentMemorySettings, memorySettingsWarnings } from './memory-settings';
@@ -43,6 +43,7 @@ async function main(): Promise<void> {
     const workflowBundlePath = config.worker.workflowBundlePath ?? (existsSync(prebuilt) ? prebuilt : undefined);
     const codec = createCodecKit(config.codec, { namespace: temporal.namespace });
     const registry = createMetricsRegistry('worker');
+    keyProviderCallsMetric(registry, codec.keys.providerCalls);
     const ops = await startOpsServer({
       ...config.ops,
       registry,

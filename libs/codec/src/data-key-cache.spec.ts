@@ -62,6 +62,15 @@ describe('DataKeyCache', () => {
     expect(keyIds.size).toBe(1);
   });
 
+  it('counts its provider calls by operation and outcome (what enrich_key_provider_calls_total exports)', async () => {
+    const { cache } = setup();
+    const [stranger] = await wrappedKeys(1);
+    for (let i = 0; i < 100; i++) await cache.withEncryptionKey(context, () => undefined);
+    for (let i = 0; i < 3; i++) await cache.withDecryptionKey(stranger!.wrapped, stranger!.keyId, context, () => undefined);
+    await expect(cache.withDecryptionKey(stranger!.wrapped, 'no-such-key', context, () => undefined)).rejects.toThrow();
+    expect(cache.providerCalls).toEqual({ generateDataKey: { ok: 1, error: 0 }, unwrap: { ok: 1, error: 1 } });
+  });
+
   it('generates a new data key every maxUses encryptions', async () => {
     const { provider, cache } = setup({ maxUses: 10 });
     for (let i = 0; i < 10_000; i++) await cache.withEncryptionKey(context, () => undefined);

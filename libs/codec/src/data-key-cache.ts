@@ -83,6 +83,14 @@ export class DataKeyCache {
   /** Insertion order is recency order: the first key is the least recently used. */
   private readonly unwrapped = new Map<string, Entry>();
   private readonly unwrapping = new Map<string, Flight>();
+  /**
+   * Calls this cache made to the provider, by operation and outcome (`ok`, `error`): what the
+   * apps export as `enrich_key_provider_calls_total`, and how to see that the cache keeps them rare.
+   */
+  readonly providerCalls = {
+    generateDataKey: { ok: 0, error: 0 },
+    unwrap: { ok: 0, error: 0 },
+  };
   /** The last decryption hit: most decodes in a row use the same data key, and this skips building its cache key. */
   private lastHit: { context: EncryptionContext; keyId: string; wrapped: Buffer; entry: Entry } | undefined;
 
@@ -107,7 +115,7 @@ export class DataKeyCache {
       const entry = await this.join(
         this.generating,
         slot,
-        () => this.provider.generateDataKey(context),
+        () => this.counted('generateDataKey', this.provider.generateDataKey(context)),
         (key) => this.installGenerated(slot, context, key),
       );
       try {
@@ -134,7 +142,7 @@ export class DataKeyCache {
     const entry = await this.join(
       this.unwrapping,
       key,
-      () => this.provider.unwrap(wrapped, keyId, context),
+      () => this.counted('unwrap', this.provider.unwrap(wrapped, keyId, context)),
       (plaintext) => this.installUnwrapped(key, keyId, wrapped, plaintext),
     );
     try {
@@ -142,6 +150,20 @@ export class DataKeyCache {
     } finally {
       this.release(entry);
     }
+  }
+
+  private counted<T>(operation: keyof DataKeyCache['providerCalls'], call: Promise<T>): Promise<T> {
+    const counts = this.providerCalls[operation];
+    return call.then(
+      (result) => {
+        counts.ok += 1;
+        return result;
+      },
+      (error: unknown) => {
+        counts.error += 1;
+        throw error;
+      },
+    );
   }
 
   /** Retires (and zeroes) every expired key now rather than at the next lookup. */

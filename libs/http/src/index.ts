@@ -38,7 +38,15 @@ export {
 } from './auth/bearer-authenticator';
 export { JwtVerifier, InvalidTokenError, JwksUnavailableError, type JwtVerifierOptions, type JwtClaims } from './auth/jwt-verifier';
 export { createLogger, REDACTED_FIELDS, type LoggerOptions } from './ops/logger';
-export { createMetricsRegistry, httpMetrics, metricsRoute, LATENCY_BUCKETS } from './ops/metrics';
+export {
+  createMetricsRegistry,
+  httpMetrics,
+  keyProviderCallsMetric,
+  metricsRoute,
+  totalsCounter,
+  LATENCY_BUCKETS,
+  type KeyProviderCallCounts,
+} from './ops/metrics';
 export type { Registry } from 'prom-client';
 export { healthRoutes, runChecks, type ReadinessCheck, type HealthOptions, type CheckResult } from './ops/health';
 export { startOpsServer, type OpsServerOptions } from './ops/ops-server';

@@ -56,3 +56,43 @@ export function metricsRoute(registry: Registry): RequestHandler {
     }, next);
   };
 }
+
+/**
+ * A counter whose values are running totals kept elsewhere (a consumer's stats, a cache's call
+ * counts), read at each scrape: `read()` returns each label set with its total so far.
+ */
+export function totalsCounter<L extends string>(
+  registry: Registry,
+  options: { name: string; help: string; labelNames: readonly L[]; read: () => Array<[Partial<Record<L, string>>, number]> },
+): Counter<L> {
+  const { read, ...definition } = options;
+  return new Counter<L>({
+    ...definition,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [labels, total] of read()) this.inc(labels, total);
+    },
+  });
+}
+
+/** Key-provider calls of a data-key cache (`DataKeyCache.providerCalls`), by operation and outcome. */
+export type KeyProviderCallCounts = Record<string, { ok: number; error: number }>;
+
+/**
+ * `enrich_key_provider_calls_total{operation, outcome}`: the calls to KMS (or the local key file)
+ * behind the data-key cache; each one costs a KMS request, so they should stay rare.
+ */
+export function keyProviderCallsMetric(registry: Registry, calls: KeyProviderCallCounts): Counter<'operation' | 'outcome'> {
+  const snakeCase = (name: string) => name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+  return totalsCounter(registry, {
+    name: 'enrich_key_provider_calls_total',
+    help: 'Calls to the key provider (KMS) made by the data-key cache, by operation (generate_data_key, unwrap) and outcome (ok, error).',
+    labelNames: ['operation', 'outcome'],
+    read: () =>
+      Object.entries(calls).flatMap(([operation, { ok, error }]): Array<[Record<'operation' | 'outcome', string>, number]> => [
+        [{ operation: snakeCase(operation), outcome: 'ok' }, ok],
+        [{ operation: snakeCase(operation), outcome: 'error' }, error],
+      ]),
+  });
+}

@@ -2,7 +2,7 @@ import express from 'express';
 import request from 'supertest';
 import { createLogger } from './logger';
 import { healthRoutes } from './health';
-import { createMetricsRegistry, httpMetrics, metricsRoute } from './metrics';
+import { createMetricsRegistry, httpMetrics, keyProviderCallsMetric, metricsRoute, totalsCounter } from './metrics';
 import { startOpsServer } from './ops-server';
 import { closeServer } from '../shutdown';
 
@@ -63,6 +63,24 @@ describe('httpMetrics', () => {
     expect(text).not.toContain('a1');
     expect(text).toContain('process_cpu_user_seconds_total');
     expect(text).toContain('http_request_duration_seconds_bucket');
+  });
+});
+
+describe('totalsCounter and keyProviderCallsMetric', () => {
+  it('export the running totals kept elsewhere as they are at each scrape', async () => {
+    const registry = createMetricsRegistry('svc');
+    const stats = { read: 1 };
+    totalsCounter(registry, { name: 'things_total', help: 'Things.', labelNames: ['result'], read: () => [[{ result: 'read' }, stats.read]] });
+    const calls = { generateDataKey: { ok: 2, error: 0 }, unwrap: { ok: 5, error: 1 } };
+    keyProviderCallsMetric(registry, calls);
+    expect(await registry.metrics()).toContain('things_total{result="read",service="svc"} 1');
+    stats.read = 7;
+    calls.unwrap.ok = 6;
+    const text = await registry.metrics();
+    expect(text).toContain('things_total{result="read",service="svc"} 7');
+    expect(text).toContain('enrich_key_provider_calls_total{operation="generate_data_key",outcome="ok",service="svc"} 2');
+    expect(text).toContain('enrich_key_provider_calls_total{operation="unwrap",outcome="ok",service="svc"} 6');
+    expect(text).toContain('enrich_key_provider_calls_total{operation="unwrap",outcome="error",service="svc"} 1');
   });
 });
 
