@@ -24,6 +24,7 @@ import { gatewayEnvSchema, loadGatewayConfig } from './config';
 import { JobsService } from './jobs/jobs.service';
 import { PushRequestsService } from './requests/push-requests.service';
 import { PaymentsService } from './payments/payments.service';
+import { paymentQuarantineMetric } from './payments/quarantine-metric';
 import { WebhooksService } from './webhooks/webhooks.service';
 
 /** The realm of the gateway's `WWW-Authenticate` challenges. */
@@ -73,11 +74,13 @@ async function main(): Promise<void> {
       taskQueue: temporal.taskQueue,
       allowPrivateUrls: config.webhooks.allowPrivateUrls,
     });
+    const paymentEvents = new PaymentEventRepository(prisma);
+    paymentQuarantineMetric(metrics, paymentEvents);
     // Payment events belong to no tenant: their review desk is served only when the operators' tenant is named.
     const payments = config.paymentsOperatorTenant
       ? new PaymentsService({
           operatorTenant: config.paymentsOperatorTenant,
-          payments: new PaymentEventRepository(prisma),
+          payments: paymentEvents,
           temporal: temporalClient,
           sealer: codec.sealer,
         })

@@ -1,4 +1,5 @@
 import { FileBlobStore } from '@enrich/db';
+import { createMetricsRegistry, type Registry } from '@enrich/http';
 import { customersCsv, testEnv, uniqueTaskQueue, testCodec } from '@enrich/testing';
 import type { BatchEnrichmentInput, BatchProgress, batchEnrichmentWorkflow } from '@enrich/workflows';
 import { Client, WorkflowFailedError } from '@temporalio/client';
@@ -19,6 +20,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Readable } from 'node:stream';
+import { workerMetrics } from './metrics';
 import { startEnrichmentWorker, type MockKnobs } from './test-support/enrichment-worker';
 import { jobSuite } from './test-support/job-suite';
 
@@ -37,7 +39,7 @@ describe('batchEnrichmentWorkflow', () => {
     return (await suite.jobs.create({ sourceName: 'test.csv', blobKey, fields: ['demographics'] })).id;
   }
 
-  function startWorker(taskQueue: string, knobs?: MockKnobs, stagingBatchRows?: number, apiKey?: string) {
+  function startWorker(taskQueue: string, knobs?: MockKnobs, stagingBatchRows?: number, apiKey?: string, registry?: Registry) {
     return startEnrichmentWorker({
       connection: suite.temporal.nativeConnection,
       prisma: suite.db.prisma,
@@ -46,14 +48,18 @@ describe('batchEnrichmentWorkflow', () => {
       knobs,
       stagingBatchRows,
       apiKey,
+      observers: registry ? workerMetrics(registry) : undefined,
     });
   }
 
   /** Stores `csv` as a job's upload and runs the workflow to completion on a fresh worker. */
-  async function runJob(csv: string | Buffer, options: { knobs?: MockKnobs; workflow?: Partial<BatchEnrichmentInput>; apiKey?: string } = {}) {
+  async function runJob(
+    csv: string | Buffer,
+    options: { knobs?: MockKnobs; workflow?: Partial<BatchEnrichmentInput>; apiKey?: string; metrics?: Registry } = {},
+  ) {
     const jobId = await createJob(csv);
     const taskQueue = uniqueTaskQueue('batch');
-    const worker = await startWorker(taskQueue, options.knobs, undefined, options.apiKey);
+    const worker = await startWorker(taskQueue, options.knobs, undefined, options.apiKey, options.metrics);
     const workflowId = jobWorkflowId(jobId);
     const outcome = await worker.runUntil(async () => {
       const handle = await suite.temporal.client.workflow.start<typeof batchEnrichmentWorkflow>('batchEnrichmentWorkflow', {
@@ -111,9 +117,14 @@ describe('batchEnrichmentWorkflow', () => {
     const csv = customersCsv({ rows: 23, seed: 7, eol: '\r\n' }) + 'C-bad-1,not-an-email,Eve,Doe,12345,Acme\r\nC-bad-2,short@example.com\r\n';
     // The second demographics vendor knows nobody here: rows the first does not know stay not found.
     const knobs = { notFoundRate: 0.2, latencyMs: 0, jitterMs: 0, providers: { 'people-data': { notFoundRate: 1 } } };
-    const { jobId, counts, error } = await runJob(csv, { knobs });
+    const metrics = createMetricsRegistry('worker');
+    const { jobId, counts, error } = await runJob(csv, { knobs, metrics });
     expect(error).toBeUndefined();
     expect(counts).toMatchObject({ total: 25, quarantined: 2, pending: 0, failed: 0 });
+    // The worker's metrics saw the file staged once, its two bad lines quarantined.
+    const exported = await metrics.metrics();
+    expect(exported).toContain('enrich_rows_staged_total{status="pending",service="worker"} 23');
+    expect(exported).toContain('enrich_rows_staged_total{status="quarantined",service="worker"} 2');
     expect((counts?.enriched ?? 0) + (counts?.notFound ?? 0)).toBe(23);
     expect(counts?.notFound).toBeGreaterThan(0);
 

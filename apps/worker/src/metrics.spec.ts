@@ -21,15 +21,16 @@ describe('worker metrics and the dashboard', () => {
     expect(queried.filter((name) => !registered.has(name))).toEqual([]);
   });
 
-  it('counts calls by vendor and outcome, cache hits and misses, budget use and rows by status', async () => {
+  it('counts calls by vendor and outcome, cache hits and misses, budget use, rows staged and rows by status', async () => {
     const registry = createMetricsRegistry('worker');
-    const { lookups, pages } = workerMetrics(registry);
+    const { lookups, pages, staging } = workerMetrics(registry);
     lookups.called('demographics', 'found', 0.12);
     lookups.called('demographics', 'rate_limited', 0.01);
     lookups.cached('demographics', true);
     lookups.budget('demographics', { inFlight: 3, maxInFlight: 64, waiting: 2 });
     pages.rowsWritten(['ENRICHED', 'ENRICHED', 'NOT_FOUND']);
     pages.handedOver(7);
+    staging.staged({ total: 25, quarantined: 2 });
     const text = await registry.metrics();
     expect(text).toContain('enrich_provider_calls_total{vendor="demographics",outcome="found",service="worker"} 1');
     expect(text).toContain('enrich_provider_call_duration_seconds_bucket{le="0.25",service="worker",vendor="demographics",outcome="found"} 1');
@@ -38,5 +39,7 @@ describe('worker metrics and the dashboard', () => {
     expect(text).toContain('enrich_provider_budget_waiting{vendor="demographics",service="worker"} 2');
     expect(text).toContain('enrich_rows_written_total{status="ENRICHED",service="worker"} 2');
     expect(text).toContain('enrich_rows_handed_over_total{service="worker"} 7');
+    expect(text).toContain('enrich_rows_staged_total{status="pending",service="worker"} 23');
+    expect(text).toContain('enrich_rows_staged_total{status="quarantined",service="worker"} 2');
   });
 });

@@ -1,4 +1,4 @@
-import type { PageObserver } from '@enrich/activities';
+import type { PageObserver, StagingObserver } from '@enrich/activities';
 import { LATENCY_BUCKETS, type Registry } from '@enrich/http';
 import type { LookupObserver } from '@enrich/providers';
 import { Counter, Gauge, Histogram } from 'prom-client';
@@ -6,10 +6,11 @@ import { Counter, Gauge, Histogram } from 'prom-client';
 /**
  * The worker's own metrics, on `registry` (served at the ops endpoint's /metrics): provider calls
  * by vendor and outcome with their latency, lookup-cache hits and misses, each vendor's budget in
- * use, rows written by status, rows handed over on shutdown. Temporal's own worker metrics (task
+ * use, rows staged from files (pending or quarantined), rows written by status, rows handed over
+ * on shutdown. Temporal's own worker metrics (task
  * slots, poll latency, sticky cache) come from the SDK's Prometheus exporter (SDK_METRICS_PORT).
  */
-export function workerMetrics(registry: Registry): { lookups: LookupObserver; pages: PageObserver } {
+export function workerMetrics(registry: Registry): { lookups: LookupObserver; pages: PageObserver; staging: StagingObserver } {
   const registers = [registry];
   const calls = new Counter({
     name: 'enrich_provider_calls_total',
@@ -43,6 +44,12 @@ export function workerMetrics(registry: Registry): { lookups: LookupObserver; pa
     labelNames: ['vendor'],
     registers,
   });
+  const staged = new Counter({
+    name: 'enrich_rows_staged_total',
+    help: 'Rows staged from uploaded files: pending (to enrich) or quarantined (unreadable, kept with their line and reason).',
+    labelNames: ['status'],
+    registers,
+  });
   const rows = new Counter({ name: 'enrich_rows_written_total', help: 'Rows written with their final status.', labelNames: ['status'], registers });
   const handedOver = new Counter({
     name: 'enrich_rows_handed_over_total',
@@ -62,6 +69,12 @@ export function workerMetrics(registry: Registry): { lookups: LookupObserver; pa
         budgetInFlight.set({ vendor }, usage.inFlight);
         budgetMax.set({ vendor }, usage.maxInFlight);
         budgetWaiting.set({ vendor }, usage.waiting);
+      },
+    },
+    staging: {
+      staged({ total, quarantined }) {
+        staged.inc({ status: 'pending' }, total - quarantined);
+        staged.inc({ status: 'quarantined' }, quarantined);
       },
     },
     pages: {

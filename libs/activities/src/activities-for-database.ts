@@ -13,6 +13,7 @@ import {
 } from '@enrich/db';
 import { type BudgetSettings, createLookupServices, defaultVendorsConfig, type LookupObserver, type VendorsConfig } from '@enrich/providers';
 import type { PageObserver } from './enrichment.activities';
+import type { StagingObserver } from './staging.activities';
 import { JobCallLedgers } from './call-ledgers';
 import { createActivities } from './create-activities';
 import type { WebhookOptions } from './webhooks.activities';
@@ -31,7 +32,7 @@ export interface ActivitiesForDatabaseOptions {
   /** Aborted when the worker starts shutting down: pages finish their rows in flight and hand the rest over. */
   draining?: AbortSignal;
   /** Told of provider calls, cache lookups, budgets, rows written (the process's metrics). */
-  observers?: { lookups?: LookupObserver; pages?: PageObserver };
+  observers?: { lookups?: LookupObserver; pages?: PageObserver; staging?: StagingObserver };
   providers: {
     /** Base URL of the platform's own providers (mock-enrichment): web research, and lookups without a vendors config. */
     baseUrl: string;
@@ -104,6 +105,7 @@ export function createActivitiesForDatabase({
     ledgers: new JobCallLedgers(providerCalls),
     draining,
     pageObserver: observers?.pages,
+    stagingObserver: observers?.staging,
   });
 }
 

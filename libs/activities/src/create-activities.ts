@@ -16,7 +16,7 @@ import { createPaymentActivities } from './payments.activities';
 import { createPushActivities } from './push.activities';
 import { createResearchActivities } from './research.activities';
 import type { HttpProviderOptions, LookupService, WaterfallOptions } from '@enrich/providers';
-import { createStagingActivities } from './staging.activities';
+import { createStagingActivities, type StagingObserver } from './staging.activities';
 import { createJobEvents, createWebhookActivities, type WebhookOptions } from './webhooks.activities';
 
 /** Everything the activities need from the process that hosts them. */
@@ -50,6 +50,8 @@ export interface ActivityDeps {
   draining?: AbortSignal;
   /** Told of rows written and handed over (metrics). */
   pageObserver?: PageObserver;
+  /** Told of each staged file's rows and quarantined rows (metrics). */
+  stagingObserver?: StagingObserver;
   /** Rows per multi-row insert while staging. */
   stagingBatchRows?: number;
 }
@@ -57,7 +59,7 @@ export interface ActivityDeps {
 /** Builds the worker's activities over their dependencies (samples-typescript style). */
 export function createActivities(deps: ActivityDeps) {
   return {
-    ...createStagingActivities({ ...deps, insertBatchSize: deps.stagingBatchRows }),
+    ...createStagingActivities({ ...deps, insertBatchSize: deps.stagingBatchRows, observer: deps.stagingObserver }),
     ...createEnrichmentActivities({
       jobs: deps.jobs,
       waterfall: deps.waterfall,

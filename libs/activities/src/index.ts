@@ -10,6 +10,7 @@ export { createActivities, type ActivityDeps, type Activities } from './create-a
 export type { StageJobInput, StageJobResult } from './staging.activities';
 export type { RefreshCustomersInput, RefreshCustomersResult } from './customers.activities';
 export type { EnrichPageInput, EnrichPageResult, PageObserver } from './enrichment.activities';
+export type { StagingObserver } from './staging.activities';
 export { createActivitiesForDatabase, type ActivitiesForDatabaseOptions } from './activities-for-database';
 export type { SearchResult, PageFinding } from './research.activities';
 export type { ClosePushRequestInput } from './push.activities';

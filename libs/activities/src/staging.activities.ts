@@ -27,6 +27,13 @@ export interface StagingDeps {
   insertBatchSize?: number;
   /** Least time between two {@link ROWS_STAGED_SIGNAL}s to the job's workflow (the first goes at once). */
   signalEveryMs?: number;
+  /** Told of each job's rows once its file is staged (metrics). */
+  observer?: StagingObserver;
+}
+
+/** What staging reports (the worker's metrics): a job's rows, and how many of them were quarantined, once per staged file. */
+export interface StagingObserver {
+  staged(counts: { total: number; quarantined: number }): void;
 }
 
 /** Heartbeat details: the last row written, so a retried attempt skips what is already staged. */
@@ -34,7 +41,7 @@ interface StagingProgress {
   stagedRows: number;
 }
 
-export function createStagingActivities({ jobs, blobs, sealer, insertBatchSize = 1_000, signalEveryMs = 1_000 }: StagingDeps) {
+export function createStagingActivities({ jobs, blobs, sealer, insertBatchSize = 1_000, signalEveryMs = 1_000, observer }: StagingDeps) {
   return {
     /**
      * Streams the job's file into `job_row` in batches: valid rows as PENDING, invalid ones as
@@ -109,6 +116,7 @@ export function createStagingActivities({ jobs, blobs, sealer, insertBatchSize =
           // upload goes (it holds personal data in the clear).
           await flush();
           await blobs.delete(blobKey);
+          observer?.staged(await jobs.counts(jobId));
           throw ApplicationFailure.create({ message: error.message, type: FAILURE_TYPES.CSV_FORMAT, nonRetryable: true, cause: error });
         }
         throw error;
@@ -117,6 +125,8 @@ export function createStagingActivities({ jobs, blobs, sealer, insertBatchSize =
       await jobs.setTotalRows(jobId, counts.total);
       // Every row is in the database now, personal fields sealed: the plaintext upload goes.
       await blobs.delete(blobKey);
+      // Once per file: a retry after this finds the upload gone and reports nothing again.
+      observer?.staged(counts);
       log.info('staged job', { jobId, totalRows: counts.total, quarantined: counts.quarantined, resumedFrom: resumeFrom });
       return { totalRows: counts.total, quarantined: counts.quarantined };
     },

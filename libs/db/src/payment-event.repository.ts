@@ -308,6 +308,14 @@ export class PaymentEventRepository {
     return rows.map(fromQuarantineRow);
   }
 
+  /** Entries of the quarantine by status and kind (what the gateway exports as a gauge). */
+  async quarantineSizes(): Promise<Array<{ status: string; kind: string; count: number }>> {
+    const { rows } = await this.pool.query<{ status: string; kind: string; count: string }>(
+      'SELECT status, kind, count(*) AS count FROM payment_events_quarantine GROUP BY status, kind',
+    );
+    return rows.map((row) => ({ status: row.status, kind: row.kind, count: Number(row.count) }));
+  }
+
   /** One stored event with the card's country, the decline, the merchant and every detail of its scores, or undefined. */
   async findDetailed(eventId: string): Promise<StoredPaymentEventDetails | undefined> {
     // Two reads of one row that is written once and never changed.

@@ -1,6 +1,6 @@
 import { PaymentEventRepository } from '@enrich/db';
 import { type PaymentEvent, parsePaymentEvent, paymentReviewWorkflowId, type SealedPaymentEvent, type StreamPosition } from '@enrich/domain';
-import { listen } from '@enrich/http';
+import { createMetricsRegistry, listen } from '@enrich/http';
 import { createTestWorker, testCodec, uniqueTaskQueue } from '@enrich/testing';
 import { type PaymentReviewInput, type paymentReviewWorkflow, paymentReviewStateQuery } from '@enrich/workflows';
 import type { Worker } from '@temporalio/worker';
@@ -11,6 +11,7 @@ import { createGatewayApp } from '../app';
 import { buildCli } from '../cli/enrich';
 import { type GatewayFixture, startGateway } from '../test-support/gateway-fixture';
 import { maskCardNumbers, PaymentsService } from './payments.service';
+import { paymentQuarantineMetric } from './quarantine-metric';
 
 async function until(done: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -193,6 +194,18 @@ describe('payment events: the quarantine desk', () => {
     const second = await api('get', `/v1/payment-events/quarantine?limit=2&cursor=${first.body.next}`).expect(200);
     expect(second.body.items.map((item: { id: string }) => item.id)).toEqual([ids.a]);
     expect(second.body.next).toBeUndefined();
+  });
+
+  it('exports the quarantine size by status and kind as a gauge', async () => {
+    const registry = createMetricsRegistry('api-gateway');
+    paymentQuarantineMetric(registry, new PaymentEventRepository(fixture.db.prisma));
+    const text = await registry.metrics();
+    expect(text).toContain('enrich_payment_quarantine_entries{status="QUARANTINED",kind="rules",service="api-gateway"} 2');
+    expect(text).toContain('enrich_payment_quarantine_entries{status="QUARANTINED",kind="schema",service="api-gateway"} 1');
+    // A database that does not answer leaves the last values: the scrape itself still succeeds.
+    const failing = createMetricsRegistry('api-gateway');
+    paymentQuarantineMetric(failing, { quarantineSizes: () => Promise.reject(new Error('connection refused')) });
+    expect(await failing.metrics()).toContain('# TYPE enrich_payment_quarantine_entries gauge');
   });
 
   it('answers 400 naming the parameter for a bad status, kind, limit or cursor', async () => {

@@ -37,6 +37,8 @@ export function startEnrichmentWorker(options: {
   vendors?: VendorsConfig;
   /** Uploads in an S3 bucket instead of `blobDir`. */
   blobS3?: { bucket: string; prefix: string; endpoint?: string };
+  /** What the worker's metrics are told (the real ones: `workerMetrics`). */
+  observers?: Parameters<typeof createEnrichmentWorker>[0]['observers'];
 }) {
   const env = testEnv();
   return createEnrichmentWorker({
@@ -60,6 +62,7 @@ export function startEnrichmentWorker(options: {
     connection: options.connection,
     prisma: options.prisma,
     codec: testCodec(),
+    observers: options.observers,
     providerHeaders: {
       ...(options.knobs ? { 'x-mock-knobs': JSON.stringify(options.knobs) } : {}),
       ...(options.apiKey ? { 'x-api-key': options.apiKey } : {}),
