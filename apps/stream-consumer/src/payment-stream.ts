@@ -75,19 +75,7 @@ export class PaymentStreamConsumer {
 
   constructor(private readonly options: PaymentStreamOptions) {
     const { brokers, clientId, groupId } = options;
-    this.consumer = new Consumer({
-      clientId,
-      groupId,
-      bootstrapBrokers: brokers,
-      sessionTimeout: 20_000,
-      heartbeatInterval: 3_000,
-      // A broker restart or a leader change fails fetches for a while (connection refused, then
-      // FENCED_LEADER_EPOCH until the metadata is fresh): the client's default of 3 retries a second
-      // apart ended the stream, and the process, after 4 s. Retriable errors are retried for as long
-      // as they last, backing off to 10 s; a fatal one still ends the stream.
-      retries: true,
-      retryDelay: (_client, _operation, attempt) => Math.min(10_000, 250 * 2 ** Math.min(attempt, 6)),
-    });
+    this.consumer = new Consumer({ clientId, groupId, bootstrapBrokers: brokers, sessionTimeout: 20_000, heartbeatInterval: 3_000 });
     this.producer = new Producer({
       clientId: `${clientId}-dlq`,
       bootstrapBrokers: brokers,
@@ -106,12 +94,19 @@ export class PaymentStreamConsumer {
 
   /** Joins the group and starts reading (from the committed offsets; from the start of the topic for a new group). */
   async start(): Promise<void> {
-    this.stream = await this.consumer.consume({ topics: [this.options.topic], mode: 'committed', fallbackMode: 'earliest', autocommit: false });
-    // Closing the stream on a stop aborts its iterator: that is no error.
-    this.stream.on('error', (error) => {
+    this.stream = await this.open();
+    this.loop = this.read();
+  }
+
+  /** A stream of the topic from the committed offsets (the earliest for a new group). */
+  private async open(): Promise<MessagesStream<Buffer, Buffer, Buffer, Buffer>> {
+    const stream = await this.consumer.consume({ topics: [this.options.topic], mode: 'committed', fallbackMode: 'earliest', autocommit: false });
+    // Closing the stream on a stop aborts its iterator: that is no error. A failure ends the
+    // iteration with it, and read() opens the stream again.
+    stream.on('error', (error) => {
       if (!this.stopping) this.options.logger.error({ err: error }, 'stream error');
     });
-    this.loop = this.read(this.stream);
+    return stream;
   }
 
   /** Resolves when reading has stopped (after {@link stop}, or when the stream ends). */
@@ -137,7 +132,40 @@ export class PaymentStreamConsumer {
     this.options.logger.info(this.stats, 'consumer stopped');
   }
 
-  private async read(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>): Promise<void> {
+  /**
+   * Reads until a stop. When the stream fails (the broker unreachable for longer than the client
+   * retries, a restart fencing the leader epoch it fetched with, ...), it is opened again from the
+   * committed offsets, with backoff, for as long as it takes: what was read and not committed is
+   * read again, and its starts are refused as duplicates.
+   */
+  private async read(): Promise<void> {
+    for (let failures = 0; !this.stopping;) {
+      try {
+        await this.readStream(this.stream as MessagesStream<Buffer, Buffer, Buffer, Buffer>);
+        if (this.stopping) return;
+        throw new Error('the stream ended');
+      } catch (error) {
+        if (this.stopping) return;
+        failures += 1;
+        const delayMs = Math.min(10_000, 250 * 2 ** Math.min(failures, 6));
+        this.options.logger.warn({ err: error, failures, retryInMs: delayMs }, 'the Kafka stream failed: reading again from the committed offsets');
+        // A failed stream may not close cleanly: it is dropped after a while either way.
+        await Promise.race([this.stream?.close().catch(() => undefined), sleep(5_000)]);
+        await sleep(delayMs);
+        if (this.stopping) return;
+        try {
+          this.stream = await this.open();
+          // Read again from the committed offsets: every partition starts over.
+          this.tracker.retain(new Set());
+          failures = 0;
+        } catch (openError) {
+          this.options.logger.warn({ err: openError }, 'could not open the Kafka stream yet');
+        }
+      }
+    }
+  }
+
+  private async readStream(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>): Promise<void> {
     try {
       for await (const message of stream as AsyncIterable<RawMessage>) {
         if (this.stopping) break;
