@@ -43,6 +43,9 @@ describe('payment stream (real broker, server and database)', () => {
       topic: from,
       dlqTopic,
       maxInFlight: 32,
+      // As the app runs by default (STREAM_MAX_RUNNING): unbounded, the whole topic was started at
+      // once and this process held 10,000 result() long-polls beside the worker.
+      maxRunning: 256,
       client: temporal.client,
       taskQueue,
       sealer: testCodec().sealer,

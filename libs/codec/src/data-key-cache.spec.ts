@@ -64,10 +64,10 @@ describe('DataKeyCache', () => {
 
   it('counts its provider calls by operation and outcome (what enrich_key_provider_calls_total exports)', async () => {
     const { cache } = setup();
-    const [stranger] = await wrappedKeys(1);
+    const [stranger] = (await wrappedKeys(1)) as [GeneratedDataKey];
     for (let i = 0; i < 100; i++) await cache.withEncryptionKey(context, () => undefined);
-    for (let i = 0; i < 3; i++) await cache.withDecryptionKey(stranger!.wrapped, stranger!.keyId, context, () => undefined);
-    await expect(cache.withDecryptionKey(stranger!.wrapped, 'no-such-key', context, () => undefined)).rejects.toThrow();
+    for (let i = 0; i < 3; i++) await cache.withDecryptionKey(stranger.wrapped, stranger.keyId, context, () => undefined);
+    await expect(cache.withDecryptionKey(stranger.wrapped, 'no-such-key', context, () => undefined)).rejects.toThrow();
     expect(cache.providerCalls).toEqual({ generateDataKey: { ok: 1, error: 0 }, unwrap: { ok: 1, error: 1 } });
   });
 
