@@ -386,8 +386,10 @@ async function main(): Promise<void> {
   const seconds = positiveEnv('BENCH_PUSH_SECONDS', 30);
   const rate = positiveEnv('BENCH_PUSH_RATE', 100);
   const count = Math.max(1, Math.round(rate * seconds));
-  // Generous: a host that cannot keep up still answers every request, only late.
-  const drainMs = Math.max(300_000, seconds * 20_000);
+  // Generous: a host that cannot keep up still answers every request, only late. The CI gate is on
+  // requests lost, not on speed: on a 2-core host the gateway acknowledged 3.1 requests/s of 1,000
+  // contacts (2026-12-02), so 1,000 requests need about 320 s; 15 minutes leaves room for a slower one.
+  const drainMs = Math.max(900_000, seconds * 20_000);
   const env = testEnv();
   const started = performance.now();
   const dir = await mkdtemp(join(tmpdir(), 'push-bench-'));
