@@ -7,8 +7,8 @@ import { Counter, Gauge, Histogram } from 'prom-client';
  * The worker's own metrics, on `registry` (served at the ops endpoint's /metrics): provider calls
  * by vendor and outcome with their latency, lookup-cache hits and misses, each vendor's budget in
  * use, rows staged from files (pending or quarantined), rows written by status, rows handed over
- * on shutdown. Temporal's own worker metrics (task
- * slots, poll latency, sticky cache) come from the SDK's Prometheus exporter (SDK_METRICS_PORT).
+ * on shutdown. Temporal's own worker metrics (task slots, poll latency, sticky cache) come from
+ * the SDK's Prometheus exporter (SDK_METRICS_PORT).
  */
 export function workerMetrics(registry: Registry): { lookups: LookupObserver; pages: PageObserver; staging: StagingObserver } {
   const registers = [registry];

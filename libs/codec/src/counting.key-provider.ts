@@ -10,7 +10,8 @@ export interface KeyProviderCallCounts {
 
 /**
  * Wraps a key provider and counts the calls made to it: how tests and the benchmark show that the
- * data-key cache keeps KMS calls rare; also a hook for metrics.
+ * data-key cache keeps KMS calls rare. The apps' metric counts at the cache itself
+ * (`DataKeyCache.providerCalls`, by outcome).
  */
 export class CountingKeyProvider implements KeyProvider {
   /** Calls so far, by operation (including failed ones). */

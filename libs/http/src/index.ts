@@ -45,7 +45,7 @@ export {
   metricsRoute,
   totalsCounter,
   LATENCY_BUCKETS,
-  type KeyProviderCallCounts,
+  type CallCountsByOutcome,
 } from './ops/metrics';
 export type { Registry } from 'prom-client';
 export { healthRoutes, runChecks, type ReadinessCheck, type HealthOptions, type CheckResult } from './ops/health';

@@ -76,14 +76,14 @@ export function totalsCounter<L extends string>(
   });
 }
 
-/** Key-provider calls of a data-key cache (`DataKeyCache.providerCalls`), by operation and outcome. */
-export type KeyProviderCallCounts = Record<string, { ok: number; error: number }>;
+/** Calls by operation and outcome, such as a data-key cache's `DataKeyCache.providerCalls`. */
+export type CallCountsByOutcome = Record<string, { ok: number; error: number }>;
 
 /**
  * `enrich_key_provider_calls_total{operation, outcome}`: the calls to KMS (or the local key file)
  * behind the data-key cache; each one costs a KMS request, so they should stay rare.
  */
-export function keyProviderCallsMetric(registry: Registry, calls: KeyProviderCallCounts): Counter<'operation' | 'outcome'> {
+export function keyProviderCallsMetric(registry: Registry, calls: CallCountsByOutcome): Counter<'operation' | 'outcome'> {
   const snakeCase = (name: string) => name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
   return totalsCounter(registry, {
     name: 'enrich_key_provider_calls_total',
