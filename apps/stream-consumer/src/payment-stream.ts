@@ -49,6 +49,9 @@ type RawMessage = Message<Buffer, Buffer, Buffer, Buffer>;
 
 const partitionKey = (topic: string, partition: number) => `${topic}/${partition}`;
 
+/** How long opening a stream may take before the client is replaced. */
+const OPEN_TIMEOUT_MS = 30_000;
+
 /**
  * Reads payment events from Kafka in a consumer group and starts one workflow per event
  * (`payment-<eventId>`, refused by Temporal when it exists, so a redelivery starts nothing). An
@@ -61,7 +64,8 @@ const partitionKey = (topic: string, partition: number) => `${topic}/${partition
  */
 export class PaymentStreamConsumer {
   readonly stats: PaymentStreamStats = { read: 0, started: 0, duplicates: 0, deadLettered: 0, commits: 0, startRetries: 0 };
-  private readonly consumer: Consumer<Buffer, Buffer, Buffer, Buffer>;
+  /** Replaced by a new client when the stream fails (see read()). */
+  private consumer: Consumer<Buffer, Buffer, Buffer, Buffer>;
   private readonly producer: Producer<Buffer, Buffer, string, string>;
   private readonly tracker = new OffsetTracker<RawMessage>();
   private readonly inFlight = new Set<Promise<void>>();
@@ -74,22 +78,26 @@ export class PaymentStreamConsumer {
   private abandoned = false;
 
   constructor(private readonly options: PaymentStreamOptions) {
-    const { brokers, clientId, groupId } = options;
-    this.consumer = new Consumer({ clientId, groupId, bootstrapBrokers: brokers, sessionTimeout: 20_000, heartbeatInterval: 3_000 });
+    const { brokers, clientId } = options;
+    this.consumer = this.createConsumer();
     this.producer = new Producer({
       clientId: `${clientId}-dlq`,
       bootstrapBrokers: brokers,
       acks: -1,
       serializers: { headerKey: stringSerializer, headerValue: stringSerializer },
     });
-    // A partition moved to another member: forget what was read of it (its new owner reads again from the committed offset).
-    this.consumer.on('consumer:group:join', () => {
-      const assigned = new Set(
-        (this.consumer.assignments ?? []).flatMap(({ topic, partitions }) => partitions.map((partition) => partitionKey(topic, partition))),
-      );
+  }
+
+  /** A consumer-group client that forgets what was read of a partition moved to another member (its new owner reads again from the committed offset). */
+  private createConsumer(): Consumer<Buffer, Buffer, Buffer, Buffer> {
+    const { brokers, clientId, groupId } = this.options;
+    const consumer = new Consumer({ clientId, groupId, bootstrapBrokers: brokers, sessionTimeout: 20_000, heartbeatInterval: 3_000 });
+    consumer.on('consumer:group:join', () => {
+      const assigned = new Set((consumer.assignments ?? []).flatMap(({ topic, partitions }) => partitions.map((partition) => partitionKey(topic, partition))));
       this.tracker.retain(assigned);
       this.options.logger.info({ assignments: [...assigned] }, 'partitions assigned');
     });
+    return consumer;
   }
 
   /** Joins the group and starts reading (from the committed offsets; from the start of the topic for a new group). */
@@ -139,30 +147,46 @@ export class PaymentStreamConsumer {
    * read again, and its starts are refused as duplicates.
    */
   private async read(): Promise<void> {
-    for (let failures = 0; !this.stopping;) {
-      try {
-        await this.readStream(this.stream as MessagesStream<Buffer, Buffer, Buffer, Buffer>);
-        if (this.stopping) return;
-        throw new Error('the stream ended');
-      } catch (error) {
-        if (this.stopping) return;
-        failures += 1;
-        const delayMs = Math.min(10_000, 250 * 2 ** Math.min(failures, 6));
-        this.options.logger.warn({ err: error, failures, retryInMs: delayMs }, 'the Kafka stream failed: reading again from the committed offsets');
-        // A failed stream may not close cleanly: it is dropped after a while either way.
-        await Promise.race([this.stream?.close().catch(() => undefined), sleep(5_000)]);
-        await sleep(delayMs);
-        if (this.stopping) return;
+    let failures = 0;
+    while (!this.stopping) {
+      if (this.stream) {
         try {
-          this.stream = await this.open();
-          // Read again from the committed offsets: every partition starts over.
-          this.tracker.retain(new Set());
-          failures = 0;
-        } catch (openError) {
-          this.options.logger.warn({ err: openError }, 'could not open the Kafka stream yet');
+          await this.readStream(this.stream);
+          if (this.stopping) return;
+          throw new Error('the stream ended');
+        } catch (error) {
+          if (this.stopping) return;
+          this.options.logger.warn({ err: error }, 'the Kafka stream failed: reading again from the committed offsets');
         }
+        await this.dropClient();
+      }
+      failures += 1;
+      await sleep(Math.min(10_000, 250 * 2 ** Math.min(failures, 6)));
+      if (this.stopping) return;
+      // A new client: one whose stream failed may never open another (seen once: consume() did not
+      // settle after a broker restart), so it is closed and replaced, and an open that hangs times out.
+      this.consumer = this.createConsumer();
+      try {
+        this.stream = await Promise.race([
+          this.open(),
+          sleep(OPEN_TIMEOUT_MS).then(() => Promise.reject(new Error(`no stream after ${OPEN_TIMEOUT_MS / 1000} s`))),
+        ]);
+        // Read again from the committed offsets: every partition starts over.
+        this.tracker.retain(new Set());
+        failures = 0;
+      } catch (error) {
+        this.options.logger.warn({ err: error, failures }, 'could not open the Kafka stream yet');
+        await this.dropClient();
       }
     }
+  }
+
+  /** Closes the current stream and client, giving each a few seconds: a failed one may not close cleanly. */
+  private async dropClient(): Promise<void> {
+    const stream = this.stream;
+    this.stream = undefined;
+    await Promise.race([stream?.close().catch(() => undefined), sleep(5_000)]);
+    await Promise.race([this.consumer.close().catch(() => undefined), sleep(5_000)]);
   }
 
   private async readStream(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>): Promise<void> {
